@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, optionalString, readLogLevel, readNodeEnv, readPort, readUrl, type LogLevelName, type NodeEnv } from '@supergraph/shared';
+
+export const GATEWAY_DEFAULT_PORT = 4000;
+export const SUBGRAPH_NAMES = ['users', 'catalog', 'orders'] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+export interface GatewayConfig {
+  nodeEnv: NodeEnv;
+  port: number;
+  host: string;
+  redisUrl: string;
+  logLevel: LogLevelName;
+  /** 'file': serve the composed supergraph; 'introspect': compose from the running subgraphs (local development). */
+  supergraphSource: 'file' | 'introspect';
+  supergraphPath: string;
+  /** Routing URLs that replace the ones composed into the supergraph (e.g. other hosts or ports). */
+  subgraphUrls: Partial<Record<SubgraphName, string>>;
+  corsOrigins: string[];
+}
+
+const DEFAULT_SUPERGRAPH = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../schema/supergraph.graphql');
+const DEFAULT_URLS: Record<SubgraphName, string> = {
+  users: 'http://localhost:4001/graphql',
+  catalog: 'http://localhost:4002/graphql',
+  orders: 'http://localhost:4003/graphql',
+};
+
+export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
+  const nodeEnv = readNodeEnv(env);
+  const supergraphSource = optionalString(env, 'SUPERGRAPH_SOURCE', 'file');
+  if (supergraphSource !== 'file' && supergraphSource !== 'introspect') {
+    throw new ConfigError(`SUPERGRAPH_SOURCE must be "file" or "introspect" (got "${supergraphSource}")`);
+  }
+  if (supergraphSource === 'introspect' && nodeEnv === 'production') {
+    throw new ConfigError('SUPERGRAPH_SOURCE=introspect is for local development; production serves the composed supergraph file');
+  }
+  const subgraphUrls: Partial<Record<SubgraphName, string>> = {};
+  for (const name of SUBGRAPH_NAMES) {
+    const variable = `${name.toUpperCase()}_URL`;
+    if (env[variable]) subgraphUrls[name] = readUrl(env, variable, undefined, ['http:', 'https:']);
+    else if (supergraphSource === 'introspect') subgraphUrls[name] = DEFAULT_URLS[name];
+  }
+  // Browsers may call from anywhere in development (Sandbox runs on Apollo's origin); production lists its origins.
+  const cors = optionalString(env, 'CORS_ORIGINS', nodeEnv === 'production' ? '' : '*');
+  return {
+    nodeEnv,
+    port: readPort(env, 'PORT', GATEWAY_DEFAULT_PORT),
+    host: optionalString(env, 'HOST', '0.0.0.0'),
+    redisUrl: readUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    logLevel: readLogLevel(env, nodeEnv),
+    supergraphSource,
+    supergraphPath: optionalString(env, 'SUPERGRAPH_PATH', DEFAULT_SUPERGRAPH),
+    subgraphUrls,
+    corsOrigins: cors.split(',').map((o) => o.trim()).filter(Boolean),
+  };
+}

@@ -1,0 +1,4 @@
+import { runService } from '@supergraph/shared';
+import { loadGatewayConfig, start } from './server.js';
+
+runService('gateway', () => start(loadGatewayConfig()));

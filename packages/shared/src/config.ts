@@ -1,0 +1,102 @@
+/**
+ * Typed configuration, read once at start-up from the environment.
+ * Missing or malformed values fail fast with a message naming the variable.
+ */
+export type NodeEnv = 'development' | 'test' | 'production';
+
+export interface BaseConfig {
+  nodeEnv: NodeEnv;
+  port: number;
+  host: string;
+  mongodbUri: string;
+  redisUrl: string;
+  /** Prefix for every Redis key and channel, so several deployments can share one Redis. */
+  redisPrefix: string;
+  jwtSecret: string;
+  logLevel: LogLevelName;
+}
+
+export type LogLevelName = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+export function readNodeEnv(env: Env): NodeEnv {
+  const value = env.NODE_ENV ?? 'development';
+  if (value !== 'development' && value !== 'test' && value !== 'production') {
+    throw new ConfigError(`NODE_ENV must be development, test or production (got "${value}")`);
+  }
+  return value;
+}
+
+export function requireString(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new ConfigError(`${name} is required but not set`);
+  return value;
+}
+
+export function optionalString(env: Env, name: string, fallback: string): string {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? fallback : value;
+}
+
+export function readPort(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`${name} must be a port number between 0 and 65535 (got "${raw}")`);
+  }
+  return port;
+}
+
+export function readUrl(env: Env, name: string, fallback: string | undefined, protocols: string[]): string {
+  const raw = env[name] === undefined || env[name] === '' ? fallback : env[name];
+  if (raw === undefined) throw new ConfigError(`${name} is required but not set`);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (got something unparseable)`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')} (got ${url.protocol})`);
+  }
+  return raw;
+}
+
+export function readLogLevel(env: Env, nodeEnv: NodeEnv): LogLevelName {
+  const level = optionalString(env, 'LOG_LEVEL', nodeEnv === 'test' ? 'warn' : 'info');
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) {
+    throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent (got "${level}")`);
+  }
+  return level as LogLevelName;
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+/** Reads the service configuration every process shares. */
+export function loadBaseConfig(env: Env = process.env, defaultPort: number): BaseConfig {
+  const nodeEnv = readNodeEnv(env);
+  const jwtSecret = requireString(env, 'JWT_SECRET');
+  if (jwtSecret.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters long`);
+  }
+  return {
+    nodeEnv,
+    port: readPort(env, 'PORT', defaultPort),
+    host: optionalString(env, 'HOST', '0.0.0.0'),
+    // Production must name its database explicitly; local development gets one from `npm start`.
+    mongodbUri:
+      nodeEnv === 'production'
+        ? readUrl(env, 'MONGODB_URI', undefined, ['mongodb:', 'mongodb+srv:'])
+        : readUrl(env, 'MONGODB_URI', 'mongodb://127.0.0.1:27017/supergraph', ['mongodb:', 'mongodb+srv:']),
+    redisUrl: readUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisPrefix: optionalString(env, 'REDIS_PREFIX', 'supergraph'),
+    jwtSecret,
+    logLevel: readLogLevel(env, nodeEnv),
+  };
+}

@@ -1,0 +1,36 @@
+import type { Logger } from './logger.js';
+
+export interface StoppableService {
+  stop(): Promise<void>;
+}
+
+/**
+ * Entry-point runner for `index.ts`: starts the service, stops it cleanly on
+ * SIGINT/SIGTERM, and exits 1 when start-up fails.
+ */
+export function runService(name: string, start: () => Promise<StoppableService>, logger?: Logger): void {
+  const log = (msg: string, fields?: Record<string, unknown>) =>
+    logger ? logger.error(msg, fields) : process.stderr.write(`${name}: ${msg} ${fields?.error ?? ''}\n`);
+  start()
+    .then((service) => {
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger?.info('shutting down', { signal });
+        service
+          .stop()
+          .then(() => process.exit(0))
+          .catch((error) => {
+            log('shutdown failed', { error: (error as Error).message });
+            process.exit(1);
+          });
+      };
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+    })
+    .catch((error) => {
+      log('failed to start', { error: (error as Error).message });
+      process.exit(1);
+    });
+}

@@ -1,0 +1,103 @@
+import type { IncomingMessage } from 'node:http';
+import type { BaseContext } from '@apollo/server';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { Connection } from 'mongoose';
+import type { Redis } from 'ioredis';
+import { createSubgraphApollo } from './apollo.js';
+import { TokenService } from './auth.js';
+import type { BaseConfig } from './config.js';
+import { connectMongo, pingMongo, type MongoOptions } from './db.js';
+import { createRedisEventBus, type EventBus } from './events.js';
+import { createGraphQLHandler, listen } from './http.js';
+import { createLogger, type Logger } from './logger.js';
+import { createRedisClient, pingRedis } from './redis.js';
+
+/** What every subgraph gets from the shared bootstrap. */
+export interface SubgraphDeps {
+  config: BaseConfig;
+  logger: Logger;
+  connection: Connection;
+  redis: Redis;
+  events: EventBus;
+  tokens: TokenService;
+}
+
+export interface SubgraphDefinition<TContext extends BaseContext> {
+  name: string;
+  schemaUrl: URL;
+  resolvers: GraphQLResolverMap<TContext>;
+  /** Registers models, syncs indexes, and returns the per-request context factory. */
+  setup(deps: SubgraphDeps): Promise<{
+    createContext: (req: IncomingMessage) => Promise<TContext>;
+    onStop?: () => Promise<void>;
+  }>;
+}
+
+export interface RunningSubgraph {
+  name: string;
+  url: string;
+  port: number;
+  deps: SubgraphDeps;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  mongo?: MongoOptions;
+}
+
+/** Connects to MongoDB and Redis, then serves the subgraph over HTTP. */
+export async function startSubgraph<TContext extends BaseContext>(
+  definition: SubgraphDefinition<TContext>,
+  config: BaseConfig,
+  options: StartOptions = {},
+): Promise<RunningSubgraph> {
+  const logger = options.logger ?? createLogger(definition.name, config.logLevel);
+  const connection = await connectMongo(config.mongodbUri, logger, options.mongo);
+  const redis = createRedisClient(config.redisUrl, logger, `${definition.name}-commands`);
+  const events = createRedisEventBus(config.redisUrl, config.redisPrefix, logger);
+  const deps: SubgraphDeps = { config, logger, connection, redis, events, tokens: new TokenService(config.jwtSecret) };
+
+  const closeClients = async () => {
+    await events.dispose();
+    redis.disconnect();
+    await connection.close();
+  };
+
+  try {
+    const { createContext, onStop } = await definition.setup(deps);
+    const apollo = createSubgraphApollo<TContext>({
+      schemaUrl: definition.schemaUrl,
+      resolvers: definition.resolvers,
+      logger,
+      production: config.nodeEnv === 'production',
+    });
+    await apollo.start();
+    const handler = createGraphQLHandler<TContext>({
+      apollo,
+      context: createContext,
+      logger,
+      readiness: [
+        { name: 'mongodb', check: () => pingMongo(connection) },
+        { name: 'redis', check: () => pingRedis(redis) },
+      ],
+    });
+    const http = await listen(handler, config.port, config.host);
+    logger.info('listening', { port: http.port, url: `${http.url}/graphql` });
+    return {
+      name: definition.name,
+      url: `${http.url}/graphql`,
+      port: http.port,
+      deps,
+      async stop() {
+        await http.close();
+        await apollo.stop();
+        await onStop?.();
+        await closeClients();
+      },
+    };
+  } catch (error) {
+    await closeClients();
+    throw error;
+  }
+}

@@ -1,0 +1,69 @@
+// Builds (once) and starts the project's local MongoDB-wire database:
+// FerretDB 1.24.2 embedded in tools/localdb, behind its command-serialising proxy.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const sourceDir = join(root, 'tools/localdb');
+export const binaryPath = join(root, '.localdb/bin/localdb');
+
+function newestSourceTime() {
+  return Math.max(...readdirSync(sourceDir).map((f) => statSync(join(sourceDir, f)).mtimeMs));
+}
+
+/** Builds the binary when it is missing or older than its Go sources (the first build takes a few minutes). */
+export function ensureLocalDbBinary(log = console.log) {
+  if (existsSync(binaryPath) && statSync(binaryPath).mtimeMs >= newestSourceTime()) return binaryPath;
+  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (go.status !== 0) {
+    throw new Error('Go is needed to build the local database (tools/localdb); install Go 1.24+ or set MONGODB_URI to a MongoDB server');
+  }
+  log('building the local database (FerretDB 1.24.2, first time only; this can take a few minutes)...');
+  mkdirSync(dirname(binaryPath), { recursive: true });
+  const build = spawnSync('go', ['build', '-o', binaryPath, '.'], { cwd: sourceDir, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('building tools/localdb failed (see the go output above)');
+  return binaryPath;
+}
+
+/**
+ * Starts the local database on a free port with its files in dataDir.
+ * Resolves to { uri, stop }. The process also exits by itself if this one dies.
+ */
+export function startLocalDb(dataDir, log = console.log) {
+  ensureLocalDbBinary(log);
+  mkdirSync(dataDir, { recursive: true });
+  const child = spawn(binaryPath, ['-data', dataDir, '-listen', '127.0.0.1:0'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('the local database did not start within 60 s'));
+    }, 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the local database exited with code ${code} before it was ready`));
+    });
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      const { uri } = JSON.parse(line);
+      resolvePromise({
+        uri,
+        stop: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}
+
+/** Puts a database name into a mongodb:// URI that has none. */
+export function withDatabase(uri, name) {
+  const url = new URL(uri);
+  if (url.pathname === '' || url.pathname === '/') url.pathname = `/${name}`;
+  return url.toString();
+}

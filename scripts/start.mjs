@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// `npm start`: installs, provisions the local database and Redis, composes,
+// builds, starts the three subgraphs and the gateway, seeds demo data on an
+// empty database, and prints the Sandbox URL. Ctrl-C stops everything.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build, ensureInstalled, run } from './lib/deps.mjs';
+import { root, startLocalDb, withDatabase } from './lib/localdb.mjs';
+import { ensureRedis } from './lib/redis.mjs';
+
+const log = (msg) => console.log(`[start] ${msg}`);
+const cleanups = [];
+
+async function shutdown(code) {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  process.exit(code);
+}
+
+/** A development-only signing secret, kept across restarts so issued tokens stay valid. */
+function devJwtSecret() {
+  const file = join(root, '.localdb/dev-jwt-secret');
+  if (!existsSync(file)) {
+    mkdirSync(join(root, '.localdb'), { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+async function main() {
+  ensureInstalled(log);
+  // Imported after installing: these need the project's dependencies.
+  const { startService } = await import('./lib/processes.mjs');
+  const { seedIfEmpty } = await import('./lib/seed.mjs');
+
+  run('node', ['scripts/compose.mjs']);
+  build();
+
+  const production = process.env.NODE_ENV === 'production';
+  if (production && (!process.env.JWT_SECRET || !process.env.MONGODB_URI)) {
+    throw new Error('in production, set JWT_SECRET and MONGODB_URI yourself; npm start only invents them for local development');
+  }
+  let mongodbUri = process.env.MONGODB_URI;
+  if (!mongodbUri) {
+    log('MONGODB_URI is not set: starting the local database (FerretDB) with its data in .localdb/data');
+    const db = await startLocalDb(join(root, '.localdb/data'), log);
+    cleanups.push(db.stop);
+    mongodbUri = withDatabase(db.uri, 'supergraph');
+  }
+  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const redis = await ensureRedis(redisUrl, log);
+  cleanups.push(redis.stop);
+
+  // Documented local-development defaults; production has no default admin.
+  const admin = {
+    email: process.env.ADMIN_EMAIL || (production ? undefined : 'admin@bharatmart.dev'),
+    password: process.env.ADMIN_PASSWORD || (production ? undefined : 'admin-pass-123'),
+  };
+  const env = {
+    NODE_ENV: process.env.NODE_ENV || 'development',
+    MONGODB_URI: mongodbUri,
+    REDIS_URL: redisUrl,
+    JWT_SECRET: process.env.JWT_SECRET || devJwtSecret(),
+    ...(admin.email && admin.password ? { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } : {}),
+  };
+  const ports = {
+    users: process.env.USERS_PORT || '4001',
+    catalog: process.env.CATALOG_PORT || '4002',
+    orders: process.env.ORDERS_PORT || '4003',
+    gateway: process.env.GATEWAY_PORT || process.env.PORT || '4000',
+  };
+  const onLine = (name, line) => console.log(`[${name}] ${line}`);
+  const start = async (name, extra) => {
+    const service = await startService(name, { ...env, PORT: ports[name], ...extra }, { onLine });
+    cleanups.push(service.stop);
+    return service;
+  };
+  const [users, catalog] = await Promise.all([start('users'), start('catalog')]);
+  const orders = await start('orders', { CATALOG_URL: catalog.url });
+  const gateway = await start('gateway', { USERS_URL: users.url, CATALOG_URL: catalog.url, ORDERS_URL: orders.url });
+
+  if (admin.email && admin.password) await seedIfEmpty(gateway.url, admin, log);
+
+  const sandbox = `http://localhost:${gateway.port}/graphql`;
+  console.log(`
+  Supergraph ready.
+    Apollo Sandbox:  ${sandbox}   (open it in a browser)
+    GraphQL:         POST ${sandbox}
+    Admin login:     ${admin.email ?? '(none configured)'}${process.env.ADMIN_PASSWORD || !admin.password ? '' : ` / ${admin.password}   (local development default)`}
+  Press Ctrl-C to stop.
+`);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+main().catch((error) => {
+  console.error(`[start] ${error.message}`);
+  void shutdown(1);
+});

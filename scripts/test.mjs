@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// `npm test`: installs, checks the composed supergraph, builds and type-checks,
+// provisions a fresh local database (unless MONGODB_URI is set) and Redis, then
+// runs every unit and integration test.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { build, ensureInstalled, run } from './lib/deps.mjs';
+import { root, startLocalDb } from './lib/localdb.mjs';
+import { ensureRedis } from './lib/redis.mjs';
+
+const log = (msg) => console.log(`[test] ${msg}`);
+
+async function main() {
+  ensureInstalled(log);
+  run('node', ['scripts/compose.mjs', '--check']);
+  build();
+  run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.test.json']);
+
+  const cleanups = [];
+  try {
+    let mongodbUri = process.env.MONGODB_URI;
+    if (!mongodbUri) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'supergraph-test-db-'));
+      cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+      const db = await startLocalDb(dataDir, log);
+      cleanups.push(db.stop);
+      mongodbUri = db.uri;
+      log(`local database at ${mongodbUri}`);
+    }
+    const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+    const redis = await ensureRedis(redisUrl, log);
+    cleanups.push(redis.stop);
+
+    const result = spawnSync(join(root, 'node_modules/.bin/vitest'), ['run', ...process.argv.slice(2)], {
+      cwd: root,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        TEST_MONGODB_URI: mongodbUri,
+        REDIS_URL: redisUrl,
+        // Each run signs with a fresh secret; nothing outlives the run.
+        JWT_SECRET: randomBytes(32).toString('base64url'),
+      },
+    });
+    return result.status ?? 1;
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`[test] ${error.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,45 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+
+export interface ProductDoc {
+  _id: Types.ObjectId;
+  sku: string;
+  name: string;
+  description?: string | null;
+  category: string;
+  pricePaise: number;
+  stock: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const PRODUCT_FIELDS = {
+  sku: 1,
+  name: 1,
+  description: 1,
+  category: 1,
+  pricePaise: 1,
+  stock: 1,
+  createdAt: 1,
+  updatedAt: 1,
+} as const;
+
+const productSchema = new Schema<ProductDoc>(
+  {
+    sku: { type: String, required: true, uppercase: true, trim: true },
+    name: { type: String, required: true, trim: true },
+    description: { type: String, default: null },
+    category: { type: String, required: true, trim: true },
+    // Money is integer paise; stock is a whole, non-negative count.
+    pricePaise: { type: Number, required: true, min: 0, validate: Number.isInteger },
+    stock: { type: Number, required: true, min: 0, validate: Number.isInteger },
+  },
+  { collection: 'products', timestamps: true },
+);
+productSchema.index({ sku: 1 }, { unique: true });
+productSchema.index({ category: 1, _id: 1 });
+
+export type ProductModel = Model<ProductDoc>;
+
+export function registerProductModel(connection: Connection): ProductModel {
+  return connection.model<ProductDoc>('Product', productSchema);
+}

@@ -1,0 +1,132 @@
+import {
+  appError,
+  channels,
+  conflict,
+  DateTimeScalar,
+  ErrorCode,
+  isDuplicateKeyError,
+  notFound,
+  parseObjectId,
+  parsePageArgs,
+  requireAdmin,
+  toConnection,
+  badInput,
+  type PageArgs,
+} from '@supergraph/shared';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { CatalogContext } from './context.js';
+import { PRODUCT_FIELDS, type ProductDoc } from './model.js';
+import { productUpdatedPayload, releaseStock, reserveStock, type StockLine } from './stock.js';
+import {
+  formatRupees,
+  literalPattern,
+  MAX_RESTOCK,
+  validateCreate,
+  validateQuantity,
+  validateUpdate,
+  type CreateProductInput,
+  type UpdateProductInput,
+} from './validation.js';
+
+/** Most lines a single order may have. */
+const MAX_ORDER_LINES = 50;
+const MAX_LINE_QUANTITY = 1_000;
+
+function requireInternal(ctx: CatalogContext): void {
+  if (!ctx.internalCaller) throw appError(ErrorCode.Forbidden, 'This operation is internal to the supergraph');
+}
+
+function validateLines(lines: StockLine[]): StockLine[] {
+  if (lines.length === 0 || lines.length > MAX_ORDER_LINES) throw badInput('lines', `must have 1 to ${MAX_ORDER_LINES} lines`);
+  for (const line of lines) {
+    parseObjectId(line.productId, 'productId');
+    validateQuantity('quantity', line.quantity, MAX_LINE_QUANTITY);
+  }
+  return lines;
+}
+
+async function publishChange(ctx: CatalogContext, product: ProductDoc): Promise<void> {
+  await ctx.events.publish(channels.productUpdated(String(product._id)), productUpdatedPayload(product));
+}
+
+export const resolvers: GraphQLResolverMap<CatalogContext> = {
+  DateTime: DateTimeScalar,
+
+  Query: {
+    product: (_parent, args: { id: string }, ctx) => {
+      const id = parseObjectId(args.id);
+      return ctx.loaders.productById.load(String(id)).catch((error) => {
+        if (error?.extensions?.code === ErrorCode.NotFound) return null;
+        throw error;
+      });
+    },
+
+    products: async (_parent, args: PageArgs & { category?: string | null; search?: string | null }, ctx) => {
+      const page = parsePageArgs(args);
+      const filter: Record<string, unknown> = {};
+      if (args.category !== undefined && args.category !== null) filter.category = args.category.trim();
+      if (args.search !== undefined && args.search !== null && args.search.trim() !== '') {
+        if (args.search.length > 100) throw badInput('search', 'must be at most 100 characters');
+        filter.name = { $regex: literalPattern(args.search.trim()), $options: 'i' };
+      }
+      const pageFilter = page.afterId ? { ...filter, _id: { $gt: page.afterId } } : filter;
+      const [rows, totalCount] = await Promise.all([
+        ctx.products.find(pageFilter, PRODUCT_FIELDS).sort({ _id: 1 }).limit(page.first + 1).lean<ProductDoc[]>(),
+        ctx.products.countDocuments(filter),
+      ]);
+      for (const row of rows) ctx.loaders.productById.prime(String(row._id), row);
+      return toConnection(rows, page.first, totalCount);
+    },
+  },
+
+  Mutation: {
+    createProduct: async (_parent, args: { input: CreateProductInput }, ctx) => {
+      requireAdmin(ctx.auth);
+      const input = validateCreate(args.input);
+      try {
+        const product = await ctx.products.create(input);
+        return product.toObject();
+      } catch (error) {
+        if (isDuplicateKeyError(error)) throw conflict(`sku: a product with SKU ${input.sku} already exists`);
+        throw error;
+      }
+    },
+
+    updateProduct: async (_parent, args: { id: string; input: UpdateProductInput }, ctx) => {
+      requireAdmin(ctx.auth);
+      const id = parseObjectId(args.id);
+      const changes = validateUpdate(args.input);
+      const product = await ctx.products.findOneAndUpdate({ _id: id }, { $set: changes }, { new: true }).lean<ProductDoc>();
+      if (!product) throw notFound('Product', args.id);
+      await publishChange(ctx, product);
+      return product;
+    },
+
+    restock: async (_parent, args: { id: string; quantity: number }, ctx) => {
+      requireAdmin(ctx.auth);
+      const id = parseObjectId(args.id);
+      const quantity = validateQuantity('quantity', args.quantity, MAX_RESTOCK);
+      const product = await ctx.products.findOneAndUpdate({ _id: id }, { $inc: { stock: quantity } }, { new: true }).lean<ProductDoc>();
+      if (!product) throw notFound('Product', args.id);
+      await publishChange(ctx, product);
+      return product;
+    },
+
+    reserveStock: (_parent, args: { orderId: string; lines: StockLine[] }, ctx) => {
+      requireInternal(ctx);
+      return reserveStock(ctx.products, ctx.events, ctx.logger, args.orderId, validateLines(args.lines));
+    },
+
+    releaseStock: async (_parent, args: { orderId: string; lines: StockLine[] }, ctx) => {
+      requireInternal(ctx);
+      await releaseStock(ctx.products, ctx.events, ctx.logger, args.orderId, validateLines(args.lines));
+      return true;
+    },
+  },
+
+  Product: {
+    __resolveReference: (reference: { id: string }, ctx: CatalogContext) => ctx.loaders.productById.load(reference.id),
+    id: (product: ProductDoc) => String(product._id),
+    formattedPrice: (product: ProductDoc) => formatRupees(product.pricePaise),
+  },
+};

@@ -1,0 +1,30 @@
+import { loadBaseConfig, startSubgraph, type BaseConfig, type RunningSubgraph, type StartOptions } from '@supergraph/shared';
+import { createContext, type CatalogContext } from './context.js';
+import { registerProductModel } from './model.js';
+import { resolvers } from './resolvers.js';
+
+export { createContext } from './context.js';
+
+export const CATALOG_DEFAULT_PORT = 4002;
+
+export function loadCatalogConfig(env: Record<string, string | undefined> = process.env): BaseConfig {
+  return loadBaseConfig(env, CATALOG_DEFAULT_PORT);
+}
+
+/** Starts the catalog subgraph; port 0 picks a free port. No side effects on import. */
+export function start(config: BaseConfig, options: StartOptions = {}): Promise<RunningSubgraph> {
+  return startSubgraph<CatalogContext>(
+    {
+      name: 'catalog',
+      schemaUrl: new URL('../schema.graphql', import.meta.url),
+      resolvers,
+      async setup({ connection, tokens, events, logger }) {
+        const products = registerProductModel(connection);
+        await products.syncIndexes();
+        return { createContext: (req) => createContext({ products, tokens, events, logger }, req.headers.authorization) };
+      },
+    },
+    config,
+    options,
+  );
+}

@@ -1,0 +1,84 @@
+import { appError, channels, ErrorCode, notFound, parseObjectId, type EventBus, type Logger } from '@supergraph/shared';
+import type { ProductDoc, ProductModel } from './model.js';
+
+export interface StockLine {
+  productId: string;
+  quantity: number;
+}
+
+export interface ReservedLine extends StockLine {
+  unitPricePaise: number;
+}
+
+export function productUpdatedPayload(product: ProductDoc) {
+  return {
+    id: String(product._id),
+    name: product.name,
+    pricePaise: product.pricePaise,
+    stock: product.stock,
+    updatedAt: product.updatedAt,
+  };
+}
+
+/**
+ * Takes stock for every line or for none. Each line is one conditional
+ * `findOneAndUpdate` (stock >= quantity, then $inc by -quantity), which MongoDB
+ * applies atomically per document, so two buyers can never both take the last
+ * unit. If a later line fails, the lines already taken are given back.
+ * (Without multi-document transactions a crash between those steps could leave
+ * stock held; the log line names what to return.)
+ */
+export async function reserveStock(
+  products: ProductModel,
+  events: EventBus,
+  logger: Logger,
+  orderId: string,
+  lines: StockLine[],
+): Promise<ReservedLine[]> {
+  const reserved: { line: ReservedLine; product: ProductDoc }[] = [];
+  try {
+    for (const line of lines) {
+      const id = parseObjectId(line.productId, 'productId');
+      const product = await products
+        .findOneAndUpdate({ _id: id, stock: { $gte: line.quantity } }, { $inc: { stock: -line.quantity } }, { new: true })
+        .lean<ProductDoc>();
+      if (!product) {
+        const existing = await products.findById(id, { stock: 1, name: 1 }).lean<ProductDoc>();
+        if (!existing) throw notFound('Product', line.productId);
+        throw appError(
+          ErrorCode.OutOfStock,
+          `Only ${existing.stock} unit(s) of "${existing.name}" left; you asked for ${line.quantity}`,
+          { productId: line.productId, available: existing.stock },
+        );
+      }
+      reserved.push({ line: { ...line, unitPricePaise: product.pricePaise }, product });
+    }
+  } catch (error) {
+    await releaseStock(products, events, logger, orderId, reserved.map((r) => r.line));
+    throw error;
+  }
+  for (const { product } of reserved) await events.publish(channels.productUpdated(String(product._id)), productUpdatedPayload(product));
+  return reserved.map((r) => r.line);
+}
+
+/** Gives units back; used on cancellation and when an order cannot be completed. */
+export async function releaseStock(
+  products: ProductModel,
+  events: EventBus,
+  logger: Logger,
+  orderId: string,
+  lines: StockLine[],
+): Promise<void> {
+  for (const line of lines) {
+    try {
+      const product = await products
+        .findOneAndUpdate({ _id: parseObjectId(line.productId, 'productId') }, { $inc: { stock: line.quantity } }, { new: true })
+        .lean<ProductDoc>();
+      if (product) await events.publish(channels.productUpdated(String(product._id)), productUpdatedPayload(product));
+    } catch (error) {
+      // Logged with everything needed to return the stock by hand; the caller's error still wins.
+      logger.error('stock release failed', { orderId, productId: line.productId, quantity: line.quantity, error });
+      throw error;
+    }
+  }
+}

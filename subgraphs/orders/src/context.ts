@@ -1,0 +1,34 @@
+import type DataLoader from 'dataloader';
+import { createByIdLoader, type AuthState, type EventBus, type Logger, type TokenService } from '@supergraph/shared';
+import type { CatalogClient } from './catalog-client.js';
+import { ORDER_FIELDS, type OrderDoc, type OrderModel } from './model.js';
+import { createOrdersByUserLoader, type OrdersPageKey, type OrdersPage } from './user-orders.js';
+
+export interface OrdersServices {
+  orders: OrderModel;
+  catalog: CatalogClient;
+  tokens: TokenService;
+  events: EventBus;
+  logger: Logger;
+}
+
+export interface OrdersContext extends OrdersServices {
+  auth: AuthState;
+  loaders: {
+    orderById: DataLoader<string, OrderDoc>;
+    ordersByUser: DataLoader<OrdersPageKey, OrdersPage, string>;
+  };
+}
+
+/** Builds the per-request context: the caller's identity and fresh DataLoaders. */
+export async function createContext(services: OrdersServices, authorization: string | undefined): Promise<OrdersContext> {
+  return {
+    ...services,
+    auth: await services.tokens.authenticate(authorization),
+    loaders: {
+      // Orders still reserving stock are not orders yet as far as clients can tell.
+      orderById: createByIdLoader<OrderDoc>(services.orders, ORDER_FIELDS, 'Order', { status: { $ne: 'PENDING' } }),
+      ordersByUser: createOrdersByUserLoader(services.orders),
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+
+/** Public statuses, in the only order an order may move through them. */
+export const FORWARD_STATUSES = ['PLACED', 'CONFIRMED', 'SHIPPED', 'DELIVERED'] as const;
+export type PublicStatus = (typeof FORWARD_STATUSES)[number] | 'CANCELLED';
+/** PENDING: stock is being reserved; never shown to clients. */
+export type StoredStatus = PublicStatus | 'PENDING';
+export const CANCELLABLE_STATUSES: PublicStatus[] = ['PLACED', 'CONFIRMED'];
+
+export interface OrderLine {
+  productId: Types.ObjectId;
+  quantity: number;
+  unitPricePaise: number;
+}
+
+export interface OrderDoc {
+  _id: Types.ObjectId;
+  userId: Types.ObjectId;
+  items: OrderLine[];
+  totalPaise: number;
+  status: StoredStatus;
+  idempotencyKey: string;
+  /** Hash of the requested lines, so a reused key with a different basket is refused. */
+  requestHash: string;
+  /** After cancellation: DUE until the catalog has the stock back (DONE); RETURNING while one caller does it. */
+  stockReturn?: 'DUE' | 'RETURNING' | 'DONE';
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const ORDER_FIELDS = { userId: 1, items: 1, totalPaise: 1, status: 1, createdAt: 1, updatedAt: 1 } as const;
+
+const lineSchema = new Schema<OrderLine>(
+  {
+    productId: { type: Schema.Types.ObjectId, required: true },
+    quantity: { type: Number, required: true, min: 1 },
+    unitPricePaise: { type: Number, required: true, min: 0, default: 0 },
+  },
+  { _id: false },
+);
+
+const orderSchema = new Schema<OrderDoc>(
+  {
+    userId: { type: Schema.Types.ObjectId, required: true },
+    items: { type: [lineSchema], required: true },
+    totalPaise: { type: Number, required: true, default: 0 },
+    status: { type: String, required: true, enum: ['PENDING', 'PLACED', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] },
+    idempotencyKey: { type: String, required: true },
+    requestHash: { type: String, required: true },
+    stockReturn: { type: String, enum: ['DUE', 'RETURNING', 'DONE'] },
+  },
+  { collection: 'orders', timestamps: true },
+);
+// A user's orders, newest first.
+orderSchema.index({ userId: 1, createdAt: -1, _id: -1 });
+// Every order has a key (generated when the client sends none), so this index
+// needs no partial filter: FerretDB and MongoDB treat it the same.
+orderSchema.index({ userId: 1, idempotencyKey: 1 }, { unique: true });
+
+export type OrderModel = Model<OrderDoc>;
+
+export function registerOrderModel(connection: Connection): OrderModel {
+  return connection.model<OrderDoc>('Order', orderSchema);
+}

@@ -1,0 +1,80 @@
+import type { Types } from 'mongoose';
+import { badInput, channels, conflict, notFound, parseObjectId, requireSelfOrAdmin, type AuthState } from '@supergraph/shared';
+import type { OrdersServices } from './context.js';
+import { CANCELLABLE_STATUSES, FORWARD_STATUSES, type OrderDoc, type PublicStatus } from './model.js';
+
+async function publishStatus(services: OrdersServices, order: OrderDoc): Promise<void> {
+  await services.events.publish(channels.orderStatusChanged(String(order._id)), {
+    id: String(order._id),
+    userId: String(order.userId),
+    status: order.status,
+  });
+}
+
+/** Moves an order forward (never back, never to CANCELLED: that is cancelOrder). Admin check is the caller's. */
+export async function updateOrderStatus(services: OrdersServices, id: string, status: PublicStatus): Promise<OrderDoc> {
+  const orderId = parseObjectId(id);
+  const target = FORWARD_STATUSES.indexOf(status as (typeof FORWARD_STATUSES)[number]);
+  if (target < 0) throw badInput('status', `use cancelOrder to cancel; updateOrderStatus moves along ${FORWARD_STATUSES.join(' → ')}`);
+  if (target === 0) throw badInput('status', 'an order cannot be moved back to PLACED');
+  const earlier = FORWARD_STATUSES.slice(0, target);
+  // The status filter makes the check and the move one atomic step.
+  const updated = await services.orders
+    .findOneAndUpdate({ _id: orderId, status: { $in: earlier } }, { $set: { status } }, { new: true })
+    .lean<OrderDoc>();
+  if (updated) {
+    await publishStatus(services, updated);
+    return updated;
+  }
+  const current = await services.orders.findOne({ _id: orderId, status: { $ne: 'PENDING' } }, { status: 1 }).lean<OrderDoc>();
+  if (!current) throw notFound('Order', id);
+  throw badInput('status', `cannot move an order from ${current.status} to ${status}; only forward moves along ${FORWARD_STATUSES.join(' → ')}`);
+}
+
+/** Cancels an order before it ships and gives its stock back to the catalog. */
+export async function cancelOrder(services: OrdersServices, auth: AuthState, id: string): Promise<OrderDoc> {
+  const orderId = parseObjectId(id);
+  const existing = await services.orders.findOne({ _id: orderId, status: { $ne: 'PENDING' } }).lean<OrderDoc>();
+  if (!existing) throw notFound('Order', id);
+  requireSelfOrAdmin(auth, String(existing.userId), 'orders');
+
+  const cancelled = await services.orders
+    .findOneAndUpdate(
+      { _id: orderId, status: { $in: CANCELLABLE_STATUSES } },
+      { $set: { status: 'CANCELLED', stockReturn: 'DUE' } },
+      { new: true },
+    )
+    .lean<OrderDoc>();
+  if (cancelled) {
+    await publishStatus(services, cancelled);
+  } else {
+    const current = await services.orders.findById(orderId).lean<OrderDoc>();
+    // A cancellation whose stock return failed earlier is finished by the retry.
+    if (current?.status !== 'CANCELLED' || current.stockReturn !== 'DUE') {
+      throw conflict(`The order is ${current?.status ?? 'gone'} and cannot be cancelled; only PLACED or CONFIRMED orders can`);
+    }
+  }
+  return returnStock(services, orderId);
+}
+
+/**
+ * Returns a cancelled order's stock exactly once: the caller that moves
+ * stockReturn from DUE to RETURNING does it; everyone else just reads the order.
+ */
+async function returnStock(services: OrdersServices, orderId: Types.ObjectId): Promise<OrderDoc> {
+  const claimed = await services.orders
+    .findOneAndUpdate({ _id: orderId, stockReturn: 'DUE' }, { $set: { stockReturn: 'RETURNING' } }, { new: true })
+    .lean<OrderDoc>();
+  if (!claimed) return (await services.orders.findById(orderId).lean<OrderDoc>())!;
+  const lines = claimed.items.map((item) => ({ productId: String(item.productId), quantity: item.quantity }));
+  try {
+    await services.catalog.release(String(orderId), lines);
+  } catch (error) {
+    await services.orders.updateOne({ _id: orderId, stockReturn: 'RETURNING' }, { $set: { stockReturn: 'DUE' } });
+    services.logger.error('stock return failed after cancellation; cancelOrder can be retried', { orderId: String(orderId), error });
+    throw error;
+  }
+  return (await services.orders
+    .findOneAndUpdate({ _id: orderId }, { $set: { stockReturn: 'DONE' } }, { new: true })
+    .lean<OrderDoc>())!;
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Types } from 'mongoose';
+import { badInput, channels, conflict, isDuplicateKeyError, type Viewer } from '@supergraph/shared';
+import type { OrdersServices } from './context.js';
+import type { OrderDoc } from './model.js';
+import { hashLines, MAX_TOTAL_PAISE, normaliseItems, validateIdempotencyKey, type OrderItemInput } from './validation.js';
+
+export interface PlaceOrderInput {
+  items: OrderItemInput[];
+  idempotencyKey?: string | null;
+}
+
+/** How long a retry waits for the first attempt with the same key to finish. */
+const IN_FLIGHT_WAIT_MS = 15_000;
+const POLL_MS = 50;
+
+/**
+ * Places an order in three steps, each safe to fail:
+ * 1. insert a PENDING order; the unique (userId, idempotencyKey) index makes a
+ *    retry find the first attempt instead of reserving again;
+ * 2. ask the catalog to reserve every line at its current price (all or nothing);
+ * 3. mark the order PLACED with those prices.
+ * A failure after step 1 deletes the pending order (and after step 2 returns the
+ * stock), so a retry with the same key starts afresh.
+ */
+export async function placeOrder(services: OrdersServices, viewer: Viewer, input: PlaceOrderInput): Promise<OrderDoc> {
+  const lines = normaliseItems(input.items);
+  const key = validateIdempotencyKey(input.idempotencyKey) ?? `auto:${randomUUID()}`;
+  const requestHash = hashLines(lines);
+  const userId = new Types.ObjectId(viewer.id);
+
+  const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
+  for (;;) {
+    let pending: OrderDoc;
+    try {
+      pending = (
+        await services.orders.create({
+          userId,
+          items: lines.map((l) => ({ productId: new Types.ObjectId(l.productId), quantity: l.quantity, unitPricePaise: 0 })),
+          totalPaise: 0,
+          status: 'PENDING',
+          idempotencyKey: key,
+          requestHash,
+        })
+      ).toObject();
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const existing = await services.orders.findOne({ userId, idempotencyKey: key }).lean<OrderDoc>();
+      if (!existing) continue; // the first attempt failed and was removed just now: try again
+      if (existing.requestHash !== requestHash) {
+        throw conflict('idempotencyKey: this key was already used for a different order; use a new key for a new order');
+      }
+      if (existing.status !== 'PENDING') return existing;
+      if (Date.now() > deadline) {
+        throw conflict('idempotencyKey: an order with this key is still being placed; retry in a few seconds');
+      }
+      await sleep(POLL_MS);
+      continue;
+    }
+    return completeOrder(services, pending, lines);
+  }
+}
+
+async function completeOrder(
+  services: OrdersServices,
+  pending: OrderDoc,
+  lines: { productId: string; quantity: number }[],
+): Promise<OrderDoc> {
+  const orderId = String(pending._id);
+  let reserved;
+  try {
+    reserved = await services.catalog.reserve(orderId, lines);
+  } catch (error) {
+    await services.orders.deleteOne({ _id: pending._id, status: 'PENDING' });
+    throw error;
+  }
+  try {
+    const items = reserved.map((line) => ({
+      productId: new Types.ObjectId(line.productId),
+      quantity: line.quantity,
+      unitPricePaise: line.unitPricePaise,
+    }));
+    const totalPaise = items.reduce((sum, item) => sum + item.quantity * item.unitPricePaise, 0);
+    if (totalPaise > MAX_TOTAL_PAISE) throw badInput('items', `the order total may be at most ${MAX_TOTAL_PAISE} paise; split it into smaller orders`);
+    const placed = await services.orders
+      .findOneAndUpdate({ _id: pending._id, status: 'PENDING' }, { $set: { items, totalPaise, status: 'PLACED' } }, { new: true })
+      .lean<OrderDoc>();
+    if (!placed) throw new Error(`pending order ${orderId} disappeared while being placed`);
+    services.logger.info('order placed', { orderId, userId: String(placed.userId), totalPaise, lines: items.length });
+    await services.events.publish(channels.orderPlaced(), { id: orderId, userId: String(placed.userId), status: placed.status });
+    return placed;
+  } catch (error) {
+    await services.catalog.release(orderId, lines);
+    await services.orders.deleteOne({ _id: pending._id, status: 'PENDING' });
+    throw error;
+  }
+}

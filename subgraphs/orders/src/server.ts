@@ -1,0 +1,42 @@
+import { loadBaseConfig, readUrl, startSubgraph, type BaseConfig, type RunningSubgraph, type StartOptions } from '@supergraph/shared';
+import { createCatalogClient } from './catalog-client.js';
+import { createContext, type OrdersContext } from './context.js';
+import { registerOrderModel } from './model.js';
+import { resolvers } from './resolvers.js';
+
+export { createContext } from './context.js';
+
+export const ORDERS_DEFAULT_PORT = 4003;
+
+export interface OrdersConfig extends BaseConfig {
+  /** The catalog subgraph's GraphQL endpoint, for reserving and returning stock. */
+  catalogUrl: string;
+}
+
+export function loadOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
+  return {
+    ...loadBaseConfig(env, ORDERS_DEFAULT_PORT),
+    catalogUrl: readUrl(env, 'CATALOG_URL', 'http://localhost:4002/graphql', ['http:', 'https:']),
+  };
+}
+
+/** Starts the orders subgraph; port 0 picks a free port. No side effects on import. */
+export function start(config: OrdersConfig, options: StartOptions = {}): Promise<RunningSubgraph> {
+  return startSubgraph<OrdersContext>(
+    {
+      name: 'orders',
+      schemaUrl: new URL('../schema.graphql', import.meta.url),
+      resolvers,
+      async setup({ connection, tokens, events, logger }) {
+        const orders = registerOrderModel(connection);
+        await orders.syncIndexes();
+        const catalog = createCatalogClient(config.catalogUrl, tokens);
+        return {
+          createContext: (req) => createContext({ orders, catalog, tokens, events, logger }, req.headers.authorization),
+        };
+      },
+    },
+    config,
+    options,
+  );
+}

@@ -1,0 +1,27 @@
+import type DataLoader from 'dataloader';
+import { createByIdLoader, type AuthState, type Logger, type TokenService } from '@supergraph/shared';
+import { PUBLIC_USER_FIELDS, type UserDoc, type UserModel } from './model.js';
+
+export interface UsersContext {
+  auth: AuthState;
+  users: UserModel;
+  tokens: TokenService;
+  logger: Logger;
+  loaders: { userById: DataLoader<string, UserDoc> };
+}
+
+export interface UsersServices {
+  users: UserModel;
+  tokens: TokenService;
+  logger: Logger;
+}
+
+/** Builds the per-request context: the caller's identity and fresh DataLoaders. */
+export async function createContext(services: UsersServices, authorization: string | undefined): Promise<UsersContext> {
+  return {
+    ...services,
+    auth: await services.tokens.authenticate(authorization),
+    loaders: { userById: createByIdLoader<UserDoc>(services.users, PUBLIC_USER_FIELDS, 'User') },
+  };
+}
+

@@ -1,0 +1,88 @@
+import {
+  appError,
+  conflict,
+  DateTimeScalar,
+  ErrorCode,
+  isDuplicateKeyError,
+  parseObjectId,
+  parsePageArgs,
+  requireAdmin,
+  requireSelfOrAdmin,
+  toConnection,
+  type PageArgs,
+} from '@supergraph/shared';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { UsersContext } from './context.js';
+import { PUBLIC_USER_FIELDS, type UserDoc } from './model.js';
+import { decoyPasswordHash, hashPassword, verifyPassword } from './password.js';
+import { normaliseEmail, validateSignUp, type SignUpInput } from './validation.js';
+
+async function authPayload(ctx: UsersContext, user: Pick<UserDoc, '_id' | 'role'>) {
+  return { token: await ctx.tokens.issue({ id: String(user._id), role: user.role }), user };
+}
+
+export const resolvers: GraphQLResolverMap<UsersContext> = {
+  DateTime: DateTimeScalar,
+
+  Query: {
+    me: (_parent, _args, ctx) => (ctx.auth.viewer ? ctx.loaders.userById.load(ctx.auth.viewer.id) : null),
+
+    user: (_parent, args: { id: string }, ctx) => {
+      const id = parseObjectId(args.id);
+      requireSelfOrAdmin(ctx.auth, String(id), 'user profile');
+      return ctx.loaders.userById.load(String(id)).catch((error) => {
+        if (error?.extensions?.code === ErrorCode.NotFound) return null;
+        throw error;
+      });
+    },
+
+    users: async (_parent, args: PageArgs, ctx) => {
+      requireAdmin(ctx.auth);
+      const page = parsePageArgs(args);
+      const filter = page.afterId ? { _id: { $gt: page.afterId } } : {};
+      const [rows, totalCount] = await Promise.all([
+        ctx.users.find(filter, PUBLIC_USER_FIELDS).sort({ _id: 1 }).limit(page.first + 1).lean(),
+        ctx.users.countDocuments({}),
+      ]);
+      for (const row of rows) ctx.loaders.userById.prime(String(row._id), row as UserDoc);
+      return toConnection(rows, page.first, totalCount);
+    },
+  },
+
+  Mutation: {
+    signUp: async (_parent, args: { input: SignUpInput }, ctx) => {
+      const input = validateSignUp(args.input);
+      try {
+        const user = await ctx.users.create({
+          name: input.name,
+          email: input.email,
+          phone: input.phone,
+          city: input.city,
+          role: 'CUSTOMER',
+          passwordHash: await hashPassword(input.password),
+        });
+        ctx.logger.info('user signed up', { userId: String(user._id) });
+        return authPayload(ctx, user);
+      } catch (error) {
+        if (isDuplicateKeyError(error)) throw conflict('email: an account with this email already exists; log in instead');
+        throw error;
+      }
+    },
+
+    logIn: async (_parent, args: { email: string; password: string }, ctx) => {
+      const email = normaliseEmail(args.email);
+      const user = await ctx.users.findOne({ email }).lean();
+      // Verify against a decoy when the email is unknown, so response time does not reveal registered emails.
+      const ok = await verifyPassword(args.password, user?.passwordHash ?? (await decoyPasswordHash()));
+      if (!user || !ok) throw appError(ErrorCode.Unauthenticated, 'Email or password is incorrect');
+      return authPayload(ctx, user);
+    },
+  },
+
+  User: {
+    __resolveReference: (reference: { id: string }, ctx: UsersContext) => ctx.loaders.userById.load(reference.id),
+    id: (user: UserDoc) => String(user._id),
+    // Loaded documents come from the loader and already carry every public field; a
+    // user who signed up in this request is returned from `create` and does too.
+  },
+};

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+
+export interface GraphQLResult<T = any> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+}
+
+/** Sends one GraphQL request over HTTP, like a client would. */
+export async function gql<T = any>(
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+  url = inject('gatewayUrl'),
+): Promise<GraphQLResult<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as GraphQLResult<T>;
+  return { ...body, status: response.status };
+}
+
+/** Like gql, but fails the test with the server's message if there are errors. */
+export async function gqlOk<T = any>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  const result = await gql<T>(query, variables, token);
+  if (result.errors?.length) throw new Error(`unexpected GraphQL errors: ${JSON.stringify(result.errors)}`);
+  return result.data as T;
+}
+
+export function errorCodes(result: GraphQLResult): string[] {
+  return (result.errors ?? []).map((e) => e.extensions?.code);
+}
+
+export const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+export async function adminToken(): Promise<string> {
+  const admin = inject('admin');
+  const data = await gqlOk<{ logIn: { token: string } }>(
+    'mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }',
+    { e: admin.email, p: admin.password },
+  );
+  return data.logIn.token;
+}
+
+export async function signUpCustomer(overrides: Record<string, unknown> = {}) {
+  const email = `${unique('cust')}@test.bharatmart.in`;
+  const password = 'correct-horse-42';
+  const data = await gqlOk<{ signUp: { token: string; user: { id: string; name: string; email: string } } }>(
+    'mutation($input: SignUpInput!) { signUp(input: $input) { token user { id name email } } }',
+    { input: { name: 'Test Customer', email, password, city: 'Mumbai', ...overrides } },
+  );
+  return { ...data.signUp, email, password };
+}
+
+export async function createProduct(token: string, overrides: Record<string, unknown> = {}) {
+  const data = await gqlOk<{ createProduct: { id: string; sku: string; pricePaise: number; stock: number } }>(
+    'mutation($input: CreateProductInput!) { createProduct(input: $input) { id sku pricePaise stock } }',
+    {
+      input: { sku: unique('SKU').toUpperCase(), name: 'Test Thali Set', category: 'Test Kitchen', pricePaise: 49900, stock: 10, ...overrides },
+    },
+    token,
+  );
+  return data.createProduct;
+}
+
+export const PLACE_ORDER = `mutation($input: PlaceOrderInput!) {
+  placeOrder(input: $input) { id status totalPaise items { quantity unitPricePaise product { id } } }
+}`;
+
+export async function productStock(id: string): Promise<number> {
+  const data = await gqlOk<{ product: { stock: number } }>('query($id: ID!) { product(id: $id) { stock } }', { id });
+  return data.product.stock;
+}

@@ -1,0 +1,234 @@
+// Command localdb runs a local MongoDB-wire database for development and tests:
+// FerretDB 1.24.2 (embedded, SQLite backend) behind a small wire-protocol proxy
+// that lets one command run at a time.
+//
+// Why the proxy: FerretDB 1.x applies findAndModify/update filters in Go and then
+// writes the document back by _id without re-checking the filter, so two racing
+// conditional updates can both succeed. MongoDB guarantees single-document
+// atomicity; serialising commands here gives the tests that same guarantee
+// without bending the application code. Production uses a real MongoDB.
+//
+// The process prints one JSON line {"uri": "..."} on stdout when it is ready and
+// exits when stdin closes (its parent died), on SIGINT/SIGTERM, or on error.
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "localdb:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	listen := flag.String("listen", "127.0.0.1:0", "TCP address the proxy listens on (port 0 picks a free port)")
+	dataDir := flag.String("data", "", "directory for the SQLite files (required)")
+	watchStdin := flag.Bool("watch-stdin", true, "exit when stdin reaches EOF")
+	flag.Parse()
+
+	if *dataDir == "" {
+		return errors.New("-data is required: the directory where the SQLite files live")
+	}
+	absData, err := filepath.Abs(*dataDir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(absData, 0o755); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+
+	// Unix socket paths are limited to ~108 bytes, so the socket lives in a short temp dir.
+	sockDir, err := os.MkdirTemp("", "localdb")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(sockDir)
+	sock := filepath.Join(sockDir, "ferretdb.sock")
+
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	db, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{Unix: sock},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + absData + "/",
+	})
+	if err != nil {
+		return fmt.Errorf("start FerretDB: %w", err)
+	}
+
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
+
+	dbDone := make(chan struct{})
+	go func() {
+		defer close(dbDone)
+		_ = db.Run(ctx)
+	}()
+
+	if err := waitForSocket(ctx, sock, 30*time.Second); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *listen, err)
+	}
+
+	ready, _ := json.Marshal(map[string]string{"uri": "mongodb://" + ln.Addr().String() + "/"})
+	fmt.Println(string(ready))
+
+	if *watchStdin {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			cancel()
+		}()
+	}
+
+	p := &proxy{upstream: sock}
+	go func() {
+		<-ctx.Done()
+		ln.Close()
+	}()
+	p.serve(ln)
+
+	cancel()
+	<-dbDone
+	return nil
+}
+
+func waitForSocket(ctx context.Context, path string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := net.Dial("unix", path)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("FerretDB did not open %s within %s: %w", path, timeout, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// proxy forwards wire-protocol messages, one command at a time across all clients.
+type proxy struct {
+	upstream string
+	mu       sync.Mutex // held from sending a request until its reply is read
+}
+
+func (p *proxy) serve(ln net.Listener) {
+	var wg sync.WaitGroup
+	for {
+		client, err := ln.Accept()
+		if err != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.handle(client)
+		}()
+	}
+	wg.Wait()
+}
+
+const (
+	opMsg            = 2013
+	flagMoreToCome   = 1 << 1
+	maxMessageLength = 48 * 1024 * 1024
+)
+
+func (p *proxy) handle(client net.Conn) {
+	defer client.Close()
+	server, err := net.Dial("unix", p.upstream)
+	if err != nil {
+		return
+	}
+	defer server.Close()
+
+	for {
+		req, err := readMessage(client)
+		if err != nil {
+			return
+		}
+		if err := p.roundTrip(req, client, server); err != nil {
+			return
+		}
+	}
+}
+
+// roundTrip sends one request and relays its reply (or replies, while the
+// server sets moreToCome) while holding the global lock.
+func (p *proxy) roundTrip(req []byte, client, server net.Conn) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+
+	if _, err := server.Write(req); err != nil {
+		return err
+	}
+	if expectsNoReply(req) {
+		return nil
+	}
+	for {
+		reply, err := readMessage(server)
+		if err != nil {
+			return err
+		}
+		if _, err := client.Write(reply); err != nil {
+			return err
+		}
+		if !expectsNoReply(reply) {
+			return nil
+		}
+	}
+}
+
+// expectsNoReply reports whether an OP_MSG has the moreToCome flag: a request
+// with it gets no reply; a reply with it is followed by another.
+func expectsNoReply(msg []byte) bool {
+	if len(msg) < 20 || binary.LittleEndian.Uint32(msg[12:16]) != opMsg {
+		return false
+	}
+	return binary.LittleEndian.Uint32(msg[16:20])&flagMoreToCome != 0
+}
+
+func readMessage(r io.Reader) ([]byte, error) {
+	var header [16]byte
+	if _, err := io.ReadFull(r, header[:]); err != nil {
+		return nil, err
+	}
+	length := binary.LittleEndian.Uint32(header[0:4])
+	if length < 16 || length > maxMessageLength {
+		return nil, fmt.Errorf("invalid message length %d", length)
+	}
+	msg := make([]byte, length)
+	copy(msg, header[:])
+	if _, err := io.ReadFull(r, msg[16:]); err != nil {
+		return nil, err
+	}
+	return msg, nil
+}

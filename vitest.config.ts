@@ -1,0 +1,35 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const shared = fileURLToPath(new URL('./packages/shared/src/index.ts', import.meta.url));
+// Tests import the shared package from source, so they never run against a stale build.
+const resolve = { alias: { '@supergraph/shared': shared } };
+
+const unit = (name: string, dir: string) => ({
+  resolve,
+  test: { name, include: [`${dir}/src/**/*.test.ts`], testTimeout: 20_000 },
+});
+
+export default defineConfig({
+  test: {
+    // Integration files drive real processes; on two cores they run one at a time.
+    fileParallelism: false,
+    projects: [
+      unit('shared', 'packages/shared'),
+      unit('users', 'subgraphs/users'),
+      unit('catalog', 'subgraphs/catalog'),
+      unit('orders', 'subgraphs/orders'),
+      unit('gateway', 'gateway'),
+      {
+        resolve,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.e2e.ts', 'test/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
