@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import {
   createGraphQLHandler,
@@ -57,10 +55,11 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     introspection: !production,
     includeStacktraceInErrorResponses: false,
     formatError: createGatewayErrorFormatter(logger),
+    // runService owns SIGINT/SIGTERM and stops HTTP, Apollo and the clients in order.
+    stopOnTerminationSignals: false,
     plugins: [
-      production
-        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      // Sandbox is a development tool; production serves only the API.
+      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
     ],
   });
   try {

@@ -43,6 +43,7 @@ func run() error {
 	listen := flag.String("listen", "127.0.0.1:0", "TCP address the proxy listens on (port 0 picks a free port)")
 	dataDir := flag.String("data", "", "directory for the SQLite files (required)")
 	watchStdin := flag.Bool("watch-stdin", true, "exit when stdin reaches EOF")
+	serialize := flag.Bool("serialize", true, "run one command at a time (false only to demonstrate FerretDB's lost updates)")
 	flag.Parse()
 
 	if *dataDir == "" {
@@ -103,7 +104,7 @@ func run() error {
 		}()
 	}
 
-	p := &proxy{upstream: sock}
+	p := &proxy{upstream: sock, serialize: *serialize}
 	go func() {
 		<-ctx.Done()
 		ln.Close()
@@ -136,8 +137,9 @@ func waitForSocket(ctx context.Context, path string, timeout time.Duration) erro
 
 // proxy forwards wire-protocol messages, one command at a time across all clients.
 type proxy struct {
-	upstream string
-	mu       sync.Mutex // held from sending a request until its reply is read
+	upstream  string
+	serialize bool
+	mu        sync.Mutex // held from sending a request until its reply is read
 }
 
 func (p *proxy) serve(ln net.Listener) {
@@ -184,8 +186,10 @@ func (p *proxy) handle(client net.Conn) {
 // roundTrip sends one request and relays its reply (or replies, while the
 // server sets moreToCome) while holding the global lock.
 func (p *proxy) roundTrip(req []byte, client, server net.Conn) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	if p.serialize {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+	}
 
 	if _, err := server.Write(req); err != nil {
 		return err

@@ -57,5 +57,7 @@ export function createSubgraphApollo<TContext extends BaseContext>(options: {
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(options.logger),
+    // runService owns SIGINT/SIGTERM and stops HTTP, Apollo and the clients in order.
+    stopOnTerminationSignals: false,
   });
 }

@@ -44,10 +44,10 @@ export function optionalString(env: Env, name: string, fallback: string): string
 }
 
 export function readPort(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
+  const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  if (!/^\d+$/.test(raw) || port > 65535) {
     throw new ConfigError(`${name} must be a port number between 0 and 65535 (got "${raw}")`);
   }
   return port;

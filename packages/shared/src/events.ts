@@ -19,14 +19,20 @@ export interface EventBus {
   dispose(): Promise<void>;
 }
 
+function requirePrefix(prefix: string): void {
+  if (!prefix) throw new Error('an event bus needs a channel prefix, so deployments sharing a Redis stay apart');
+}
+
 class PubSubEventBus implements EventBus {
+  private readonly open = new Set<AsyncIterableIterator<unknown>>();
+
   constructor(
     private readonly engine: PubSubEngine,
     private readonly prefix: string,
     private readonly logger: Logger,
     private readonly close: () => Promise<void>,
   ) {
-    if (!prefix) throw new Error('an event bus needs a channel prefix');
+    requirePrefix(prefix);
   }
 
   private name(channel: string): string {
@@ -42,11 +48,20 @@ class PubSubEventBus implements EventBus {
   }
 
   subscribe<T>(channel: string): AsyncIterableIterator<T> {
-    return this.engine.asyncIterableIterator<T>(this.name(channel));
+    const iterator = this.engine.asyncIterableIterator<T>(this.name(channel));
+    const release = iterator.return?.bind(iterator);
+    this.open.add(iterator);
+    // Whoever ends the iteration (client gone, dispose) also forgets it here.
+    iterator.return = async () => {
+      this.open.delete(iterator);
+      return release ? release() : { done: true, value: undefined };
+    };
+    return iterator;
   }
 
-  dispose(): Promise<void> {
-    return this.close();
+  async dispose(): Promise<void> {
+    await Promise.all([...this.open].map((iterator) => iterator.return?.()));
+    await this.close();
   }
 }
 
@@ -56,6 +71,7 @@ export function createInMemoryEventBus(prefix: string, logger: Logger): EventBus
 
 /** Redis pub/sub with separate publisher and subscriber connections. */
 export function createRedisEventBus(redisUrl: string, prefix: string, logger: Logger): EventBus {
+  requirePrefix(prefix); // before any connection is opened
   const publisher = createRedisClient(redisUrl, logger, 'events-publisher');
   const subscriber = createRedisClient(redisUrl, logger, 'events-subscriber');
   const pubsub = new RedisPubSub({ publisher, subscriber });

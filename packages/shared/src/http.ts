@@ -33,8 +33,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        // Stop buffering but keep the socket open so the 413 reaches the client.
+        req.removeAllListeners('data');
+        req.resume();
         reject(new HttpError(413, `request body is larger than ${limit} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(chunk);
@@ -129,6 +131,7 @@ export function createGraphQLHandler<TContext extends BaseContext>(options: Grap
       res.end();
     } catch (error) {
       if (error instanceof HttpError) {
+        if (error.status === 413) res.setHeader('connection', 'close');
         sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
         return;
       }

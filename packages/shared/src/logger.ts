@@ -14,8 +14,12 @@ const LEVELS: Record<LogLevelName, number> = { debug: 10, info: 20, warn: 30, er
 // Field names whose values must never reach a log line (secrets and personal data).
 const REDACTED_KEYS = /pass(word)?|secret|token|authorization|cookie|email|phone/i;
 
+const MAX_DEPTH = 5;
+
 export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 5 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper structures are not inspected, so they are not written either.
+  if (depth > MAX_DEPTH) return '[truncated]';
   if (value instanceof Error) return { name: value.name, message: value.message };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
@@ -34,7 +38,8 @@ export function createLogger(
   const threshold = LEVELS[level];
   const emit = (lvl: Exclude<LogLevelName, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS[lvl] < threshold) return;
-    const entry = { time: new Date().toISOString(), level: lvl, service, msg, ...base, ...(redact(fields ?? {}) as object) };
+    // Fixed keys last, so a field can never pose as the level, message or service.
+    const entry = { ...base, ...(redact(fields ?? {}) as object), time: new Date().toISOString(), level: lvl, service, msg };
     write(JSON.stringify(entry));
   };
   return {

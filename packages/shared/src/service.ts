@@ -10,8 +10,10 @@ export interface StoppableService {
  */
 export function runService(name: string, start: () => Promise<StoppableService>, logger?: Logger): void {
   const log = (msg: string, fields?: Record<string, unknown>) =>
-    logger ? logger.error(msg, fields) : process.stderr.write(`${name}: ${msg} ${fields?.error ?? ''}\n`);
-  start()
+    logger ? logger.error(msg, fields) : process.stderr.write(`${name}: ${msg}: ${fields?.error ?? ''}\n`);
+  // Start inside a promise so a config error thrown synchronously is reported like any other.
+  Promise.resolve()
+    .then(start)
     .then((service) => {
       let stopping = false;
       const shutdown = (signal: string) => {

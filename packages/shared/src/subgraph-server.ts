@@ -61,6 +61,7 @@ export async function startSubgraph<TContext extends BaseContext>(
   const closeClients = async () => {
     await events.dispose();
     redis.disconnect();
+    connection.removeAllListeners('disconnected'); // closing on purpose is not an outage
     await connection.close();
   };
 

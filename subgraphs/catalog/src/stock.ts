@@ -54,14 +54,18 @@ export async function reserveStock(
       reserved.push({ line: { ...line, unitPricePaise: product.pricePaise }, product });
     }
   } catch (error) {
-    await releaseStock(products, events, logger, orderId, reserved.map((r) => r.line));
+    try {
+      await releaseStock(products, events, logger, orderId, reserved.map((r) => r.line));
+    } catch {
+      // Already logged line by line; the client needs the reason the reservation failed.
+    }
     throw error;
   }
   for (const { product } of reserved) await events.publish(channels.productUpdated(String(product._id)), productUpdatedPayload(product));
   return reserved.map((r) => r.line);
 }
 
-/** Gives units back; used on cancellation and when an order cannot be completed. */
+/** Gives units back; used on cancellation and when an order cannot be completed. Tries every line even if one fails. */
 export async function releaseStock(
   products: ProductModel,
   events: EventBus,
@@ -69,6 +73,7 @@ export async function releaseStock(
   orderId: string,
   lines: StockLine[],
 ): Promise<void> {
+  let failures = 0;
   for (const line of lines) {
     try {
       const product = await products
@@ -76,9 +81,10 @@ export async function releaseStock(
         .lean<ProductDoc>();
       if (product) await events.publish(channels.productUpdated(String(product._id)), productUpdatedPayload(product));
     } catch (error) {
-      // Logged with everything needed to return the stock by hand; the caller's error still wins.
+      failures++;
+      // Logged with everything needed to return the stock by hand.
       logger.error('stock release failed', { orderId, productId: line.productId, quantity: line.quantity, error });
-      throw error;
     }
   }
+  if (failures > 0) throw new Error(`could not return stock for ${failures} of ${lines.length} line(s) of order ${orderId}`);
 }

@@ -26,8 +26,9 @@ function text(field: string, value: string, max: number): string {
 
 function description(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  if (value.length > 2000) throw badInput('description', 'must be at most 2000 characters');
-  return value.trim() || null;
+  const trimmed = value.trim();
+  if (trimmed.length > 2000) throw badInput('description', 'must be at most 2000 characters');
+  return trimmed || null;
 }
 
 function nonNegativeInt(field: string, value: number): number {

@@ -13,6 +13,7 @@ import type { OrdersContext } from './context.js';
 import type { OrderDoc, OrderLine, PublicStatus } from './model.js';
 import { cancelOrder, updateOrderStatus } from './order-status.js';
 import { placeOrder, type PlaceOrderInput } from './place-order.js';
+import { decodeOrderCursor } from './user-orders.js';
 
 export const resolvers: GraphQLResolverMap<OrdersContext> = {
   DateTime: DateTimeScalar,
@@ -46,7 +47,9 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
     __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
     orders: (user: { id: string }, args: PageArgs, ctx: OrdersContext) => {
       requireSelfOrAdmin(ctx.auth, user.id, 'orders');
-      parsePageArgs(args); // reject a bad `first` or `after` here, naming the argument
+      // Reject a bad `first` or `after` here, naming the argument.
+      parsePageArgs({ first: args.first });
+      if (args.after) decodeOrderCursor(args.after);
       return ctx.loaders.ordersByUser.load({ userId: String(parseObjectId(user.id)), first: args.first, after: args.after });
     },
   },

@@ -16,7 +16,7 @@ export function encodeOrderCursor(order: Pick<OrderDoc, '_id' | 'createdAt'>): s
   return Buffer.from(`o:${order.createdAt.getTime()}:${String(order._id)}`).toString('base64url');
 }
 
-function decodeOrderCursor(cursor: string): { createdAt: Date; id: Types.ObjectId } {
+export function decodeOrderCursor(cursor: string): { createdAt: Date; id: Types.ObjectId } {
   const match = /^o:(\d+):([0-9a-f]{24})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match) throw badInput('after', 'not a cursor this API issued; pass pageInfo.endCursor from a previous page');
   return { createdAt: new Date(Number(match[1])), id: new Types.ObjectId(match[2]) };

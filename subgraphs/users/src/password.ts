@@ -18,11 +18,18 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
+const STORED = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
+
+/** Checks a password against a stored hash. A hash that is not one this module writes never matches. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = await derive(password, Buffer.from(salt, 'base64'), Number(n), Number(r), Number(p), expected.length);
+  const match = STORED.exec(stored);
+  if (!match) return false;
+  const [n, r, p] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const powerOfTwo = n > 1 && (n & (n - 1)) === 0;
+  if (!powerOfTwo || n > 2 ** 20 || r < 1 || r > 32 || p < 1 || p > 16) return false;
+  const expected = Buffer.from(match[5], 'base64');
+  if (expected.length < 16) return false;
+  const actual = await derive(password, Buffer.from(match[4], 'base64'), n, r, p, expected.length);
   return timingSafeEqual(actual, expected);
 }
 

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadBaseConfig, readLogLevel, readNodeEnv, readPort, readUrl } from '@supergraph/shared';
+
+const SECRET = 's'.repeat(32);
+
+/** Runs fn, expecting a ConfigError, and returns its message. */
+function configError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).name).toBe('ConfigError');
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadBaseConfig', () => {
+  it('fills in development defaults', () => {
+    const config = loadBaseConfig({ JWT_SECRET: SECRET }, 4321);
+    expect(config).toEqual({
+      nodeEnv: 'development',
+      port: 4321,
+      host: '0.0.0.0',
+      mongodbUri: 'mongodb://127.0.0.1:27017/supergraph',
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisPrefix: 'supergraph',
+      jwtSecret: SECRET,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable when set', () => {
+    const config = loadBaseConfig(
+      {
+        NODE_ENV: 'production',
+        JWT_SECRET: SECRET,
+        PORT: '8080',
+        HOST: '127.0.0.1',
+        MONGODB_URI: 'mongodb+srv://user:pw@cluster.example.net/shop',
+        REDIS_URL: 'rediss://cache.example.net:6380',
+        REDIS_PREFIX: 'staging',
+        LOG_LEVEL: 'debug',
+      },
+      1,
+    );
+    expect(config).toMatchObject({
+      nodeEnv: 'production',
+      port: 8080,
+      host: '127.0.0.1',
+      mongodbUri: 'mongodb+srv://user:pw@cluster.example.net/shop',
+      redisUrl: 'rediss://cache.example.net:6380',
+      redisPrefix: 'staging',
+      logLevel: 'debug',
+    });
+  });
+
+  it('requires JWT_SECRET', () => {
+    expect(configError(() => loadBaseConfig({}, 1))).toContain('JWT_SECRET');
+    expect(configError(() => loadBaseConfig({ JWT_SECRET: '   ' }, 1))).toContain('JWT_SECRET');
+  });
+
+  it('refuses a JWT_SECRET shorter than 32 characters', () => {
+    const message = configError(() => loadBaseConfig({ JWT_SECRET: 's'.repeat(31) }, 1));
+    expect(message).toContain('JWT_SECRET');
+    expect(message).toContain('32');
+    expect(loadBaseConfig({ JWT_SECRET: 's'.repeat(32) }, 1).jwtSecret).toHaveLength(32);
+  });
+
+  it('never echoes the secret in its error', () => {
+    const short = 'hunter2-is-my-secret';
+    expect(configError(() => loadBaseConfig({ JWT_SECRET: short }, 1))).not.toContain(short);
+  });
+
+  it('makes production name its database', () => {
+    expect(configError(() => loadBaseConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }, 1))).toContain('MONGODB_URI');
+    expect(configError(() => loadBaseConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, MONGODB_URI: '' }, 1))).toContain(
+      'MONGODB_URI',
+    );
+    expect(loadBaseConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, MONGODB_URI: 'mongodb://db:27017/shop' }, 1).mongodbUri).toBe(
+      'mongodb://db:27017/shop',
+    );
+  });
+
+  it('uses the local database outside production', () => {
+    expect(loadBaseConfig({ NODE_ENV: 'test', JWT_SECRET: SECRET }, 1).mongodbUri).toBe('mongodb://127.0.0.1:27017/supergraph');
+  });
+
+  it.each(['abc', '70000', '-1', '1.5', '65536'])('refuses PORT=%s naming PORT', (port) => {
+    const message = configError(() => loadBaseConfig({ JWT_SECRET: SECRET, PORT: port }, 1));
+    expect(message).toContain('PORT');
+    expect(message).toContain(port);
+  });
+
+  it('accepts PORT=0 (any free port) and PORT=65535', () => {
+    expect(loadBaseConfig({ JWT_SECRET: SECRET, PORT: '0' }, 1).port).toBe(0);
+    expect(loadBaseConfig({ JWT_SECRET: SECRET, PORT: '65535' }, 1).port).toBe(65535);
+  });
+
+  it('refuses a database URL of the wrong kind without echoing it', () => {
+    const uri = 'postgres://admin:topsecret@db/shop';
+    const message = configError(() => loadBaseConfig({ JWT_SECRET: SECRET, MONGODB_URI: uri }, 1));
+    expect(message).toContain('MONGODB_URI');
+    expect(message).not.toContain('topsecret');
+    const unparseable = configError(() => loadBaseConfig({ JWT_SECRET: SECRET, MONGODB_URI: 'not a url with secret-pw' }, 1));
+    expect(unparseable).toContain('MONGODB_URI');
+    expect(unparseable).not.toContain('secret-pw');
+  });
+
+  it('refuses a Redis URL that is not redis: or rediss:', () => {
+    expect(configError(() => loadBaseConfig({ JWT_SECRET: SECRET, REDIS_URL: 'http://cache:6379' }, 1))).toContain('REDIS_URL');
+  });
+
+  it('refuses an unknown NODE_ENV and LOG_LEVEL', () => {
+    expect(configError(() => loadBaseConfig({ JWT_SECRET: SECRET, NODE_ENV: 'staging' }, 1))).toContain('NODE_ENV');
+    expect(configError(() => loadBaseConfig({ JWT_SECRET: SECRET, LOG_LEVEL: 'verbose' }, 1))).toContain('LOG_LEVEL');
+  });
+});
+
+describe('config readers', () => {
+  it('readNodeEnv defaults to development', () => {
+    expect(readNodeEnv({})).toBe('development');
+    expect(readNodeEnv({ NODE_ENV: 'test' })).toBe('test');
+  });
+
+  it('readLogLevel defaults to warn under test and info otherwise', () => {
+    expect(readLogLevel({}, 'test')).toBe('warn');
+    expect(readLogLevel({}, 'development')).toBe('info');
+    expect(readLogLevel({}, 'production')).toBe('info');
+    expect(readLogLevel({ LOG_LEVEL: 'silent' }, 'production')).toBe('silent');
+  });
+
+  it('readPort falls back only when unset or empty', () => {
+    expect(readPort({}, 'PORT', 99)).toBe(99);
+    expect(readPort({ PORT: '' }, 'PORT', 99)).toBe(99);
+    expect(readPort({ PORT: '4000' }, 'PORT', 99)).toBe(4000);
+    expect(readPort({ PORT: '  ' }, 'PORT', 99)).toBe(99);
+  });
+
+  it('readPort refuses anything but plain decimal digits', () => {
+    for (const raw of ['0x10', '1e3', '-1', '40.5', '65536', 'four']) {
+      expect(() => readPort({ PORT: raw }, 'PORT', 99), raw).toThrow(/PORT must be a port number/);
+    }
+  });
+
+  it('readUrl uses the fallback, checks the protocol, and returns the value as given', () => {
+    expect(readUrl({}, 'X_URL', 'http://fallback/graphql', ['http:'])).toBe('http://fallback/graphql');
+    expect(readUrl({ X_URL: 'https://a.example/graphql' }, 'X_URL', undefined, ['http:', 'https:'])).toBe('https://a.example/graphql');
+    expect(configError(() => readUrl({}, 'X_URL', undefined, ['http:']))).toContain('X_URL is required');
+    expect(configError(() => readUrl({ X_URL: 'ftp://a' }, 'X_URL', undefined, ['http:', 'https:']))).toContain('http: or https:');
+  });
+});

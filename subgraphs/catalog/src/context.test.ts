@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import { connectMongo, createInMemoryEventBus, createLogger, TokenService } from '@supergraph/shared';
+import { createContext, type CatalogServices } from './context.js';
+import { registerProductModel } from './model.js';
+
+function testDatabaseUri(): string {
+  const base = process.env.TEST_MONGODB_URI;
+  if (!base) throw new Error('TEST_MONGODB_URI is not set; run the tests with `npm test`');
+  const url = new URL(base);
+  url.pathname = `/unit_catalog_context_${randomBytes(4).toString('hex')}`;
+  return url.toString();
+}
+
+let connection: Connection;
+let services: CatalogServices;
+
+beforeAll(async () => {
+  const logger = createLogger('test', 'silent');
+  connection = await connectMongo(testDatabaseUri(), logger);
+  services = {
+    products: registerProductModel(connection),
+    tokens: new TokenService('catalog-context-test-secret'.padEnd(40, '#')),
+    events: createInMemoryEventBus('unit-catalog-context', logger),
+    logger,
+  };
+});
+
+afterAll(async () => {
+  await services?.events.dispose();
+  await connection?.dropDatabase().catch(() => {});
+  await connection?.close();
+});
+
+describe('createContext', () => {
+  it('recognises a service token as an internal caller, not as a user', async () => {
+    const ctx = await createContext(services, `Bearer ${await services.tokens.issueInternal('orders')}`);
+    expect(ctx.internalCaller).toBe('orders');
+    expect(ctx.auth.viewer).toBeNull();
+  });
+
+  it('does not treat a user token, even an admin one, as an internal caller', async () => {
+    const ctx = await createContext(services, `Bearer ${await services.tokens.issue({ id: 'a1', role: 'ADMIN' })}`);
+    expect(ctx.internalCaller).toBeNull();
+    expect(ctx.auth.viewer).toEqual({ id: 'a1', role: 'ADMIN' });
+  });
+
+  it('has neither for an anonymous request', async () => {
+    const ctx = await createContext(services, undefined);
+    expect(ctx.internalCaller).toBeNull();
+    expect(ctx.auth).toEqual({ viewer: null, tokenProblem: null });
+  });
+
+  it('gives every request a fresh product loader that reads the database', async () => {
+    const created = await services.products.create({
+      sku: `CTX-${randomBytes(3).toString('hex')}`,
+      name: 'Madhubani Print',
+      category: 'Art',
+      pricePaise: 250000,
+      stock: 2,
+    });
+    const a = await createContext(services, undefined);
+    const b = await createContext(services, undefined);
+    expect(a.loaders.productById).not.toBe(b.loaders.productById);
+    const loaded = await a.loaders.productById.load(String(created._id));
+    expect(loaded).toMatchObject({ name: 'Madhubani Print', pricePaise: 250000, stock: 2, sku: created.sku });
+  });
+});

@@ -1,0 +1,229 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GraphQLError } from 'graphql';
+import { Types, type Connection } from 'mongoose';
+import { channels, connectMongo, createInMemoryEventBus, createLogger, TokenService, type AuthState } from '@supergraph/shared';
+import type { CatalogClient, StockLine } from './catalog-client.js';
+import type { OrdersServices } from './context.js';
+import { registerOrderModel, type OrderDoc, type StoredStatus } from './model.js';
+import { cancelOrder, updateOrderStatus } from './order-status.js';
+
+function testDatabaseUri(): string {
+  const base = process.env.TEST_MONGODB_URI;
+  if (!base) throw new Error('TEST_MONGODB_URI is not set; run the tests with `npm test`');
+  const url = new URL(base);
+  url.pathname = `/unit_orders_status_${randomBytes(4).toString('hex')}`;
+  return url.toString();
+}
+
+/** Stands in for the catalog service: records releases, and can be told to fail the next ones. */
+class RecordingCatalog implements CatalogClient {
+  releases: { orderId: string; lines: StockLine[] }[] = [];
+  failNext = 0;
+  async reserve(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
+  async release(orderId: string, lines: StockLine[]): Promise<void> {
+    await sleep(5); // a network round trip, so concurrent callers overlap
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('catalog unavailable');
+    }
+    this.releases.push({ orderId, lines });
+  }
+}
+
+const logger = createLogger('test', 'silent');
+let connection: Connection;
+let services: OrdersServices;
+let catalog: RecordingCatalog;
+
+beforeAll(async () => {
+  connection = await connectMongo(testDatabaseUri(), logger);
+  const orders = registerOrderModel(connection);
+  await orders.syncIndexes();
+  catalog = new RecordingCatalog();
+  services = {
+    orders,
+    catalog,
+    tokens: new TokenService('orders-status-test-secret'.padEnd(40, '%')),
+    events: createInMemoryEventBus('unit-order-status', logger),
+    logger,
+  };
+});
+
+afterAll(async () => {
+  await services?.events.dispose();
+  await connection?.dropDatabase().catch(() => {});
+  await connection?.close();
+});
+
+const customerId = String(new Types.ObjectId());
+const owner: AuthState = { viewer: { id: customerId, role: 'CUSTOMER' }, tokenProblem: null };
+const stranger: AuthState = { viewer: { id: String(new Types.ObjectId()), role: 'CUSTOMER' }, tokenProblem: null };
+const admin: AuthState = { viewer: { id: String(new Types.ObjectId()), role: 'ADMIN' }, tokenProblem: null };
+
+async function order(status: StoredStatus, extra: Partial<OrderDoc> = {}): Promise<OrderDoc> {
+  const created = await services.orders.create({
+    userId: new Types.ObjectId(customerId),
+    items: [
+      { productId: new Types.ObjectId(), quantity: 2, unitPricePaise: 49900 },
+      { productId: new Types.ObjectId(), quantity: 1, unitPricePaise: 1500 },
+    ],
+    totalPaise: 101300,
+    status,
+    idempotencyKey: randomUUID(),
+    requestHash: 'h',
+    ...extra,
+  });
+  return created.toObject();
+}
+
+const reload = async (id: Types.ObjectId) => (await services.orders.findById(id).lean<OrderDoc>())!;
+
+async function rejection(promise: Promise<unknown>): Promise<GraphQLError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(GraphQLError);
+    return error as GraphQLError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('updateOrderStatus', () => {
+  it('moves an order forward step by step', async () => {
+    const placed = await order('PLACED');
+    const id = String(placed._id);
+    expect((await updateOrderStatus(services, id, 'CONFIRMED')).status).toBe('CONFIRMED');
+    expect((await updateOrderStatus(services, id, 'SHIPPED')).status).toBe('SHIPPED');
+    expect((await updateOrderStatus(services, id, 'DELIVERED')).status).toBe('DELIVERED');
+    expect((await reload(placed._id)).status).toBe('DELIVERED');
+  });
+
+  it('may skip steps forward', async () => {
+    const placed = await order('PLACED');
+    expect((await updateOrderStatus(services, String(placed._id), 'SHIPPED')).status).toBe('SHIPPED');
+  });
+
+  it('never moves back, naming `status` and leaving the order as it was', async () => {
+    const shipped = await order('SHIPPED');
+    for (const target of ['CONFIRMED', 'SHIPPED'] as const) {
+      const error = await rejection(updateOrderStatus(services, String(shipped._id), target));
+      expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'status' });
+      expect(error.message).toContain('SHIPPED');
+    }
+    expect((await reload(shipped._id)).status).toBe('SHIPPED');
+  });
+
+  it('refuses PLACED and CANCELLED as targets', async () => {
+    const confirmed = await order('CONFIRMED');
+    expect((await rejection(updateOrderStatus(services, String(confirmed._id), 'PLACED'))).extensions.field).toBe('status');
+    const cancel = await rejection(updateOrderStatus(services, String(confirmed._id), 'CANCELLED'));
+    expect(cancel.message).toContain('cancelOrder');
+    expect((await reload(confirmed._id)).status).toBe('CONFIRMED');
+  });
+
+  it('does not move a cancelled order', async () => {
+    const cancelled = await order('CANCELLED', { stockReturn: 'DONE' });
+    expect((await rejection(updateOrderStatus(services, String(cancelled._id), 'SHIPPED'))).extensions.code).toBe('BAD_USER_INPUT');
+    expect((await reload(cancelled._id)).status).toBe('CANCELLED');
+  });
+
+  it('treats unknown and pending orders as not found', async () => {
+    const pending = await order('PENDING');
+    for (const id of [String(new Types.ObjectId()), String(pending._id)]) {
+      expect((await rejection(updateOrderStatus(services, id, 'CONFIRMED'))).extensions.code).toBe('NOT_FOUND');
+    }
+    expect((await reload(pending._id)).status).toBe('PENDING');
+    expect((await rejection(updateOrderStatus(services, 'nope', 'CONFIRMED'))).extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('lets exactly one of two concurrent moves win', async () => {
+    const placed = await order('PLACED');
+    const results = await Promise.allSettled([
+      updateOrderStatus(services, String(placed._id), 'CONFIRMED'),
+      updateOrderStatus(services, String(placed._id), 'CONFIRMED'),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('publishes the new status on the order’s channel', async () => {
+    const placed = await order('PLACED');
+    const id = String(placed._id);
+    const iterator = services.events.subscribe<{ id: string; userId: string; status: string }>(channels.orderStatusChanged(id));
+    const next = iterator.next();
+    await sleep(0);
+    await updateOrderStatus(services, id, 'CONFIRMED');
+    expect((await next).value).toEqual({ id, userId: customerId, status: 'CONFIRMED' });
+    await iterator.return?.();
+  });
+});
+
+describe('cancelOrder', () => {
+  it('cancels the owner’s order and returns its stock once', async () => {
+    const placed = await order('PLACED');
+    catalog.releases = [];
+    const cancelled = await cancelOrder(services, owner, String(placed._id));
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', stockReturn: 'DONE' });
+    expect(catalog.releases).toEqual([
+      { orderId: String(placed._id), lines: placed.items.map((i) => ({ productId: String(i.productId), quantity: i.quantity })) },
+    ]);
+  });
+
+  it('lets an admin cancel anyone’s confirmed order', async () => {
+    const confirmed = await order('CONFIRMED');
+    expect((await cancelOrder(services, admin, String(confirmed._id))).status).toBe('CANCELLED');
+  });
+
+  it('refuses another customer, leaving the order and stock alone', async () => {
+    const placed = await order('PLACED');
+    catalog.releases = [];
+    expect((await rejection(cancelOrder(services, stranger, String(placed._id)))).extensions.code).toBe('FORBIDDEN');
+    expect((await reload(placed._id)).status).toBe('PLACED');
+    expect(catalog.releases).toEqual([]);
+  });
+
+  it('refuses orders that have shipped, and cancelling twice', async () => {
+    const shipped = await order('SHIPPED');
+    expect((await rejection(cancelOrder(services, owner, String(shipped._id)))).extensions.code).toBe('CONFLICT');
+    const placed = await order('PLACED');
+    await cancelOrder(services, owner, String(placed._id));
+    catalog.releases = [];
+    expect((await rejection(cancelOrder(services, owner, String(placed._id)))).extensions.code).toBe('CONFLICT');
+    expect(catalog.releases).toEqual([]);
+  });
+
+  it('treats pending and unknown orders as not found', async () => {
+    const pending = await order('PENDING');
+    expect((await rejection(cancelOrder(services, owner, String(pending._id)))).extensions.code).toBe('NOT_FOUND');
+    expect((await rejection(cancelOrder(services, owner, String(new Types.ObjectId())))).extensions.code).toBe('NOT_FOUND');
+  });
+
+  it('returns the stock exactly once when the same order is cancelled concurrently', async () => {
+    const placed = await order('PLACED');
+    catalog.releases = [];
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => cancelOrder(services, owner, String(placed._id))));
+    expect(catalog.releases).toHaveLength(1);
+    expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
+    for (const r of results) {
+      if (r.status === 'fulfilled') expect(r.value.status).toBe('CANCELLED');
+      else expect((r.reason as GraphQLError).extensions?.code).toBe('CONFLICT');
+    }
+    expect(await reload(placed._id)).toMatchObject({ status: 'CANCELLED', stockReturn: 'DONE' });
+  });
+
+  it('finishes returning the stock when a failed cancellation is retried', async () => {
+    const placed = await order('PLACED');
+    catalog.releases = [];
+    catalog.failNext = 1;
+    await expect(cancelOrder(services, owner, String(placed._id))).rejects.toThrow('catalog unavailable');
+    expect(await reload(placed._id)).toMatchObject({ status: 'CANCELLED', stockReturn: 'DUE' });
+    expect(catalog.releases).toEqual([]);
+
+    const retried = await cancelOrder(services, owner, String(placed._id));
+    expect(retried).toMatchObject({ status: 'CANCELLED', stockReturn: 'DONE' });
+    expect(catalog.releases).toHaveLength(1);
+  });
+});

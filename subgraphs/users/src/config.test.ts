@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@supergraph/shared';
+import { loadUsersConfig, USERS_DEFAULT_PORT } from './config.js';
+
+const base = { JWT_SECRET: 'j'.repeat(32) };
+
+describe('loadUsersConfig', () => {
+  it('defaults to port 4001 and no admin account', () => {
+    const config = loadUsersConfig(base);
+    expect(USERS_DEFAULT_PORT).toBe(4001);
+    expect(config.port).toBe(4001);
+    expect(config.admin).toBeNull();
+  });
+
+  it('reads the admin account, trimming the email', () => {
+    expect(loadUsersConfig({ ...base, ADMIN_EMAIL: ' admin@example.in ', ADMIN_PASSWORD: 'pw-12345' }).admin).toEqual({
+      email: 'admin@example.in',
+      password: 'pw-12345',
+    });
+  });
+
+  it('requires ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
+    expect(() => loadUsersConfig({ ...base, ADMIN_EMAIL: 'admin@example.in' })).toThrow(ConfigError);
+    expect(() => loadUsersConfig({ ...base, ADMIN_PASSWORD: 'pw-12345' })).toThrow(/ADMIN_EMAIL and ADMIN_PASSWORD/);
+    expect(() => loadUsersConfig({ ...base, ADMIN_EMAIL: '   ', ADMIN_PASSWORD: 'pw-12345' })).toThrow(ConfigError);
+  });
+
+  it('requires a 12-character admin password in production only', () => {
+    const prod = { ...base, NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/shop', ADMIN_EMAIL: 'admin@example.in' };
+    expect(() => loadUsersConfig({ ...prod, ADMIN_PASSWORD: 'elevenchars' })).toThrow(/12 characters/);
+    expect(loadUsersConfig({ ...prod, ADMIN_PASSWORD: 'twelve-chars' }).admin?.password).toBe('twelve-chars');
+    expect(loadUsersConfig({ ...base, ADMIN_EMAIL: 'admin@example.in', ADMIN_PASSWORD: 'short' }).admin?.password).toBe('short');
+  });
+
+  it('still applies the shared checks', () => {
+    expect(() => loadUsersConfig({})).toThrow(/JWT_SECRET/);
+  });
+});

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import { connectMongo, createLogger, TokenService } from '@supergraph/shared';
+import { createContext, type UsersServices } from './context.js';
+import { registerUserModel } from './model.js';
+
+function testDatabaseUri(): string {
+  const base = process.env.TEST_MONGODB_URI;
+  if (!base) throw new Error('TEST_MONGODB_URI is not set; run the tests with `npm test`');
+  const url = new URL(base);
+  url.pathname = `/unit_users_context_${randomBytes(4).toString('hex')}`;
+  return url.toString();
+}
+
+let connection: Connection;
+let services: UsersServices;
+
+beforeAll(async () => {
+  connection = await connectMongo(testDatabaseUri(), createLogger('test', 'silent'));
+  services = {
+    users: registerUserModel(connection),
+    tokens: new TokenService('users-context-test-secret'.padEnd(40, '!')),
+    logger: createLogger('test', 'silent'),
+  };
+});
+
+afterAll(async () => {
+  await connection?.dropDatabase().catch(() => {});
+  await connection?.close();
+});
+
+describe('createContext', () => {
+  it('gives every request its own loaders', async () => {
+    const a = await createContext(services, undefined);
+    const b = await createContext(services, undefined);
+    expect(a.loaders.userById).not.toBe(b.loaders.userById);
+    expect(a.users).toBe(services.users);
+  });
+
+  it('so a change made after one request is seen by the next', async () => {
+    const user = await services.users.create({ name: 'Before', email: `ctx-${randomBytes(3).toString('hex')}@example.in`, passwordHash: 'x' });
+    const first = await createContext(services, undefined);
+    expect((await first.loaders.userById.load(String(user._id))).name).toBe('Before');
+
+    await services.users.updateOne({ _id: user._id }, { $set: { name: 'After' } });
+    // Within one request the loader keeps what it read...
+    expect((await first.loaders.userById.load(String(user._id))).name).toBe('Before');
+    // ...and the next request reads afresh.
+    const second = await createContext(services, undefined);
+    expect((await second.loaders.userById.load(String(user._id))).name).toBe('After');
+  });
+
+  it('loads public fields only: never the password hash', async () => {
+    const user = await services.users.create({
+      name: 'Hidden',
+      email: `hash-${randomBytes(3).toString('hex')}@example.in`,
+      passwordHash: 'scrypt$secret',
+      city: 'Chennai',
+    });
+    const ctx = await createContext(services, undefined);
+    const loaded = await ctx.loaders.userById.load(String(user._id));
+    expect(loaded).toMatchObject({ name: 'Hidden', city: 'Chennai', role: 'CUSTOMER' });
+    expect(loaded).not.toHaveProperty('passwordHash');
+  });
+
+  it('authenticates the caller from the Authorization header', async () => {
+    const token = await services.tokens.issue({ id: 'u-1', role: 'ADMIN' });
+    expect((await createContext(services, `Bearer ${token}`)).auth).toEqual({ viewer: { id: 'u-1', role: 'ADMIN' }, tokenProblem: null });
+    expect((await createContext(services, undefined)).auth).toEqual({ viewer: null, tokenProblem: null });
+    const bad = await createContext(services, 'Bearer not.a.token');
+    expect(bad.auth.viewer).toBeNull();
+    expect(bad.auth.tokenProblem).toBe('the token is invalid');
+  });
+});

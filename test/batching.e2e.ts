@@ -1,0 +1,114 @@
+import type { CommandStartedEvent } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { withDatabase } from '../scripts/lib/localdb.mjs';
+import type { RunningSubgraph } from '@supergraph/shared';
+import { loadUsersConfig, start as startUsers } from '../subgraphs/users/src/server.js';
+import { loadCatalogConfig, start as startCatalog } from '../subgraphs/catalog/src/server.js';
+import { loadOrdersConfig, start as startOrders } from '../subgraphs/orders/src/server.js';
+import { loadGatewayConfig, start as startGateway, type RunningGateway } from '../gateway/src/server.js';
+import { gql } from './helpers.js';
+
+// The subgraphs run in this process (real HTTP between them and a real gateway)
+// so the test can listen to each one's MongoDB driver and count its commands.
+const SILENT = { debug() {}, info() {}, warn() {}, error() {}, child: () => SILENT };
+
+describe('DataLoader batching', () => {
+  const subgraphs: RunningSubgraph[] = [];
+  let gateway: RunningGateway;
+  const commands: Record<string, string[]> = { users: [], catalog: [], orders: [] };
+  let adminToken: string;
+
+  beforeAll(async () => {
+    const env = {
+      NODE_ENV: 'test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      MONGODB_URI: withDatabase(process.env.TEST_MONGODB_URI!, `batching_${Date.now()}`),
+      REDIS_URL: process.env.REDIS_URL,
+      JWT_SECRET: process.env.JWT_SECRET,
+      ADMIN_EMAIL: 'batch-admin@test.in',
+      ADMIN_PASSWORD: 'batch-admin-password',
+    };
+    const mongo = { monitorCommands: true };
+    const users = await startUsers(loadUsersConfig(env), { logger: SILENT, mongo });
+    const catalog = await startCatalog(loadCatalogConfig(env), { logger: SILENT, mongo });
+    const orders = await startOrders(loadOrdersConfig({ ...env, CATALOG_URL: catalog.url }), { logger: SILENT, mongo });
+    subgraphs.push(users, catalog, orders);
+    for (const subgraph of subgraphs) {
+      subgraph.deps.connection.getClient().on('commandStarted', (event: CommandStartedEvent) => {
+        commands[subgraph.name].push(`${event.commandName} ${String(event.command[event.commandName])}`);
+      });
+    }
+    gateway = await startGateway(
+      loadGatewayConfig({ ...env, USERS_URL: users.url, CATALOG_URL: catalog.url, ORDERS_URL: orders.url }),
+      { logger: SILENT },
+    );
+
+    const ok = async (query: string, variables: Record<string, unknown>, token?: string) => {
+      const result = await gql(query, variables, token, gateway.url);
+      if (result.errors) throw new Error(JSON.stringify(result.errors));
+      return result.data;
+    };
+    adminToken = (await ok('mutation { logIn(email: "batch-admin@test.in", password: "batch-admin-password") { token } }', {})).logIn.token;
+    const productIds: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const input = { sku: `BATCH-${i}`, name: `Batch Product ${i}`, category: 'Batch', pricePaise: 1000 + i, stock: 1000 };
+      productIds.push((await ok('mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }', { input }, adminToken)).createProduct.id);
+    }
+    // 40 customers with two orders each, every order naming two products.
+    for (let i = 0; i < 40; i++) {
+      const input = { name: `Customer ${i}`, email: `batch-${i}@test.in`, password: 'batch-password-1' };
+      const token = (await ok('mutation($input: SignUpInput!) { signUp(input: $input) { token } }', { input })).signUp.token;
+      for (let n = 0; n < 2; n++) {
+        const items = [
+          { productId: productIds[(i + n) % 6], quantity: 1 },
+          { productId: productIds[(i + n + 3) % 6], quantity: 1 },
+        ];
+        await ok('mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }', { input: { items } }, token);
+      }
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await Promise.all(subgraphs.map((s) => s.stop()));
+  });
+
+  const NESTED = `query($n: Int) {
+    users(first: $n) { edges { node { name
+      orders(first: 5) { totalCount edges { node { totalPaise
+        user { name email }
+        items { quantity product { name pricePaise } }
+      } } }
+    } } }
+  }`;
+
+  async function countCommands(n: number) {
+    for (const list of Object.values(commands)) list.length = 0;
+    const result = await gql(NESTED, { n }, adminToken, gateway.url);
+    expect(result.errors).toBeUndefined();
+    const edges = result.data.users.edges;
+    expect(edges).toHaveLength(n);
+    const orderCount = edges.reduce((sum: number, e: any) => sum + e.node.orders.edges.length, 0);
+    const productNames = edges.flatMap((e: any) => e.node.orders.edges.flatMap((o: any) => o.node.items.map((i: any) => i.product.name)));
+    expect(productNames.every((name: string) => name.startsWith('Batch Product'))).toBe(true);
+    return { orderCount, users: [...commands.users], catalog: [...commands.catalog], orders: [...commands.orders] };
+  }
+
+  it('costs the same number of database commands per subgraph for 5 users as for 40', async () => {
+    const small = await countCommands(5);
+    const large = await countCommands(40);
+    // The first user is the admin (no orders); the rest have two each.
+    expect(small.orderCount).toBe(8);
+    expect(large.orderCount).toBe(78);
+    for (const name of ['users', 'catalog', 'orders'] as const) {
+      expect(large[name].length, `${name}: ${large[name].join(', ')}`).toBe(small[name].length);
+    }
+    // One $in per entity type: products once, the users' orders in one find plus one count.
+    expect(large.catalog).toEqual(['find products']);
+    expect(large.orders.filter((c) => c.startsWith('find')).length).toBe(1);
+    expect(large.users.filter((c) => c === 'find users').length).toBeLessThanOrEqual(2);
+    console.log(`database commands for 40 users / 78 orders: ${JSON.stringify({ users: large.users, catalog: large.catalog, orders: large.orders })}`);
+  });
+});

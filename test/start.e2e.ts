@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { withDatabase } from '../scripts/lib/localdb.mjs';
+import { gql } from './helpers.js';
+
+const root = resolve(import.meta.dirname, '..');
+
+/** Runs `npm start`'s script against a given database and resolves once it prints the Sandbox URL. */
+function runStart(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['scripts/start.mjs'], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: 'development', USERS_PORT: '0', CATALOG_PORT: '0', ORDERS_PORT: '0', GATEWAY_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => output.push(line));
+  const ready = new Promise<string>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not get ready:\n${output.join('\n')}`)), 150_000);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      output.push(line);
+      const match = /Apollo Sandbox:\s+(http:\/\/\S+)/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolvePromise(match[1]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output.join('\n')}`)));
+  });
+  const stop = () =>
+    new Promise<number | null>((done) => {
+      child.once('exit', (code) => done(code));
+      child.kill('SIGINT');
+    });
+  return { ready, stop, output };
+}
+
+describe('npm start', () => {
+  it('seeds an empty database once, and makes sure the admin account exists on every start', async () => {
+    const mongodbUri = withDatabase(process.env.TEST_MONGODB_URI!, `start_${Date.now()}`);
+    const first = runStart({ MONGODB_URI: mongodbUri, ADMIN_EMAIL: 'owner@test.in', ADMIN_PASSWORD: 'first-password-1' });
+    const url = await first.ready;
+    const catalog = await gql('{ products(first: 100) { totalCount edges { node { category pricePaise name } } } }', {}, undefined, url);
+    expect(catalog.data.products.totalCount).toBeGreaterThanOrEqual(50);
+    const categories = new Set(catalog.data.products.edges.map((e: any) => e.node.category));
+    expect(categories.size).toBeGreaterThanOrEqual(5);
+    for (const edge of catalog.data.products.edges) expect(Number.isInteger(edge.node.pricePaise)).toBe(true);
+
+    const logIn = await gql('mutation { logIn(email: "owner@test.in", password: "first-password-1") { token user { role } } }', {}, undefined, url);
+    expect(logIn.data.logIn.user.role).toBe('ADMIN');
+    const users = await gql(
+      '{ users(first: 20) { totalCount edges { node { role orders { totalCount } } } } }',
+      {},
+      logIn.data.logIn.token,
+      url,
+    );
+    const customers = users.data.users.edges.filter((e: any) => e.node.role === 'CUSTOMER');
+    expect(customers.length).toBeGreaterThanOrEqual(3);
+    for (const customer of customers) expect(customer.node.orders.totalCount).toBeGreaterThan(0);
+    expect(first.output.join('\n')).toContain('seeded');
+    expect(await first.stop()).toBe(0);
+
+    // Second start on the same database with other admin credentials: no reseeding, and the new admin works.
+    const second = runStart({ MONGODB_URI: mongodbUri, ADMIN_EMAIL: 'ops@test.in', ADMIN_PASSWORD: 'second-password-2' });
+    const url2 = await second.ready;
+    expect(second.output.join('\n')).toContain('not seeding');
+    const count = await gql('{ products { totalCount } }', {}, undefined, url2);
+    expect(count.data.products.totalCount).toBe(catalog.data.products.totalCount);
+    const ops = await gql('mutation { logIn(email: "ops@test.in", password: "second-password-2") { user { role } } }', {}, undefined, url2);
+    expect(ops.data.logIn.user.role).toBe('ADMIN');
+    expect(await second.stop()).toBe(0);
+  }, 300_000);
+});
