@@ -28,6 +28,8 @@ function devJwtSecret() {
 }
 
 async function main() {
+  // A local .env (see .env.example) fills in variables the shell did not set.
+  if (existsSync(join(root, '.env'))) process.loadEnvFile(join(root, '.env'));
   ensureInstalled(log);
   // Imported after installing: these need the project's dependencies.
   const { startService } = await import('./lib/processes.mjs');

@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// `npm run bench`: measures the supergraph on this machine. Starts its own local
+// database (unless MONGODB_URI is set), Redis if needed, and the four services,
+// then drives the gateway over loopback HTTP with bounded, fixed-duration loads.
+// Speed targets live here, not in the tests.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, ensureInstalled } from './lib/deps.mjs';
+import { startLocalDb, withDatabase } from './lib/localdb.mjs';
+import { ensureRedis } from './lib/redis.mjs';
+
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+
+function percentile(sorted, p) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+
+/** Runs `request` from CONCURRENCY workers for DURATION_MS and reports throughput and latency. */
+async function load(name, request) {
+  const latencies = [];
+  let errors = 0;
+  const deadline = Date.now() + DURATION_MS;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, worker) => {
+      for (let i = 0; Date.now() < deadline; i++) {
+        const start = performance.now();
+        const ok = await request(worker, i).catch(() => false);
+        latencies.push(performance.now() - start);
+        if (!ok) errors++;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const row = {
+    scenario: name,
+    requests: latencies.length,
+    'req/s': Math.round(latencies.length / (DURATION_MS / 1000)),
+    'p50 ms': percentile(latencies, 50).toFixed(1),
+    'p95 ms': percentile(latencies, 95).toFixed(1),
+    'p99 ms': percentile(latencies, 99).toFixed(1),
+    errors,
+  };
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+async function main() {
+  ensureInstalled();
+  build();
+  const { startStack } = await import('./lib/processes.mjs');
+  const { gql, seedIfEmpty } = await import('./lib/seed.mjs');
+  const cleanups = [];
+  try {
+    let uri = process.env.MONGODB_URI;
+    if (!uri) {
+      const dir = mkdtempSync(join(tmpdir(), 'supergraph-bench-'));
+      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+      const db = await startLocalDb(dir);
+      cleanups.push(db.stop);
+      uri = db.uri;
+    }
+    const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+    cleanups.push((await ensureRedis(redisUrl)).stop);
+    const admin = { email: 'bench-admin@bench.in', password: randomBytes(12).toString('base64url') };
+    const stack = await startStack({
+      NODE_ENV: 'production',
+      MONGODB_URI: withDatabase(uri, `bench_${Date.now()}`),
+      REDIS_URL: redisUrl,
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
+      LOG_LEVEL: 'warn',
+    });
+    cleanups.push(stack.stop);
+    const url = stack.gateway.url;
+    await seedIfEmpty(url, admin, () => {});
+
+    const { logIn } = await gql(url, 'mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }', { e: admin.email, p: admin.password });
+    const products = (await gql(url, '{ products(first: 100) { edges { node { id } } } }')).products.edges.map((e) => e.node.id);
+    const customer = (await gql(url, 'mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
+      i: { name: 'Bench Buyer', email: `buyer-${Date.now()}@bench.in`, password: 'bench-password-1' },
+    })).signUp.token;
+    // Enough stock that the order scenario measures placing, not running out.
+    for (const id of products.slice(0, 10)) await gql(url, 'mutation($id: ID!) { restock(id: $id, quantity: 1000000) { id } }', { id }, logIn.token);
+
+    const post = async (query, variables, token) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = await response.json();
+      return response.ok && !body.errors;
+    };
+
+    console.log(`# ${CONCURRENCY} concurrent clients, ${DURATION_MS / 1000} s per scenario, gateway ${url}`);
+    await load('browse: products(first: 20), one subgraph', () => post('{ products(first: 20) { edges { node { id name pricePaise stock } } } }'));
+    await load('product page: product(id) by id', (w, i) => post('query($id: ID!) { product(id: $id) { id name formattedPrice stock } }', { id: products[(w + i) % products.length] }));
+    await load('cross-subgraph: users → orders → products (admin, 10 users)', () =>
+      post('{ users(first: 10) { edges { node { name orders(first: 5) { edges { node { totalPaise user { name } items { quantity product { name pricePaise } } } } } } } } }', {}, logIn.token),
+    );
+    await load('checkout: placeOrder with 2 lines', (w, i) =>
+      post(
+        'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id totalPaise } }',
+        { input: { items: [{ productId: products[(w + i) % 10], quantity: 1 }, { productId: products[(w + i + 1) % 10], quantity: 1 }] } },
+        customer,
+      ),
+    );
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
