@@ -1,9 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const shared = fileURLToPath(new URL('./packages/shared/src/index.ts', import.meta.url));
+const source = (path: string) => fileURLToPath(new URL(`./packages/shared/src/${path}`, import.meta.url));
 // Tests import the shared package from source, so they never run against a stale build.
-const resolve = { alias: { '@supergraph/shared': shared } };
+const resolve = {
+  alias: [
+    { find: /^@supergraph\/shared$/, replacement: source('index.ts') },
+    { find: /^@supergraph\/shared\/testing$/, replacement: source('testing.ts') },
+  ],
+};
 
 const unit = (name: string, dir: string) => ({
   resolve,

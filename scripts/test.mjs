@@ -3,7 +3,7 @@
 // provisions a fresh local database (unless MONGODB_URI is set) and Redis, then
 // runs every unit and integration test.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -34,7 +34,9 @@ async function main() {
     const redis = await ensureRedis(redisUrl, log);
     cleanups.push(redis.stop);
 
-    const result = spawnSync(join(root, 'node_modules/.bin/vitest'), ['run', ...process.argv.slice(2)], {
+    const report = join(tmpdir(), `supergraph-test-report-${process.pid}.json`);
+    cleanups.push(async () => rmSync(report, { force: true }));
+    const result = spawnSync(join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)], {
       cwd: root,
       stdio: 'inherit',
       env: {
@@ -46,9 +48,21 @@ async function main() {
         JWT_SECRET: randomBytes(32).toString('base64url'),
       },
     });
+    printSummary(report);
     return result.status ?? 1;
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  }
+}
+
+/** One closing line any CI can read: "tests: N passed, N failed". */
+function printSummary(reportPath) {
+  try {
+    const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+    const skipped = report.numPendingTests + report.numTodoTests;
+    console.log(`tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  } catch {
+    console.log('tests: no report was written (vitest did not finish)');
   }
 }
 

@@ -1,22 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { Schema, Types, type Connection, type Model } from 'mongoose';
 import { connectMongo, createByIdLoader, createLogger } from '@supergraph/shared';
+import { testDatabaseUri } from '@supergraph/shared/testing';
 
 interface ThingDoc {
   _id: Types.ObjectId;
   name: string;
   secret: string;
   archived: boolean;
-}
-
-function testDatabaseUri(): string {
-  const base = process.env.TEST_MONGODB_URI;
-  if (!base) throw new Error('TEST_MONGODB_URI is not set; run the tests with `npm test`');
-  const url = new URL(base);
-  url.pathname = `/unit_loaders_${randomBytes(4).toString('hex')}`;
-  return url.toString();
 }
 
 let connection: Connection;
@@ -26,7 +18,7 @@ let docs: ThingDoc[];
 let finds: Record<string, any>[];
 
 beforeAll(async () => {
-  connection = await connectMongo(testDatabaseUri(), createLogger('test', 'silent'), { monitorCommands: true });
+  connection = await connectMongo(testDatabaseUri('loaders'), createLogger('test', 'silent'), { monitorCommands: true });
   things = connection.model<ThingDoc>(
     'Thing',
     new Schema<ThingDoc>({ name: String, secret: String, archived: Boolean }, { collection: 'things' }),

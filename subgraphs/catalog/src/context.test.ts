@@ -4,21 +4,14 @@ import type { Connection } from 'mongoose';
 import { connectMongo, createInMemoryEventBus, createLogger, TokenService } from '@supergraph/shared';
 import { createContext, type CatalogServices } from './context.js';
 import { registerProductModel } from './model.js';
-
-function testDatabaseUri(): string {
-  const base = process.env.TEST_MONGODB_URI;
-  if (!base) throw new Error('TEST_MONGODB_URI is not set; run the tests with `npm test`');
-  const url = new URL(base);
-  url.pathname = `/unit_catalog_context_${randomBytes(4).toString('hex')}`;
-  return url.toString();
-}
+import { testDatabaseUri } from '@supergraph/shared/testing';
 
 let connection: Connection;
 let services: CatalogServices;
 
 beforeAll(async () => {
   const logger = createLogger('test', 'silent');
-  connection = await connectMongo(testDatabaseUri(), logger);
+  connection = await connectMongo(testDatabaseUri('catalog_context'), logger);
   services = {
     products: registerProductModel(connection),
     tokens: new TokenService('catalog-context-test-secret'.padEnd(40, '#')),

@@ -6,14 +6,7 @@ import { Types, type Connection } from 'mongoose';
 import { channels, connectMongo, createInMemoryEventBus, createLogger, type EventBus } from '@supergraph/shared';
 import { registerProductModel, type ProductModel } from './model.js';
 import { releaseStock, reserveStock } from './stock.js';
-
-function testDatabaseUri(): string {
-  const base = process.env.TEST_MONGODB_URI;
-  if (!base) throw new Error('TEST_MONGODB_URI is not set; run the tests with `npm test`');
-  const url = new URL(base);
-  url.pathname = `/unit_catalog_stock_${randomBytes(4).toString('hex')}`;
-  return url.toString();
-}
+import { testDatabaseUri } from '@supergraph/shared/testing';
 
 const logger = createLogger('test', 'silent');
 let connection: Connection;
@@ -21,7 +14,7 @@ let products: ProductModel;
 let events: EventBus;
 
 beforeAll(async () => {
-  connection = await connectMongo(testDatabaseUri(), logger);
+  connection = await connectMongo(testDatabaseUri('catalog_stock'), logger);
   products = registerProductModel(connection);
   await products.syncIndexes();
   events = createInMemoryEventBus('unit-stock', logger);

@@ -8,14 +8,7 @@ import type { CatalogClient, StockLine } from './catalog-client.js';
 import type { OrdersServices } from './context.js';
 import { registerOrderModel, type OrderDoc, type StoredStatus } from './model.js';
 import { cancelOrder, updateOrderStatus } from './order-status.js';
-
-function testDatabaseUri(): string {
-  const base = process.env.TEST_MONGODB_URI;
-  if (!base) throw new Error('TEST_MONGODB_URI is not set; run the tests with `npm test`');
-  const url = new URL(base);
-  url.pathname = `/unit_orders_status_${randomBytes(4).toString('hex')}`;
-  return url.toString();
-}
+import { testDatabaseUri } from '@supergraph/shared/testing';
 
 /** Stands in for the catalog service: records releases, and can be told to fail the next ones. */
 class RecordingCatalog implements CatalogClient {
@@ -40,7 +33,7 @@ let services: OrdersServices;
 let catalog: RecordingCatalog;
 
 beforeAll(async () => {
-  connection = await connectMongo(testDatabaseUri(), logger);
+  connection = await connectMongo(testDatabaseUri('orders_status'), logger);
   const orders = registerOrderModel(connection);
   await orders.syncIndexes();
   catalog = new RecordingCatalog();

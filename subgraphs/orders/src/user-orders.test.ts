@@ -5,21 +5,14 @@ import { Types, type Connection } from 'mongoose';
 import { connectMongo, createLogger, encodeCursor } from '@supergraph/shared';
 import { registerOrderModel, type OrderDoc, type OrderModel, type StoredStatus } from './model.js';
 import { createOrdersByUserLoader, decodeOrderCursor, encodeOrderCursor, type OrdersPage } from './user-orders.js';
-
-function testDatabaseUri(): string {
-  const base = process.env.TEST_MONGODB_URI;
-  if (!base) throw new Error('TEST_MONGODB_URI is not set; run the tests with `npm test`');
-  const url = new URL(base);
-  url.pathname = `/unit_orders_pages_${randomBytes(4).toString('hex')}`;
-  return url.toString();
-}
+import { testDatabaseUri } from '@supergraph/shared/testing';
 
 let connection: Connection;
 let orders: OrderModel;
 let commands: { name: string; collection: unknown }[];
 
 beforeAll(async () => {
-  connection = await connectMongo(testDatabaseUri(), createLogger('test', 'silent'), { monitorCommands: true });
+  connection = await connectMongo(testDatabaseUri('orders_pages'), createLogger('test', 'silent'), { monitorCommands: true });
   orders = registerOrderModel(connection);
   await orders.syncIndexes();
   connection.getClient().on('commandStarted', (event) => {

@@ -5,21 +5,14 @@ import { connectMongo, createLogger } from '@supergraph/shared';
 import { ensureAdmin } from './admin.js';
 import { registerUserModel, type UserModel } from './model.js';
 import { hashPassword, verifyPassword } from './password.js';
-
-function testDatabaseUri(): string {
-  const base = process.env.TEST_MONGODB_URI;
-  if (!base) throw new Error('TEST_MONGODB_URI is not set; run the tests with `npm test`');
-  const url = new URL(base);
-  url.pathname = `/unit_users_admin_${randomBytes(4).toString('hex')}`;
-  return url.toString();
-}
+import { testDatabaseUri } from '@supergraph/shared/testing';
 
 const logger = createLogger('test', 'silent');
 let connection: Connection;
 let users: UserModel;
 
 beforeAll(async () => {
-  connection = await connectMongo(testDatabaseUri(), logger);
+  connection = await connectMongo(testDatabaseUri('users_admin'), logger);
   users = registerUserModel(connection);
   await users.syncIndexes();
 });

@@ -4,20 +4,13 @@ import type { Connection } from 'mongoose';
 import { connectMongo, createLogger, TokenService } from '@supergraph/shared';
 import { createContext, type UsersServices } from './context.js';
 import { registerUserModel } from './model.js';
-
-function testDatabaseUri(): string {
-  const base = process.env.TEST_MONGODB_URI;
-  if (!base) throw new Error('TEST_MONGODB_URI is not set; run the tests with `npm test`');
-  const url = new URL(base);
-  url.pathname = `/unit_users_context_${randomBytes(4).toString('hex')}`;
-  return url.toString();
-}
+import { testDatabaseUri } from '@supergraph/shared/testing';
 
 let connection: Connection;
 let services: UsersServices;
 
 beforeAll(async () => {
-  connection = await connectMongo(testDatabaseUri(), createLogger('test', 'silent'));
+  connection = await connectMongo(testDatabaseUri('users_context'), createLogger('test', 'silent'));
   services = {
     users: registerUserModel(connection),
     tokens: new TokenService('users-context-test-secret'.padEnd(40, '!')),
