@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway, IntrospectAndCompose, type ServiceMap } from '@apollo/gateway';
+import { GraphQLError, print } from 'graphql';
 import {
   createGraphQLHandler,
   createLogger,
@@ -12,26 +13,32 @@ import {
   type Logger,
 } from '@supergraph/shared';
 import type { GatewayConfig, SubgraphName } from './config.js';
+import { AuthForwardingDataSource, type GatewayContext } from './context.js';
 import { createGatewayErrorFormatter } from './errors.js';
+import { SubscriptionPlanner } from './subscriptions/planner.js';
+import { serveFederatedSubscriptions } from './subscriptions/server.js';
 
 export { loadGatewayConfig, type GatewayConfig } from './config.js';
+export type { GatewayContext } from './context.js';
 
-/** What the gateway keeps per request: the caller's credentials, forwarded to subgraphs as they are. */
-export interface GatewayContext {
-  authorization?: string;
+/** One data source per subgraph, shared by query execution and subscription events. */
+export function createDataSources(config: GatewayConfig) {
+  const sources = new Map<string, AuthForwardingDataSource>();
+  return {
+    get(name: string, url?: string): AuthForwardingDataSource {
+      let source = sources.get(name);
+      if (!source) {
+        source = new AuthForwardingDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url });
+        sources.set(name, source);
+      }
+      return source;
+    },
+    serviceMap: (): ServiceMap => Object.fromEntries(sources),
+  };
 }
 
-/** Every call to a subgraph goes through here: the one place that adds headers to upstream requests. */
-class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    // Subgraphs verify the token themselves; the gateway only passes it on.
-    if (context?.authorization) request.http?.headers.set('authorization', context.authorization);
-  }
-}
-
-export function createGateway(config: GatewayConfig): ApolloGateway {
-  const buildService = ({ name, url }: { name: string; url?: string }) =>
-    new AuthForwardingDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url });
+export function createGateway(config: GatewayConfig, dataSources = createDataSources(config)): ApolloGateway {
+  const buildService = ({ name, url }: { name: string; url?: string }) => dataSources.get(name, url);
   if (config.supergraphSource === 'introspect') {
     const subgraphs = Object.entries(config.subgraphUrls).map(([name, url]) => ({ name, url: url! }));
     return new ApolloGateway({ supergraphSdl: new IntrospectAndCompose({ subgraphs }), buildService });
@@ -50,11 +57,18 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
   const production = config.nodeEnv === 'production';
   const redis = createRedisClient(config.redisUrl, logger, 'gateway-commands');
+  const dataSources = createDataSources(config);
+  const gateway = createGateway(config, dataSources);
+  let planner: SubscriptionPlanner | null = null;
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    planner = new SubscriptionPlanner(coreSupergraphSdl);
+  });
+  const formatError = createGatewayErrorFormatter(logger);
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: createGateway(config),
+    gateway,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
-    formatError: createGatewayErrorFormatter(logger),
+    formatError,
     // runService owns SIGINT/SIGTERM and stops HTTP, Apollo and the clients in order.
     stopOnTerminationSignals: false,
     plugins: [
@@ -68,19 +82,38 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     redis.disconnect();
     throw error;
   }
+  let subscriptionStats = () => ({});
   const handler = createGraphQLHandler<GatewayContext>({
     apollo,
     logger,
     corsOrigins: config.corsOrigins,
     context: async (req) => ({ authorization: req.headers.authorization }),
     readiness: [{ name: 'redis', check: () => pingRedis(redis) }],
+    health: () => ({ subscriptions: subscriptionStats() }),
   });
   const http = await listen(handler, config.port, config.host);
+  const subscriptions = serveFederatedSubscriptions({
+    server: http.server,
+    logger,
+    planner: () => planner,
+    serviceMap: dataSources.serviceMap,
+    subgraphUrl: (name) => dataSources.get(name).url!,
+    formatError,
+    executeOperation: async (args) => {
+      const response = await apollo.executeOperation(
+        { query: print(args.document), variables: args.variableValues ?? {}, operationName: args.operationName ?? undefined },
+        { contextValue: args.contextValue as GatewayContext },
+      );
+      return response.body.kind === 'single' ? response.body.singleResult : { errors: [new GraphQLError('Incremental delivery is not supported over WebSocket')] };
+    },
+  });
+  subscriptionStats = subscriptions.stats;
   logger.info('listening', { port: http.port, url: `${http.url}/graphql` });
   return {
     url: `${http.url}/graphql`,
     port: http.port,
     async stop() {
+      await subscriptions.close();
       await http.close();
       await apollo.stop();
       redis.disconnect();

@@ -2,7 +2,7 @@ import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { parse, type GraphQLFormattedError } from 'graphql';
+import { parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
@@ -44,14 +44,18 @@ export function loadSchemaFile(url: URL) {
   return parse(readFileSync(url, 'utf8'));
 }
 
+/** The subgraph's executable schema: its SDL file plus resolvers, federation fields added. */
+export function createSubgraphSchema<TContext>(schemaUrl: URL, resolvers: GraphQLResolverMap<TContext>): GraphQLSchema {
+  return buildSubgraphSchema([{ typeDefs: loadSchemaFile(schemaUrl), resolvers: resolvers as GraphQLResolverMap<unknown> }]);
+}
+
 export function createSubgraphApollo<TContext extends BaseContext>(options: {
-  schemaUrl: URL;
-  resolvers: GraphQLResolverMap<TContext>;
+  schema: GraphQLSchema;
   logger: Logger;
   production: boolean;
 }): ApolloServer<TContext> {
   return new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([{ typeDefs: loadSchemaFile(options.schemaUrl), resolvers: options.resolvers }]),
+    schema: options.schema,
     // Subgraphs are reached through the gateway; clients explore there.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     introspection: !options.production,

@@ -13,6 +13,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   /** Builds the per-request context (fresh DataLoaders, the caller's identity). */
   context: (req: IncomingMessage) => Promise<TContext>;
   readiness: ReadinessCheck[];
+  /** Extra fields for the /health body (cheap counters only: it is polled often). */
+  health?: () => Record<string, unknown>;
   logger: Logger;
   /** Origins allowed to call from a browser; '*' allows any. Empty: no CORS headers. */
   corsOrigins?: string[];
@@ -81,7 +83,7 @@ export function createGraphQLHandler<TContext extends BaseContext>(options: Grap
         return;
       }
       if (url.pathname === '/health') {
-        sendJson(res, 200, { status: 'ok' });
+        sendJson(res, 200, { status: 'ok', ...(options.health?.() ?? {}) });
         return;
       }
       if (url.pathname === '/ready') {

@@ -14,3 +14,4 @@ export * from './scalars.js';
 export * from './service.js';
 export * from './subgraph-server.js';
 export * from './upstream.js';
+export * from './subscriptions-server.js';

@@ -1,9 +1,8 @@
-import type { IncomingMessage } from 'node:http';
 import type { BaseContext } from '@apollo/server';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
-import { createSubgraphApollo } from './apollo.js';
+import { createSubgraphApollo, createSubgraphSchema } from './apollo.js';
 import { TokenService } from './auth.js';
 import type { BaseConfig } from './config.js';
 import { connectMongo, pingMongo, type MongoOptions } from './db.js';
@@ -11,6 +10,7 @@ import { createRedisEventBus, type EventBus } from './events.js';
 import { createGraphQLHandler, listen } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRedisClient, pingRedis } from './redis.js';
+import { authorizationFrom, serveSubscriptions } from './subscriptions-server.js';
 
 /** What every subgraph gets from the shared bootstrap. */
 export interface SubgraphDeps {
@@ -26,9 +26,12 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   name: string;
   schemaUrl: URL;
   resolvers: GraphQLResolverMap<TContext>;
-  /** Registers models, syncs indexes, and returns the per-request context factory. */
+  /**
+   * Registers models, syncs indexes, and returns the context factory: called per
+   * HTTP request and per WebSocket subscription with the caller's Authorization value.
+   */
   setup(deps: SubgraphDeps): Promise<{
-    createContext: (req: IncomingMessage) => Promise<TContext>;
+    createContext: (authorization: string | undefined) => Promise<TContext>;
     onStop?: () => Promise<void>;
   }>;
 }
@@ -67,16 +70,12 @@ export async function startSubgraph<TContext extends BaseContext>(
 
   try {
     const { createContext, onStop } = await definition.setup(deps);
-    const apollo = createSubgraphApollo<TContext>({
-      schemaUrl: definition.schemaUrl,
-      resolvers: definition.resolvers,
-      logger,
-      production: config.nodeEnv === 'production',
-    });
+    const schema = createSubgraphSchema(definition.schemaUrl, definition.resolvers);
+    const apollo = createSubgraphApollo<TContext>({ schema, logger, production: config.nodeEnv === 'production' });
     await apollo.start();
     const handler = createGraphQLHandler<TContext>({
       apollo,
-      context: createContext,
+      context: (req) => createContext(req.headers.authorization),
       logger,
       readiness: [
         { name: 'mongodb', check: () => pingMongo(connection) },
@@ -84,6 +83,12 @@ export async function startSubgraph<TContext extends BaseContext>(
       ],
     });
     const http = await listen(handler, config.port, config.host);
+    // Subscriptions: the gateway connects here with graphql-ws and forwards the client's token in connection_init.
+    const subscriptions = serveSubscriptions(http.server, {
+      schema,
+      logger,
+      context: (connectionParams) => createContext(authorizationFrom(connectionParams)),
+    });
     logger.info('listening', { port: http.port, url: `${http.url}/graphql` });
     return {
       name: definition.name,
@@ -91,6 +96,7 @@ export async function startSubgraph<TContext extends BaseContext>(
       port: http.port,
       deps,
       async stop() {
+        await subscriptions.close();
         await http.close();
         await apollo.stop();
         await onStop?.();

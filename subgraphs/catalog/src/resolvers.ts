@@ -124,6 +124,14 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
     },
   },
 
+  Subscription: {
+    productUpdated: {
+      subscribe: (_parent: unknown, args: { id: string }, ctx: CatalogContext) =>
+        ctx.events.subscribe(channels.productUpdated(String(parseObjectId(args.id)))),
+      resolve: (payload: ProductDoc) => payload,
+    },
+  },
+
   Product: {
     __resolveReference: (reference: { id: string }, ctx: CatalogContext) => ctx.loaders.productById.load(reference.id),
     id: (product: ProductDoc) => String(product._id),

@@ -21,7 +21,7 @@ export function start(config: BaseConfig, options: StartOptions = {}): Promise<R
       async setup({ connection, tokens, events, logger }) {
         const products = registerProductModel(connection);
         await products.syncIndexes();
-        return { createContext: (req) => createContext({ products, tokens, events, logger }, req.headers.authorization) };
+        return { createContext: (authorization) => createContext({ products, tokens, events, logger }, authorization) };
       },
     },
     config,

@@ -10,14 +10,9 @@ export interface ReservedLine extends StockLine {
   unitPricePaise: number;
 }
 
-export function productUpdatedPayload(product: ProductDoc) {
-  return {
-    id: String(product._id),
-    name: product.name,
-    pricePaise: product.pricePaise,
-    stock: product.stock,
-    updatedAt: product.updatedAt,
-  };
+/** The event published after every product write: the product as stored, so subscribers need no read. */
+export function productUpdatedPayload(product: ProductDoc): ProductDoc {
+  return product;
 }
 
 /**

@@ -4,11 +4,7 @@ import type { OrdersServices } from './context.js';
 import { CANCELLABLE_STATUSES, FORWARD_STATUSES, type OrderDoc, type PublicStatus } from './model.js';
 
 async function publishStatus(services: OrdersServices, order: OrderDoc): Promise<void> {
-  await services.events.publish(channels.orderStatusChanged(String(order._id)), {
-    id: String(order._id),
-    userId: String(order.userId),
-    status: order.status,
-  });
+  await services.events.publish(channels.orderStatusChanged(String(order._id)), order);
 }
 
 /** Moves an order forward (never back, never to CANCELLED: that is cancelOrder). Admin check is the caller's. */

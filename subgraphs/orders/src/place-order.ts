@@ -88,7 +88,7 @@ async function completeOrder(
       .lean<OrderDoc>();
     if (!placed) throw new Error(`pending order ${orderId} disappeared while being placed`);
     services.logger.info('order placed', { orderId, userId: String(placed.userId), totalPaise, lines: items.length });
-    await services.events.publish(channels.orderPlaced(), { id: orderId, userId: String(placed.userId), status: placed.status });
+    await services.events.publish(channels.orderPlaced(), placed);
     return placed;
   } catch (error) {
     await services.catalog.release(orderId, lines);

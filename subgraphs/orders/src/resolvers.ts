@@ -1,4 +1,5 @@
 import {
+  channels,
   DateTimeScalar,
   ErrorCode,
   parseObjectId,
@@ -40,6 +41,25 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
     },
 
     cancelOrder: (_parent, args: { id: string }, ctx) => cancelOrder(ctx, ctx.auth, args.id),
+  },
+
+  Subscription: {
+    orderStatusChanged: {
+      subscribe: async (_parent: unknown, args: { id: string }, ctx: OrdersContext) => {
+        requireViewer(ctx.auth);
+        const order = await ctx.loaders.orderById.load(String(parseObjectId(args.id)));
+        requireSelfOrAdmin(ctx.auth, String(order.userId), 'orders');
+        return ctx.events.subscribe(channels.orderStatusChanged(String(order._id)));
+      },
+      resolve: (payload: OrderDoc) => payload,
+    },
+    orderPlaced: {
+      subscribe: (_parent: unknown, _args: unknown, ctx: OrdersContext) => {
+        requireAdmin(ctx.auth);
+        return ctx.events.subscribe(channels.orderPlaced());
+      },
+      resolve: (payload: OrderDoc) => payload,
+    },
   },
 
   User: {

@@ -32,7 +32,7 @@ export function start(config: OrdersConfig, options: StartOptions = {}): Promise
         await orders.syncIndexes();
         const catalog = createCatalogClient(config.catalogUrl, tokens);
         return {
-          createContext: (req) => createContext({ orders, catalog, tokens, events, logger }, req.headers.authorization),
+          createContext: (authorization) => createContext({ orders, catalog, tokens, events, logger }, authorization),
         };
       },
     },

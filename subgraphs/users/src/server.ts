@@ -19,7 +19,7 @@ export function start(config: UsersConfig, options: StartOptions = {}): Promise<
         const users = registerUserModel(connection);
         await users.syncIndexes();
         if (config.admin) await ensureAdmin(users, config.admin.email, config.admin.password, logger);
-        return { createContext: (req) => createContext({ users, tokens, logger }, req.headers.authorization) };
+        return { createContext: (authorization) => createContext({ users, tokens, logger }, authorization) };
       },
     },
     config,

@@ -1,0 +1,155 @@
+import type { Server } from 'node:http';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import {
+  GraphQLError,
+  getOperationAST,
+  parse,
+  print,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  type GraphQLFormattedError,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values.js';
+import type { ServiceMap } from '@apollo/gateway';
+import { authorizationFrom, KEEP_ALIVE_MS, type Logger } from '@supergraph/shared';
+import type { GatewayContext } from '../context.js';
+import { createPushIterator } from './push-iterator.js';
+import type { PlannedSubscription, SubscriptionPlanner } from './planner.js';
+import { SharedFeeds } from './shared-feeds.js';
+import { UpstreamHub } from './upstream.js';
+
+export interface FederatedSubscriptionOptions {
+  server: Server;
+  logger: Logger;
+  /** The planner for the supergraph being served; null until the gateway has loaded it. */
+  planner: () => SubscriptionPlanner | null;
+  /** The gateway's data sources, reused for the entity fetches of every event. */
+  serviceMap: () => ServiceMap;
+  subgraphUrl: (serviceName: string) => string;
+  /** Runs queries and mutations sent over the socket through the HTTP path's Apollo Server. */
+  executeOperation: (args: ExecutionArgs) => Promise<ExecutionResult | FormattedExecutionResult>;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+}
+
+/** What onSubscribe hands to `subscribe` through the execution args. */
+interface SubscriptionContext extends GatewayContext {
+  planned?: PlannedSubscription;
+}
+
+/**
+ * GraphQL over WebSocket (graphql-transport-ws) on the gateway's /graphql path.
+ * Subscriptions are planned by the federation query planner; events come from
+ * the subgraph owning the root field over a shared upstream stream, and the rest
+ * of each event is resolved once per identical client operation, then fanned out.
+ */
+export function serveFederatedSubscriptions(options: FederatedSubscriptionOptions) {
+  const { logger } = options;
+  const wss = new WebSocketServer({ server: options.server, path: '/graphql' });
+  const hub = new UpstreamHub(logger);
+  const executions = new SharedFeeds<ExecutionResult>();
+
+  const clientErrors = (errors: readonly GraphQLError[]) =>
+    errors.map((error) => {
+      const formatted = options.formatError(error.toJSON(), error);
+      return new GraphQLError(formatted.message, { extensions: formatted.extensions });
+    });
+
+  const subscribe = (args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> => {
+    const context = args.contextValue as SubscriptionContext;
+    const planned = context.planned!;
+    const planner = options.planner()!;
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    const upstreamVariables = Object.fromEntries((planned.primary.variableUsages ?? []).map((name) => [name, variables[name]]));
+    const authorization = context.authorization;
+    const executionKey = JSON.stringify([print(planned.document), planned.operationName ?? null, variables, authorization ?? null]);
+
+    let leave = () => {};
+    const feed = createPushIterator<ExecutionResult>(() => leave());
+    leave = executions.join(
+      executionKey,
+      (emit) => {
+        // Events resolve one after another, so clients see them in the order they happened.
+        let queue = Promise.resolve();
+        const run = (step: () => Promise<void> | void) => {
+          queue = queue.then(step).catch((error) => logger.error('subscription event failed', { error }));
+        };
+        return hub.subscribe(
+          {
+            serviceName: planned.primary.serviceName,
+            url: options.subgraphUrl(planned.primary.serviceName),
+            operation: planned.primary.operation,
+            variables: upstreamVariables,
+            authorization: planned.isPublic ? undefined : authorization,
+          },
+          {
+            next: (event) =>
+              run(async () => {
+                if (!event.data) {
+                  // The subgraph refused (e.g. FORBIDDEN): pass its errors on as they are.
+                  emit.next({ errors: (event.errors ?? []).map((e) => new GraphQLError(e.message, { extensions: e.extensions })) });
+                  return;
+                }
+                emit.next(await planner.executeEvent(planned, event, variables, { authorization }, options.serviceMap()));
+              }),
+            error: (error) =>
+              run(() => {
+                const errors = Array.isArray(error) ? error : [];
+                if (errors.length) emit.next({ errors: errors.map((e) => new GraphQLError(e.message, { extensions: e.extensions })) });
+                emit.complete();
+              }),
+            complete: () => run(() => emit.complete()),
+          },
+        );
+      },
+      { next: feed.push, error: feed.fail, complete: feed.end },
+    );
+    return feed.iterator;
+  };
+
+  const disposable = useServer<Record<string, unknown>>(
+    {
+      onSubscribe: (ctx, _id, payload) => {
+        const planner = options.planner();
+        if (!planner) return clientErrors([new GraphQLError('The gateway is still loading its schema; retry shortly', { extensions: { code: 'SERVICE_UNAVAILABLE' } })]);
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return clientErrors([new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
+        }
+        const operation = getOperationAST(document, payload.operationName);
+        const authorization = authorizationFrom(ctx.connectionParams);
+        const base = { schema: planner.schema, document, operationName: payload.operationName ?? undefined };
+        if (operation?.operation !== 'subscription') {
+          return { ...base, variableValues: payload.variables ?? {}, contextValue: { authorization } };
+        }
+        const planned = planner.plan(document, base.operationName);
+        if (Array.isArray(planned)) return clientErrors(planned);
+        const coerced = getVariableValues(planner.schema, operation.variableDefinitions ?? [], payload.variables ?? {});
+        if (coerced.errors) {
+          return clientErrors(coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } })));
+        }
+        return { ...base, variableValues: coerced.coerced, contextValue: { authorization, planned } satisfies SubscriptionContext };
+      },
+      subscribe,
+      // Already formatted by Apollo Server; graphql-ws only relays it.
+      execute: (args) => options.executeOperation(args) as Promise<ExecutionResult>,
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => options.formatError(e instanceof GraphQLError ? e.toJSON() : e, e)) } : undefined,
+    },
+    wss,
+    KEEP_ALIVE_MS,
+  );
+
+  return {
+    stats: () => ({ clients: wss.clients.size, subscriptions: executions.sinkCount(), executions: executions.size(), ...hub.stats() }),
+    /** Closes every client socket with 1001 (going away), then the upstream sockets. */
+    async close() {
+      await disposable.dispose();
+      await hub.close();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Reference-counted feeds: the first sink to join a key opens the feed, the
+ * last to leave closes it. Used twice: one upstream stream per identical
+ * subgraph subscription, and one per-event execution per identical client operation.
+ */
+export interface Sink<T> {
+  next(value: T): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
+type Open<T> = (emit: Sink<T>) => () => void;
+
+interface Feed<T> {
+  sinks: Set<Sink<T>>;
+  close: () => void;
+}
+
+export class SharedFeeds<T> {
+  private readonly feeds = new Map<string, Feed<T>>();
+
+  /** Joins the feed for `key`, opening it if this is the first sink. Returns `leave`. */
+  join(key: string, open: Open<T>, sink: Sink<T>): () => void {
+    let feed = this.feeds.get(key);
+    if (!feed) {
+      const sinks = new Set<Sink<T>>();
+      const created: Feed<T> = { sinks, close: () => {} };
+      this.feeds.set(key, created);
+      const endAll = (notify: (s: Sink<T>) => void) => {
+        if (this.feeds.get(key) === created) this.feeds.delete(key);
+        for (const s of [...sinks]) notify(s);
+        sinks.clear();
+      };
+      created.close = open({
+        next: (value) => {
+          for (const s of [...sinks]) s.next(value);
+        },
+        error: (error) => endAll((s) => s.error(error)),
+        complete: () => endAll((s) => s.complete()),
+      });
+      feed = created;
+    }
+    feed.sinks.add(sink);
+    const joined = feed;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      joined.sinks.delete(sink);
+      if (joined.sinks.size === 0 && this.feeds.get(key) === joined) {
+        this.feeds.delete(key);
+        joined.close();
+      }
+    };
+  }
+
+  /** Number of open feeds. */
+  size(): number {
+    return this.feeds.size;
+  }
+
+  /** Number of sinks over all feeds. */
+  sinkCount(): number {
+    let count = 0;
+    for (const feed of this.feeds.values()) count += feed.sinks.size;
+    return count;
+  }
+}

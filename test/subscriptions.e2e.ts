@@ -1,0 +1,150 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { adminToken, createProduct, gqlOk, PLACE_ORDER, signUpCustomer } from './helpers.js';
+import { collect, settle, wsClient } from './ws-helpers.js';
+
+let admin: string;
+beforeAll(async () => {
+  admin = await adminToken();
+});
+
+const STATUS = `subscription($id: ID!) {
+  orderStatusChanged(id: $id) {
+    id status totalPaise
+    user { name email }
+    items { quantity product { name pricePaise } }
+  }
+}`;
+const UPDATE = 'mutation($id: ID!, $s: OrderStatus!) { updateOrderStatus(id: $id, status: $s) { id } }';
+
+describe('federated subscriptions through the gateway', () => {
+  it('delivers order status changes in order, with user and product fields from the other subgraphs', async () => {
+    const product = await createProduct(admin, { name: 'Pashmina Shawl', pricePaise: 450000, stock: 5 });
+    const customer = await signUpCustomer({ name: 'Kavya Rao' });
+    const { placeOrder } = await gqlOk(PLACE_ORDER, { input: { items: [{ productId: product.id, quantity: 2 }] } }, customer.token);
+    const client = wsClient(customer.token);
+    try {
+      const feed = collect(client, STATUS, { id: placeOrder.id });
+      await settle(inject('gatewayUrl'), 1);
+      for (const status of ['CONFIRMED', 'SHIPPED', 'DELIVERED']) await gqlOk(UPDATE, { id: placeOrder.id, s: status }, admin);
+      const events = await feed.waitFor(3);
+      expect(events.map((e) => e.orderStatusChanged.status)).toEqual(['CONFIRMED', 'SHIPPED', 'DELIVERED']);
+      for (const event of events) {
+        expect(event.orderStatusChanged).toMatchObject({
+          id: placeOrder.id,
+          totalPaise: 900000,
+          user: { name: 'Kavya Rao', email: customer.email },
+          items: [{ quantity: 2, product: { name: 'Pashmina Shawl', pricePaise: 450000 } }],
+        });
+      }
+      expect(feed.errors).toEqual([]);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('fires on cancellation too', async () => {
+    const product = await createProduct(admin, { stock: 5 });
+    const customer = await signUpCustomer();
+    const { placeOrder } = await gqlOk(PLACE_ORDER, { input: { items: [{ productId: product.id, quantity: 1 }] } }, customer.token);
+    const client = wsClient(customer.token);
+    try {
+      const feed = collect(client, 'subscription($id: ID!) { orderStatusChanged(id: $id) { status } }', { id: placeOrder.id });
+      await settle(inject('gatewayUrl'), 1);
+      await gqlOk('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: placeOrder.id }, customer.token);
+      expect((await feed.waitFor(1))[0].orderStatusChanged.status).toBe('CANCELLED');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it("refuses another customer's order, an anonymous caller, and non-admins for orderPlaced", async () => {
+    const product = await createProduct(admin, { stock: 5 });
+    const owner = await signUpCustomer();
+    const other = await signUpCustomer();
+    const { placeOrder } = await gqlOk(PLACE_ORDER, { input: { items: [{ productId: product.id, quantity: 1 }] } }, owner.token);
+    const clients = [wsClient(other.token), wsClient(), wsClient(owner.token), wsClient('not-a-real-token')];
+    try {
+      const stolen = collect(clients[0], STATUS, { id: placeOrder.id });
+      const anonymous = collect(clients[1], STATUS, { id: placeOrder.id });
+      const notAdmin = collect(clients[2], 'subscription { orderPlaced { id } }');
+      const badToken = collect(clients[3], STATUS, { id: placeOrder.id });
+      await Promise.all([stolen.ended(), anonymous.ended(), notAdmin.ended(), badToken.ended()]);
+      const code = (feed: { errors: any[] }) => feed.errors.map((e) => e.extensions?.code);
+      expect(code(stolen)).toEqual(['FORBIDDEN']);
+      expect(code(anonymous)).toEqual(['UNAUTHENTICATED']);
+      expect(code(notAdmin)).toEqual(['FORBIDDEN']);
+      expect(code(badToken)).toEqual(['UNAUTHENTICATED']);
+      // And no events reach them afterwards.
+      await gqlOk(UPDATE, { id: placeOrder.id, s: 'CONFIRMED' }, admin);
+      await new Promise((r) => setTimeout(r, 500));
+      for (const feed of [stolen, anonymous, badToken]) expect(feed.events).toEqual([]);
+    } finally {
+      await Promise.all(clients.map((c) => c.dispose()));
+    }
+  });
+
+  it('tells admins about every new order through orderPlaced', async () => {
+    const product = await createProduct(admin, { name: 'Darjeeling Tea', stock: 5 });
+    const customer = await signUpCustomer({ name: 'Rohan Das' });
+    const client = wsClient(admin);
+    try {
+      const feed = collect(client, 'subscription { orderPlaced { id status user { name } items { product { name } } } }');
+      await settle(inject('gatewayUrl'), 1);
+      const { placeOrder } = await gqlOk(PLACE_ORDER, { input: { items: [{ productId: product.id, quantity: 1 }] } }, customer.token);
+      const events = await feed.waitFor(1);
+      const mine = events.find((e) => e.orderPlaced.id === placeOrder.id);
+      expect(mine.orderPlaced).toEqual({ id: placeOrder.id, status: 'PLACED', user: { name: 'Rohan Das' }, items: [{ product: { name: 'Darjeeling Tea' } }] });
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('fires productUpdated when an order takes stock and when an admin changes the price', async () => {
+    const product = await createProduct(admin, { name: 'Kanjeevaram Saree', pricePaise: 1500000, stock: 4 });
+    const customer = await signUpCustomer();
+    const client = wsClient();
+    try {
+      const feed = collect(client, 'subscription($id: ID!) { productUpdated(id: $id) { id name stock pricePaise formattedPrice } }', { id: product.id });
+      await settle(inject('gatewayUrl'), 1);
+      await gqlOk(PLACE_ORDER, { input: { items: [{ productId: product.id, quantity: 3 }] } }, customer.token);
+      await gqlOk('mutation($id: ID!) { updateProduct(id: $id, input: { pricePaise: 1299900 }) { id } }', { id: product.id }, admin);
+      const events = await feed.waitFor(2);
+      expect(events[0].productUpdated).toMatchObject({ id: product.id, stock: 1, pricePaise: 1500000 });
+      expect(events[1].productUpdated).toMatchObject({ stock: 1, pricePaise: 1299900, formattedPrice: '₹12,999.00' });
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('answers invalid subscription documents with the same validation errors as queries', async () => {
+    const client = wsClient();
+    try {
+      const unknownField = collect(client, 'subscription { productUpdated(id: "x") { colour } }');
+      const unknownRoot = collect(client, 'subscription { nope }');
+      const badVariable = collect(client, 'subscription($id: ID!) { productUpdated(id: $id) { id } }', {});
+      await Promise.all([unknownField.ended(), unknownRoot.ended(), badVariable.ended()]);
+      expect((unknownField.errors[0] as any).extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect((unknownField.errors[0] as any).message).toMatch(/colour/);
+      expect((unknownRoot.errors[0] as any).extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect((badVariable.errors[0] as any).extensions.code).toBe('BAD_USER_INPUT');
+      const malformedId = collect(client, 'subscription { productUpdated(id: "not-an-id") { id } }');
+      await malformedId.ended();
+      expect((malformedId.errors[0] as any).extensions.code).toBe('BAD_USER_INPUT');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('also runs queries over the socket', async () => {
+    const client = wsClient();
+    try {
+      const feed = collect(client, '{ products(first: 1) { totalCount } }');
+      await feed.ended();
+      expect(feed.completed).toBe(true);
+      expect(feed.events[0].products.totalCount).toBeGreaterThan(0);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
