@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, optionalString, readLogLevel, readNodeEnv, readPort, readUrl, type LogLevelName, type NodeEnv } from '@supergraph/shared';
+import { ConfigError, optionalString, readLogLevel, readNodeEnv, readWsKeepAlive, readPort, readUrl, type LogLevelName, type NodeEnv } from '@supergraph/shared';
 
 export const GATEWAY_DEFAULT_PORT = 4000;
 export const SUBGRAPH_NAMES = ['users', 'catalog', 'orders'] as const;
@@ -18,6 +18,8 @@ export interface GatewayConfig {
   /** Routing URLs that replace the ones composed into the supergraph (e.g. other hosts or ports). */
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   corsOrigins: string[];
+  /** Ping interval for WebSocket connections (clients and subgraphs). */
+  wsKeepAliveMs: number;
 }
 
 const DEFAULT_SUPERGRAPH = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../schema/supergraph.graphql');
@@ -54,5 +56,6 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     supergraphPath: optionalString(env, 'SUPERGRAPH_PATH', DEFAULT_SUPERGRAPH),
     subgraphUrls,
     corsOrigins: cors.split(',').map((o) => o.trim()).filter(Boolean),
+    wsKeepAliveMs: readWsKeepAlive(env),
   };
 }

@@ -99,6 +99,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     serviceMap: dataSources.serviceMap,
     subgraphUrl: (name) => dataSources.get(name).url!,
     formatError,
+    keepAliveMs: config.wsKeepAliveMs,
     executeOperation: async (args) => {
       const response = await apollo.executeOperation(
         { query: print(args.document), variables: args.variableValues ?? {}, operationName: args.operationName ?? undefined },

@@ -14,7 +14,7 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import type { ServiceMap } from '@apollo/gateway';
-import { authorizationFrom, KEEP_ALIVE_MS, type Logger } from '@supergraph/shared';
+import { authorizationFrom, type Logger } from '@supergraph/shared';
 import type { GatewayContext } from '../context.js';
 import { createPushIterator } from './push-iterator.js';
 import type { PlannedSubscription, SubscriptionPlanner } from './planner.js';
@@ -32,6 +32,8 @@ export interface FederatedSubscriptionOptions {
   /** Runs queries and mutations sent over the socket through the HTTP path's Apollo Server. */
   executeOperation: (args: ExecutionArgs) => Promise<ExecutionResult | FormattedExecutionResult>;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** Ping interval for client and upstream sockets. */
+  keepAliveMs: number;
 }
 
 /** What onSubscribe hands to `subscribe` through the execution args. */
@@ -48,7 +50,7 @@ interface SubscriptionContext extends GatewayContext {
 export function serveFederatedSubscriptions(options: FederatedSubscriptionOptions) {
   const { logger } = options;
   const wss = new WebSocketServer({ server: options.server, path: '/graphql' });
-  const hub = new UpstreamHub(logger);
+  const hub = new UpstreamHub(logger, options.keepAliveMs);
   const executions = new SharedFeeds<ExecutionResult>();
 
   const clientErrors = (errors: readonly GraphQLError[]) =>
@@ -141,7 +143,7 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
         result.errors ? { ...result, errors: result.errors.map((e) => options.formatError(e instanceof GraphQLError ? e.toJSON() : e, e)) } : undefined,
     },
     wss,
-    KEEP_ALIVE_MS,
+    options.keepAliveMs,
   );
 
   return {

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import type { ExecutionResult } from 'graphql';
-import { KEEP_ALIVE_MS, type Logger } from '@supergraph/shared';
+import type { Logger } from '@supergraph/shared';
 import { SharedFeeds, type Sink } from './shared-feeds.js';
 
 export interface UpstreamRequest {
@@ -23,7 +23,10 @@ export class UpstreamHub {
   private readonly streams = new SharedFeeds<ExecutionResult>();
   private readonly clients = new Map<string, { client: Client; users: number }>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly keepAliveMs: number,
+  ) {}
 
   subscribe(request: UpstreamRequest, sink: Sink<ExecutionResult>): () => void {
     const key = JSON.stringify([request.serviceName, request.operation, request.variables, request.authorization ?? null]);
@@ -58,7 +61,7 @@ export class UpstreamHub {
         url,
         webSocketImpl: WebSocket,
         connectionParams: request.authorization ? { authorization: request.authorization } : {},
-        keepAlive: KEEP_ALIVE_MS,
+        keepAlive: this.keepAliveMs,
         // A subgraph that restarts is retried for as long as anyone listens.
         retryAttempts: Number.POSITIVE_INFINITY,
         shouldRetry: () => true,

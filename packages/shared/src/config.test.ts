@@ -27,7 +27,15 @@ describe('loadBaseConfig', () => {
       redisPrefix: 'supergraph',
       jwtSecret: SECRET,
       logLevel: 'info',
+      wsKeepAliveMs: 12_000,
     });
+  });
+
+  it('reads WS_KEEPALIVE_MS and refuses nonsense', () => {
+    expect(loadBaseConfig({ JWT_SECRET: SECRET, WS_KEEPALIVE_MS: '500' }, 1).wsKeepAliveMs).toBe(500);
+    for (const raw of ['0', '99', 'soon', '1e4', '300001']) {
+      expect(() => loadBaseConfig({ JWT_SECRET: SECRET, WS_KEEPALIVE_MS: raw }, 1), raw).toThrow(/WS_KEEPALIVE_MS/);
+    }
   });
 
   it('reads every variable when set', () => {

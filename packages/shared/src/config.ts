@@ -14,6 +14,8 @@ export interface BaseConfig {
   redisPrefix: string;
   jwtSecret: string;
   logLevel: LogLevelName;
+  /** How often idle WebSockets are pinged, so proxies and mobile networks keep them open. */
+  wsKeepAliveMs: number;
 }
 
 export type LogLevelName = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -76,6 +78,17 @@ export function readLogLevel(env: Env, nodeEnv: NodeEnv): LogLevelName {
   return level as LogLevelName;
 }
 
+export const DEFAULT_WS_KEEPALIVE_MS = 12_000;
+
+export function readWsKeepAlive(env: Env): number {
+  const raw = env.WS_KEEPALIVE_MS?.trim();
+  if (raw === undefined || raw === '') return DEFAULT_WS_KEEPALIVE_MS;
+  if (!/^\d+$/.test(raw) || Number(raw) < 100 || Number(raw) > 300_000) {
+    throw new ConfigError(`WS_KEEPALIVE_MS must be milliseconds between 100 and 300000 (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
 const MIN_SECRET_LENGTH = 32;
 
 /** Reads the service configuration every process shares. */
@@ -98,5 +111,6 @@ export function loadBaseConfig(env: Env = process.env, defaultPort: number): Bas
     redisPrefix: optionalString(env, 'REDIS_PREFIX', 'supergraph'),
     jwtSecret,
     logLevel: readLogLevel(env, nodeEnv),
+    wsKeepAliveMs: readWsKeepAlive(env),
   };
 }

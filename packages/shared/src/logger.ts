@@ -38,8 +38,9 @@ export function createLogger(
   const threshold = LEVELS[level];
   const emit = (lvl: Exclude<LogLevelName, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS[lvl] < threshold) return;
-    // Fixed keys last, so a field can never pose as the level, message or service.
-    const entry = { ...base, ...(redact(fields ?? {}) as object), time: new Date().toISOString(), level: lvl, service, msg };
+    const fixed = { time: new Date().toISOString(), level: lvl, service, msg };
+    // Fixed keys first for readability, and assigned again last so no field can pose as them.
+    const entry = Object.assign({ ...fixed, ...base, ...(redact(fields ?? {}) as object) }, fixed);
     write(JSON.stringify(entry));
   };
   return {

@@ -88,6 +88,7 @@ export async function startSubgraph<TContext extends BaseContext>(
       schema,
       logger,
       context: (connectionParams) => createContext(authorizationFrom(connectionParams)),
+      keepAliveMs: config.wsKeepAliveMs,
     });
     logger.info('listening', { port: http.port, url: `${http.url}/graphql` });
     return {

@@ -5,9 +5,6 @@ import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { createErrorFormatter } from './apollo.js';
 import type { Logger } from './logger.js';
 
-/** How often idle sockets are pinged, so proxies and mobile networks keep them open. */
-export const KEEP_ALIVE_MS = 12_000;
-
 /** Reads the bearer token a client put in its graphql-ws connection_init payload. */
 export function authorizationFrom(connectionParams: Readonly<Record<string, unknown>> | undefined): string | undefined {
   const value = connectionParams?.authorization ?? connectionParams?.Authorization;
@@ -31,6 +28,7 @@ export function serveSubscriptions<TContext>(
     schema: GraphQLSchema;
     logger: Logger;
     context: (connectionParams: Readonly<Record<string, unknown>> | undefined) => Promise<TContext>;
+    keepAliveMs: number;
     path?: string;
   },
 ): SubscriptionServer {
@@ -48,7 +46,7 @@ export function serveSubscriptions<TContext>(
       },
     },
     wss,
-    KEEP_ALIVE_MS,
+    options.keepAliveMs,
   );
   return {
     connections: () => wss.clients.size,

@@ -51,10 +51,13 @@ async function rejection(promise: Promise<unknown>): Promise<GraphQLError> {
 
 /** Collects product.updated events for a product until read. */
 function watch(productId: string) {
+  // Events carry the product as stored; keep the fields the tests compare.
   const received: { id: string; stock: number; pricePaise: number }[] = [];
-  const iterator = events.subscribe<{ id: string; stock: number; pricePaise: number }>(channels.productUpdated(productId));
+  const iterator = events.subscribe<{ _id: unknown; stock: number; pricePaise: number }>(channels.productUpdated(productId));
   const pump = (async () => {
-    for await (const event of { [Symbol.asyncIterator]: () => iterator }) received.push(event);
+    for await (const event of { [Symbol.asyncIterator]: () => iterator }) {
+      received.push({ id: String(event._id), stock: event.stock, pricePaise: event.pricePaise });
+    }
   })();
   return {
     received,
