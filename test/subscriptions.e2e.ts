@@ -129,8 +129,10 @@ describe('federated subscriptions through the gateway', () => {
       expect((unknownRoot.errors[0] as any).extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
       expect((badVariable.errors[0] as any).extensions.code).toBe('BAD_USER_INPUT');
       const malformedId = collect(client, 'subscription { productUpdated(id: "not-an-id") { id } }');
-      await malformedId.ended();
+      const unknownProduct = collect(client, 'subscription { productUpdated(id: "6b0a00000000000000000000") { id } }');
+      await Promise.all([malformedId.ended(), unknownProduct.ended()]);
       expect((malformedId.errors[0] as any).extensions.code).toBe('BAD_USER_INPUT');
+      expect((unknownProduct.errors[0] as any).extensions.code).toBe('NOT_FOUND');
     } finally {
       await client.dispose();
     }
@@ -145,6 +147,45 @@ describe('federated subscriptions through the gateway', () => {
       expect(feed.events[0].products.totalCount).toBeGreaterThan(0);
     } finally {
       await client.dispose();
+    }
+  });
+});
+
+describe('GraphQL over Server-Sent Events on the same path', () => {
+  it('streams subscription events to clients that cannot use WebSockets, with the token in the Authorization header', async () => {
+    const { createClient } = await import('graphql-sse');
+    const product = await createProduct(admin, { stock: 5 });
+    const customer = await signUpCustomer({ name: 'Ishaan Mehta' });
+    const { placeOrder } = await gqlOk(PLACE_ORDER, { input: { items: [{ productId: product.id, quantity: 1 }] } }, customer.token);
+    const client = createClient({ url: inject('gatewayUrl'), headers: { authorization: `Bearer ${customer.token}` }, retryAttempts: 0 });
+    const stranger = createClient({ url: inject('gatewayUrl'), retryAttempts: 0 });
+    try {
+      const events: any[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        client.subscribe(
+          { query: 'subscription($id: ID!) { orderStatusChanged(id: $id) { status user { name } } }', variables: { id: placeOrder.id } },
+          { next: (value) => (events.push(value), events.length === 2 && resolve()), error: reject, complete: () => {} },
+        );
+      });
+      const refused = new Promise<any>((resolve) => {
+        stranger.subscribe(
+          { query: 'subscription($id: ID!) { orderStatusChanged(id: $id) { status } }', variables: { id: placeOrder.id } },
+          { next: (value) => resolve(value), error: resolve, complete: () => {} },
+        );
+      });
+      await settle(inject('gatewayUrl'), 1);
+      await gqlOk(UPDATE, { id: placeOrder.id, s: 'CONFIRMED' }, admin);
+      await gqlOk(UPDATE, { id: placeOrder.id, s: 'SHIPPED' }, admin);
+      await done;
+      expect(events.map((e) => e.data.orderStatusChanged)).toEqual([
+        { status: 'CONFIRMED', user: { name: 'Ishaan Mehta' } },
+        { status: 'SHIPPED', user: { name: 'Ishaan Mehta' } },
+      ]);
+      const refusal = await refused;
+      expect(refusal.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    } finally {
+      client.dispose();
+      stranger.dispose();
     }
   });
 });

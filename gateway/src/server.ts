@@ -4,7 +4,9 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway, IntrospectAndCompose, type ServiceMap } from '@apollo/gateway';
 import { GraphQLError, print } from 'graphql';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  applyCors,
   createGraphQLHandler,
   createLogger,
   createRedisClient,
@@ -91,7 +93,20 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     readiness: [{ name: 'redis', check: () => pingRedis(redis) }],
     health: () => ({ subscriptions: subscriptionStats() }),
   });
-  const http = await listen(handler, config.port, config.host);
+  // Requests for an event stream (GraphQL over SSE) go to the subscription layer; everything else to Apollo.
+  let sse: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
+  const route = (req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (sse && path === '/graphql' && req.method !== 'OPTIONS' && (req.headers.accept ?? '').includes('text/event-stream')) {
+      applyCors(req, res, config.corsOrigins);
+      return sse(req, res).catch((error) => {
+        logger.error('event stream failed', { error });
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    }
+    return handler(req, res);
+  };
+  const http = await listen(route, config.port, config.host);
   const subscriptions = serveFederatedSubscriptions({
     server: http.server,
     logger,
@@ -109,6 +124,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     },
   });
   subscriptionStats = subscriptions.stats;
+  sse = subscriptions.sse;
   logger.info('listening', { port: http.port, url: `${http.url}/graphql` });
   return {
     url: `${http.url}/graphql`,

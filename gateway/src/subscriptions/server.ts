@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { createHandler as createSseHandler } from 'graphql-sse/lib/use/http';
 import {
   GraphQLError,
   getOperationAST,
@@ -111,43 +112,70 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
     return feed.iterator;
   };
 
+  /** Parses, validates and plans one operation for either transport; errors come back ready for the client. */
+  const prepare = (
+    request: { query?: unknown; variables?: unknown; operationName?: unknown },
+    authorization: string | undefined,
+  ): ExecutionArgs | GraphQLError[] => {
+    const planner = options.planner();
+    if (!planner) return clientErrors([new GraphQLError('The gateway is still loading its schema; retry shortly', { extensions: { code: 'SERVICE_UNAVAILABLE' } })]);
+    if (typeof request.query !== 'string') return clientErrors([new GraphQLError('query: expected a GraphQL document string', { extensions: { code: 'BAD_REQUEST' } })]);
+    let document: DocumentNode;
+    try {
+      document = parse(request.query);
+    } catch (error) {
+      return clientErrors([new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
+    }
+    const operationName = typeof request.operationName === 'string' ? request.operationName : undefined;
+    const variables = (request.variables ?? {}) as Record<string, unknown>;
+    const operation = getOperationAST(document, operationName);
+    const base = { schema: planner.schema, document, operationName };
+    if (operation?.operation !== 'subscription') {
+      return { ...base, variableValues: variables, contextValue: { authorization } };
+    }
+    const planned = planner.plan(document, operationName);
+    if (Array.isArray(planned)) return clientErrors(planned);
+    const coerced = getVariableValues(planner.schema, operation.variableDefinitions ?? [], variables);
+    if (coerced.errors) {
+      return clientErrors(coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } })));
+    }
+    return { ...base, variableValues: coerced.coerced, contextValue: { authorization, planned } satisfies SubscriptionContext };
+  };
+
+  // Already formatted by Apollo Server; the transports only relay it.
+  const execute = (args: ExecutionArgs) => options.executeOperation(args) as Promise<ExecutionResult>;
+  // Formatted errors are plain objects, which both transports serialise like GraphQLErrors.
+  const formatResult = (result: ExecutionResult): ExecutionResult | undefined =>
+    result.errors
+      ? ({ ...result, errors: result.errors.map((e) => options.formatError(e instanceof GraphQLError ? e.toJSON() : e, e)) } as unknown as ExecutionResult)
+      : undefined;
+
   const disposable = useServer<Record<string, unknown>>(
     {
-      onSubscribe: (ctx, _id, payload) => {
-        const planner = options.planner();
-        if (!planner) return clientErrors([new GraphQLError('The gateway is still loading its schema; retry shortly', { extensions: { code: 'SERVICE_UNAVAILABLE' } })]);
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return clientErrors([new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
-        }
-        const operation = getOperationAST(document, payload.operationName);
-        const authorization = authorizationFrom(ctx.connectionParams);
-        const base = { schema: planner.schema, document, operationName: payload.operationName ?? undefined };
-        if (operation?.operation !== 'subscription') {
-          return { ...base, variableValues: payload.variables ?? {}, contextValue: { authorization } };
-        }
-        const planned = planner.plan(document, base.operationName);
-        if (Array.isArray(planned)) return clientErrors(planned);
-        const coerced = getVariableValues(planner.schema, operation.variableDefinitions ?? [], payload.variables ?? {});
-        if (coerced.errors) {
-          return clientErrors(coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } })));
-        }
-        return { ...base, variableValues: coerced.coerced, contextValue: { authorization, planned } satisfies SubscriptionContext };
-      },
+      onSubscribe: (ctx, _id, payload) => prepare(payload, authorizationFrom(ctx.connectionParams)),
       subscribe,
-      // Already formatted by Apollo Server; graphql-ws only relays it.
-      execute: (args) => options.executeOperation(args) as Promise<ExecutionResult>,
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => options.formatError(e instanceof GraphQLError ? e.toJSON() : e, e)) } : undefined,
+      execute,
+      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
     },
     wss,
     options.keepAliveMs,
   );
 
+  // GraphQL over Server-Sent Events (distinct connections mode) for clients behind proxies that strip WebSockets.
+  const sse = createSseHandler<Record<string, unknown>>({
+    onSubscribe: (req, params) => {
+      const prepared = prepare(params, authorizationFrom(req.raw.headers));
+      return Array.isArray(prepared) ? { errors: prepared } : (prepared as never);
+    },
+    subscribe,
+    execute,
+    onNext: (_ctx, _req, result) => formatResult(result as ExecutionResult),
+  });
+
   return {
     stats: () => ({ clients: wss.clients.size, subscriptions: executions.sinkCount(), executions: executions.size(), ...hub.stats() }),
+    /** Serves a request that asked for `text/event-stream`. */
+    sse,
     /** Closes every client socket with 1001 (going away), then the upstream sockets. */
     async close() {
       await disposable.dispose();

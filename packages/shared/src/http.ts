@@ -53,7 +53,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function applyCors(req: IncomingMessage, res: ServerResponse, origins: string[]): void {
+export function applyCors(req: IncomingMessage, res: ServerResponse, origins: string[]): void {
   const origin = req.headers.origin;
   if (!origin || origins.length === 0) return;
   if (origins.includes('*') || origins.includes(origin)) {

@@ -126,8 +126,11 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
 
   Subscription: {
     productUpdated: {
-      subscribe: (_parent: unknown, args: { id: string }, ctx: CatalogContext) =>
-        ctx.events.subscribe(channels.productUpdated(String(parseObjectId(args.id)))),
+      subscribe: async (_parent: unknown, args: { id: string }, ctx: CatalogContext) => {
+        // Watching a product that does not exist is a mistake worth reporting, not a silent stream.
+        const product = await ctx.loaders.productById.load(String(parseObjectId(args.id)));
+        return ctx.events.subscribe(channels.productUpdated(String(product._id)));
+      },
       resolve: (payload: ProductDoc) => payload,
     },
   },
