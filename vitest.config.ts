@@ -1,12 +1,17 @@
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const source = (path: string) => fileURLToPath(new URL(`./packages/shared/src/${path}`, import.meta.url));
+const require = createRequire(import.meta.url);
 // Tests import the shared package from source, so they never run against a stale build.
 const resolve = {
   alias: [
     { find: /^@supergraph\/shared$/, replacement: source('index.ts') },
     { find: /^@supergraph\/shared\/testing$/, replacement: source('testing.ts') },
+    // Node loads graphql's CommonJS build for everything (the federation packages too); Vite would
+    // give transformed code the ESM build, a second copy whose schemas and errors the first rejects.
+    { find: /^graphql$/, replacement: require.resolve('graphql') },
   ],
 };
 

@@ -4,11 +4,8 @@
 // then drives the gateway over loopback HTTP with bounded, fixed-duration loads.
 // Speed targets live here, not in the tests.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { build, ensureInstalled } from './lib/deps.mjs';
-import { startLocalDb, withDatabase } from './lib/localdb.mjs';
+import { startTemporaryLocalDb, withDatabase } from './lib/localdb.mjs';
 import { ensureRedis } from './lib/redis.mjs';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
@@ -56,9 +53,7 @@ async function main() {
   try {
     let uri = process.env.MONGODB_URI;
     if (!uri) {
-      const dir = mkdtempSync(join(tmpdir(), 'supergraph-bench-'));
-      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-      const db = await startLocalDb(dir);
+      const db = await startTemporaryLocalDb('bench-db');
       cleanups.push(db.stop);
       uri = db.uri;
     }

@@ -3,12 +3,12 @@
 // provisions a fresh local database (unless MONGODB_URI is set) and Redis, then
 // runs every unit and integration test.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { build, ensureInstalled, run } from './lib/deps.mjs';
-import { root, startLocalDb } from './lib/localdb.mjs';
+import { root, startTemporaryLocalDb } from './lib/localdb.mjs';
 import { ensureRedis } from './lib/redis.mjs';
 
 const log = (msg) => console.log(`[test] ${msg}`);
@@ -23,9 +23,7 @@ async function main() {
   try {
     let mongodbUri = process.env.MONGODB_URI;
     if (!mongodbUri) {
-      const dataDir = mkdtempSync(join(tmpdir(), 'supergraph-test-db-'));
-      cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-      const db = await startLocalDb(dataDir, log);
+      const db = await startTemporaryLocalDb('test-db', log);
       cleanups.push(db.stop);
       mongodbUri = db.uri;
       log(`local database at ${mongodbUri}`);

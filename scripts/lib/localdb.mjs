@@ -1,7 +1,8 @@
 // Builds (once) and starts the project's local MongoDB-wire database:
 // FerretDB 1.24.2 embedded in tools/localdb, behind its command-serialising proxy.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +60,24 @@ export function startLocalDb(dataDir, log = console.log) {
       });
     });
   });
+}
+
+/** Starts the local database on a temporary folder that is deleted again by stop(). */
+export async function startTemporaryLocalDb(label, log = console.log) {
+  const dataDir = mkdtempSync(join(tmpdir(), `supergraph-${label}-`));
+  try {
+    const db = await startLocalDb(dataDir, log);
+    return {
+      uri: db.uri,
+      stop: async () => {
+        await db.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** Puts a database name into a mongodb:// URI that has none. */

@@ -7,7 +7,9 @@ import {
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
+  type FragmentDefinitionNode,
   type ObjectTypeDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
@@ -63,8 +65,7 @@ export class SubscriptionPlanner {
     if (plan.node?.kind !== 'Subscription') {
       return [withCode(new GraphQLError('Expected a subscription operation'), 'BAD_USER_INPUT')];
     }
-    const rootField = operation.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
-    const rootName = rootField?.kind === Kind.FIELD ? rootField.name.value : '';
+    const rootName = firstRootField(operation.selectionSet, document) ?? '';
     return {
       document,
       operationName,
@@ -77,7 +78,7 @@ export class SubscriptionPlanner {
   }
 
   /** Resolves one event: feeds the primary result to the executor and runs `rest` over it. */
-  executeEvent(
+  async executeEvent(
     planned: PlannedSubscription,
     event: ExecutionResult,
     variables: Record<string, unknown>,
@@ -96,15 +97,40 @@ export class SubscriptionPlanner {
       metrics: {},
       logger: { debug() {}, info() {}, warn() {}, error() {} },
     };
-    return executeQueryPlan(
+    const result = (await executeQueryPlan(
       plan,
       { ...serviceMap, [EVENT_SOURCE]: eventSource },
       requestContext as never,
       planned.operationContext,
       this.supergraphSchema,
       this.apiSchema,
-    ) as Promise<ExecutionResult>;
+    )) as ExecutionResult;
+    // Errors that came with the event are the owning subgraph's, not the internal source's.
+    const errors = result.errors?.map((error) =>
+      error.extensions?.serviceName === EVENT_SOURCE
+        ? new GraphQLError(error.message, {
+            nodes: error.nodes,
+            path: error.path,
+            originalError: error.originalError,
+            extensions: { ...error.extensions, serviceName: planned.primary.serviceName },
+          })
+        : error,
+    );
+    return errors ? { ...result, errors } : result;
   }
+}
+
+/** The root field a subscription selects, looking through fragment spreads and inline fragments. */
+function firstRootField(selectionSet: SelectionSetNode, document: DocumentNode): string | undefined {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) return selection.name.value;
+    if (selection.kind === Kind.INLINE_FRAGMENT) return firstRootField(selection.selectionSet, document);
+    const fragment = document.definitions.find(
+      (d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value,
+    );
+    if (fragment) return firstRootField(fragment.selectionSet, document);
+  }
+  return undefined;
 }
 
 function withCode(error: GraphQLError, code: string): GraphQLError {

@@ -37,6 +37,9 @@ export interface FederatedSubscriptionOptions {
   keepAliveMs: number;
 }
 
+/** Events a single client may have waiting before it is disconnected as too slow. */
+const MAX_BUFFERED_EVENTS = 1_000;
+
 /** What onSubscribe hands to `subscribe` through the execution args. */
 interface SubscriptionContext extends GatewayContext {
   planned?: PlannedSubscription;
@@ -70,7 +73,11 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
     const executionKey = JSON.stringify([print(planned.document), planned.operationName ?? null, variables, authorization ?? null]);
 
     let leave = () => {};
-    const feed = createPushIterator<ExecutionResult>(() => leave());
+    // A client that stops reading (a phone in a tunnel) is cut off rather than buffered forever.
+    const feed = createPushIterator<ExecutionResult>(() => leave(), {
+      maxBuffered: MAX_BUFFERED_EVENTS,
+      overflowError: () => new GraphQLError(`More than ${MAX_BUFFERED_EVENTS} events were waiting for this client; resubscribe`, { extensions: { code: 'SLOW_CONSUMER' } }),
+    });
     leave = executions.join(
       executionKey,
       (emit) => {
@@ -95,7 +102,12 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
                   emit.next({ errors: (event.errors ?? []).map((e) => new GraphQLError(e.message, { extensions: e.extensions })) });
                   return;
                 }
-                emit.next(await planner.executeEvent(planned, event, variables, { authorization }, options.serviceMap()));
+                try {
+                  emit.next(await planner.executeEvent(planned, event, variables, { authorization }, options.serviceMap()));
+                } catch (error) {
+                  logger.error('subscription event could not be resolved', { error });
+                  emit.next({ errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] });
+                }
               }),
             error: (error) =>
               run(() => {

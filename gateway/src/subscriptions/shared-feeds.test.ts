@@ -34,6 +34,36 @@ function source<T>() {
 }
 
 describe('SharedFeeds', () => {
+  it('delivers an error emitted while opening to the joining sink, and releases what open acquired', () => {
+    const feeds = new SharedFeeds<number>();
+    const { sink, events } = recorder<number>();
+    const close = vi.fn();
+    const failure = new Error('refused at once');
+    feeds.join('k', (emit) => {
+      emit.error(failure);
+      return close;
+    }, sink);
+    expect(events).toEqual([['error', failure]]);
+    expect(feeds.size()).toBe(0);
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+
+  it('leaves nothing behind when open throws, so the next join opens afresh', () => {
+    const feeds = new SharedFeeds<number>();
+    expect(() =>
+      feeds.join('k', () => {
+        throw new Error('cannot connect');
+      }, recorder<number>().sink),
+    ).toThrow('cannot connect');
+    expect(feeds.size()).toBe(0);
+    const retry = source<number>();
+    const { sink, events } = recorder<number>();
+    feeds.join('k', retry.open, sink);
+    retry.emit.next(7);
+    expect(retry.open).toHaveBeenCalledTimes(1);
+    expect(events).toEqual([['next', 7]]);
+  });
+
   it('starts empty', () => {
     const feeds = new SharedFeeds<number>();
     expect(feeds.size()).toBe(0);
@@ -271,6 +301,28 @@ describe('SharedFeeds', () => {
     expect(feeds.size()).toBe(1);
     second.emit.next(5);
     expect(fresh.events).toEqual([['next', 5]]);
+  });
+
+  it('a sink that joins while a value is being fanned out does not get that value, only later ones', () => {
+    const feeds = new SharedFeeds<number>();
+    const src = source<number>();
+    const late = recorder<number>();
+    let joined = false;
+    feeds.join('k', src.open, {
+      next: () => {
+        if (joined) return;
+        joined = true;
+        feeds.join('k', src.open, late.sink);
+      },
+      error: () => {},
+      complete: () => {},
+    });
+
+    src.emit.next(1);
+    expect(late.events).toEqual([]);
+    expect(src.open).toHaveBeenCalledTimes(1);
+    src.emit.next(2);
+    expect(late.events).toEqual([['next', 2]]);
   });
 
   it('a sink may leave while a value is being fanned out without breaking delivery to the others', () => {

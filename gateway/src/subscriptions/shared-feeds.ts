@@ -22,25 +22,36 @@ export class SharedFeeds<T> {
   /** Joins the feed for `key`, opening it if this is the first sink. Returns `leave`. */
   join(key: string, open: Open<T>, sink: Sink<T>): () => void {
     let feed = this.feeds.get(key);
-    if (!feed) {
-      const sinks = new Set<Sink<T>>();
+    if (feed) {
+      feed.sinks.add(sink);
+    } else {
+      // The sink is in before `open` runs, so an error or completion emitted during `open` reaches it.
+      const sinks = new Set<Sink<T>>([sink]);
       const created: Feed<T> = { sinks, close: () => {} };
       this.feeds.set(key, created);
+      let ended = false;
       const endAll = (notify: (s: Sink<T>) => void) => {
+        ended = true;
         if (this.feeds.get(key) === created) this.feeds.delete(key);
         for (const s of [...sinks]) notify(s);
         sinks.clear();
       };
-      created.close = open({
-        next: (value) => {
-          for (const s of [...sinks]) s.next(value);
-        },
-        error: (error) => endAll((s) => s.error(error)),
-        complete: () => endAll((s) => s.complete()),
-      });
+      try {
+        created.close = open({
+          next: (value) => {
+            for (const s of [...sinks]) s.next(value);
+          },
+          error: (error) => endAll((s) => s.error(error)),
+          complete: () => endAll((s) => s.complete()),
+        });
+      } catch (error) {
+        if (this.feeds.get(key) === created) this.feeds.delete(key);
+        throw error;
+      }
+      // Ended while opening: nobody will call close later, so release what open acquired now.
+      if (ended) created.close();
       feed = created;
     }
-    feed.sinks.add(sink);
     const joined = feed;
     let left = false;
     return () => {
