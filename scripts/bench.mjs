@@ -65,6 +65,7 @@ async function main() {
       MONGODB_URI: withDatabase(uri, `bench_${Date.now()}`),
       REDIS_URL: redisUrl,
       JWT_SECRET: randomBytes(32).toString('base64url'),
+      REDIS_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
       LOG_LEVEL: 'warn',

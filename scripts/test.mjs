@@ -44,6 +44,8 @@ async function main() {
         REDIS_URL: redisUrl,
         // Each run signs with a fresh secret; nothing outlives the run.
         JWT_SECRET: randomBytes(32).toString('base64url'),
+        // Its own channel prefix, so a dev stack on the same Redis and this run never see each other's events.
+        REDIS_PREFIX: `test-${randomBytes(4).toString('hex')}`,
       },
     });
     printSummary(report);

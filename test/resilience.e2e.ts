@@ -9,7 +9,7 @@ import { startService, startStack } from '../scripts/lib/processes.mjs';
 import { withDatabase } from '../scripts/lib/localdb.mjs';
 import { pingRedis } from '../scripts/lib/redis.mjs';
 import { gql } from './helpers.js';
-import { collect, wsClient, wsUrl } from './ws-helpers.js';
+import { collect, redisChannel, wsClient, wsUrl } from './ws-helpers.js';
 
 // Faults need a Redis and services of their own: this file starts a private
 // redis-server and a full stack against it, then breaks them on purpose.
@@ -101,17 +101,17 @@ describe('keep-alive', () => {
     socket.on('ping', () => pings++);
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Idle, the socket is pinged again and again (every 300 ms here) and stays open.
+    await until(async () => pings >= 3, 'three pings', 10_000);
     expect(socket.readyState).toBe(WebSocket.OPEN);
     socket.close();
-    expect(pings).toBeGreaterThanOrEqual(3);
   });
 });
 
 describe('Redis restarting', () => {
   it('crashes nothing, logs the gap, and subscriptions deliver again once it is back', async () => {
     const productId = await newProduct();
-    const channel = `supergraph:product.updated.${productId}`;
+    const channel = redisChannel(`product.updated.${productId}`);
     const client = wsClient(undefined, wsUrl(stack.gateway.url));
     try {
       const feed = collect(client, 'subscription($id: ID!) { productUpdated(id: $id) { pricePaise } }', { id: productId });
@@ -152,9 +152,9 @@ describe('a subgraph restarting', () => {
     try {
       const orderFeed = collect(client, 'subscription($id: ID!) { orderStatusChanged(id: $id) { status user { name } } }', { id: placeOrder.id });
       const productFeed = collect(adminClient, 'subscription($id: ID!) { productUpdated(id: $id) { stock } }', { id: productId });
-      const productChannel = `supergraph:product.updated.${productId}`;
+      const productChannel = redisChannel(`product.updated.${productId}`);
       await until(async () => (await channelSubscribers(productChannel)) > 0, 'the product subscription');
-      await until(async () => (await channelSubscribers(`supergraph:order.status.${placeOrder.id}`)) > 0, 'the order subscription');
+      await until(async () => (await channelSubscribers(redisChannel(`order.status.${placeOrder.id}`))) > 0, 'the order subscription');
 
       const port = stack.catalog.port;
       await stack.catalog.stop();
@@ -185,7 +185,7 @@ describe('gateway shutdown', () => {
       on: { closed: (event) => closeCodes.push((event as { code: number }).code) },
     });
     const feed = collect(client, 'subscription($id: ID!) { productUpdated(id: $id) { stock } }', { id: productId });
-    await until(async () => (await channelSubscribers(`supergraph:product.updated.${productId}`)) > 0, 'the subscription');
+    await until(async () => (await channelSubscribers(redisChannel(`product.updated.${productId}`))) > 0, 'the subscription');
     await stack.gateway.stop();
     expect(stack.gateway.child.exitCode).toBe(0);
     await until(async () => closeCodes.length > 0, 'the socket to close', 5_000);

@@ -4,7 +4,7 @@ import { inject } from 'vitest';
 import type { Client } from 'graphql-ws';
 import { startService } from '../scripts/lib/processes.mjs';
 import { adminToken, createProduct, gqlOk, PLACE_ORDER, signUpCustomer } from './helpers.js';
-import { collect, settle, wsClient, wsUrl } from './ws-helpers.js';
+import { collect, quiescent, redisChannel, settle, wsClient, wsUrl } from './ws-helpers.js';
 
 let admin: string;
 let redis: Redis;
@@ -34,7 +34,7 @@ describe('many gateway instances', () => {
     const onB = wsClient(customer.token, wsUrl(second.url));
     try {
       const feed = collect(onB, 'subscription($id: ID!) { orderStatusChanged(id: $id) { status user { email } } }', { id: placeOrder.id });
-      await settle(second.url, 1);
+      await settle(second.url, 1, [redisChannel(`order.status.${placeOrder.id}`)]);
       // The mutation goes through the first gateway (gqlOk talks to it).
       await gqlOk('mutation($id: ID!) { updateOrderStatus(id: $id, status: CONFIRMED) { id } }', { id: placeOrder.id }, admin);
       const [event] = await feed.waitFor(1);
@@ -52,6 +52,8 @@ describe('fan-out', () => {
     const clients: Client[] = [];
     const received: number[] = [];
     const feeds: ReturnType<typeof collect>[] = [];
+    // Start from a quiet gateway, so the sharing counts below are this test's alone.
+    await quiescent(gateway);
     try {
       for (let batch = 0; batch < 10; batch++) {
         for (let i = 0; i < 100; i++) {
@@ -60,7 +62,7 @@ describe('fan-out', () => {
           const feed = collect(client, 'subscription($id: ID!) { productUpdated(id: $id) { pricePaise } }', { id: product.id });
           feeds.push(feed);
         }
-        await settle(gateway, (batch + 1) * 100, 30_000);
+        await settle(gateway, (batch + 1) * 100, [redisChannel(`product.updated.${product.id}`)], 30_000);
       }
       const stats = await health(gateway);
       expect(stats.subscriptions).toBeGreaterThanOrEqual(1000);
@@ -98,8 +100,8 @@ describe('lifecycle', () => {
     const product = await createProduct(admin, { stock: 10 });
     const customer = await signUpCustomer();
     const { placeOrder } = await gqlOk(PLACE_ORDER, { input: { items: [{ productId: product.id, quantity: 1 }] } }, customer.token);
-    const productChannel = `supergraph:product.updated.${product.id}`;
-    const orderChannel = `supergraph:order.status.${placeOrder.id}`;
+    const productChannel = redisChannel(`product.updated.${product.id}`);
+    const orderChannel = redisChannel(`order.status.${placeOrder.id}`);
     const before = await health(gateway);
 
     for (let cycle = 0; cycle < 10; cycle++) {
@@ -109,7 +111,7 @@ describe('lifecycle', () => {
           ? collect(client, 'subscription($id: ID!) { orderStatusChanged(id: $id) { status user { name } } }', { id: placeOrder.id })
           : collect(client, 'subscription($id: ID!) { productUpdated(id: $id) { stock } }', { id: product.id }),
       );
-      await settle(gateway, before.subscriptions + 20);
+      await settle(gateway, before.subscriptions + 20, [productChannel, orderChannel]);
       expect(await numsub(productChannel)).toBeGreaterThan(0);
       expect(await numsub(orderChannel)).toBeGreaterThan(0);
       // Half leave by unsubscribing, half by dropping the socket.

@@ -1,12 +1,14 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { adminToken, createProduct, gqlOk, PLACE_ORDER, signUpCustomer } from './helpers.js';
-import { collect, settle, wsClient } from './ws-helpers.js';
+import { collect, quiescent, redisChannel, settle, wsClient } from './ws-helpers.js';
 
 let admin: string;
 beforeAll(async () => {
   admin = await adminToken();
 });
+// Every client below disposes of its subscriptions; none may outlive the file.
+afterAll(() => quiescent());
 
 const STATUS = `subscription($id: ID!) {
   orderStatusChanged(id: $id) {
@@ -25,7 +27,7 @@ describe('federated subscriptions through the gateway', () => {
     const client = wsClient(customer.token);
     try {
       const feed = collect(client, STATUS, { id: placeOrder.id });
-      await settle(inject('gatewayUrl'), 1);
+      await settle(inject('gatewayUrl'), 1, [redisChannel(`order.status.${placeOrder.id}`)]);
       for (const status of ['CONFIRMED', 'SHIPPED', 'DELIVERED']) await gqlOk(UPDATE, { id: placeOrder.id, s: status }, admin);
       const events = await feed.waitFor(3);
       expect(events.map((e) => e.orderStatusChanged.status)).toEqual(['CONFIRMED', 'SHIPPED', 'DELIVERED']);
@@ -50,7 +52,7 @@ describe('federated subscriptions through the gateway', () => {
     const client = wsClient(customer.token);
     try {
       const feed = collect(client, 'subscription($id: ID!) { orderStatusChanged(id: $id) { status } }', { id: placeOrder.id });
-      await settle(inject('gatewayUrl'), 1);
+      await settle(inject('gatewayUrl'), 1, [redisChannel(`order.status.${placeOrder.id}`)]);
       await gqlOk('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: placeOrder.id }, customer.token);
       expect((await feed.waitFor(1))[0].orderStatusChanged.status).toBe('CANCELLED');
     } finally {
@@ -90,10 +92,10 @@ describe('federated subscriptions through the gateway', () => {
     const client = wsClient(admin);
     try {
       const feed = collect(client, 'subscription { orderPlaced { id status user { name } items { product { name } } } }');
-      await settle(inject('gatewayUrl'), 1);
+      await settle(inject('gatewayUrl'), 1, [redisChannel('order.placed')]);
       const { placeOrder } = await gqlOk(PLACE_ORDER, { input: { items: [{ productId: product.id, quantity: 1 }] } }, customer.token);
-      const events = await feed.waitFor(1);
-      const mine = events.find((e) => e.orderPlaced.id === placeOrder.id);
+      await feed.waitFor(1);
+      const mine = feed.events.find((e) => e.orderPlaced.id === placeOrder.id);
       expect(mine.orderPlaced).toEqual({ id: placeOrder.id, status: 'PLACED', user: { name: 'Rohan Das' }, items: [{ product: { name: 'Darjeeling Tea' } }] });
     } finally {
       await client.dispose();
@@ -106,7 +108,7 @@ describe('federated subscriptions through the gateway', () => {
     const client = wsClient();
     try {
       const feed = collect(client, 'subscription($id: ID!) { productUpdated(id: $id) { id name stock pricePaise formattedPrice } }', { id: product.id });
-      await settle(inject('gatewayUrl'), 1);
+      await settle(inject('gatewayUrl'), 1, [redisChannel(`product.updated.${product.id}`)]);
       await gqlOk(PLACE_ORDER, { input: { items: [{ productId: product.id, quantity: 3 }] } }, customer.token);
       await gqlOk('mutation($id: ID!) { updateProduct(id: $id, input: { pricePaise: 1299900 }) { id } }', { id: product.id }, admin);
       const events = await feed.waitFor(2);
@@ -139,6 +141,7 @@ describe('federated subscriptions through the gateway', () => {
   });
 
   it('also runs queries over the socket', async () => {
+    await createProduct(admin);
     const client = wsClient();
     try {
       const feed = collect(client, '{ products(first: 1) { totalCount } }');
@@ -152,6 +155,32 @@ describe('federated subscriptions through the gateway', () => {
 });
 
 describe('GraphQL over Server-Sent Events on the same path', () => {
+  it('answers an invalid subscription over SSE with the same validation error as over WebSocket', async () => {
+    const response = await fetch(inject('gatewayUrl'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription { productUpdated(id: "x") { colour } }' }),
+    });
+    const text = await response.text();
+    const event = text.split('\n').find((line) => line.startsWith('data: {'));
+    expect(event, text).toBeDefined();
+    const payload = JSON.parse(event!.slice('data: '.length));
+    expect(payload.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(payload.errors[0].message).toMatch(/colour/);
+  });
+
+  it('refuses a subscription sent as a plain request with 400, naming the transports to use', async () => {
+    const response = await fetch(inject('gatewayUrl'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'subscription { orderPlaced { id } }' }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as any;
+    expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(body.errors[0].message).toMatch(/WebSocket.*text\/event-stream/);
+  });
+
   it('streams subscription events to clients that cannot use WebSockets, with the token in the Authorization header', async () => {
     const { createClient } = await import('graphql-sse');
     const product = await createProduct(admin, { stock: 5 });
@@ -161,19 +190,20 @@ describe('GraphQL over Server-Sent Events on the same path', () => {
     const stranger = createClient({ url: inject('gatewayUrl'), retryAttempts: 0 });
     try {
       const events: any[] = [];
+      const unsubscribes: (() => void)[] = [];
       const done = new Promise<void>((resolve, reject) => {
-        client.subscribe(
+        unsubscribes[0] = client.subscribe(
           { query: 'subscription($id: ID!) { orderStatusChanged(id: $id) { status user { name } } }', variables: { id: placeOrder.id } },
           { next: (value) => (events.push(value), events.length === 2 && resolve()), error: reject, complete: () => {} },
         );
       });
       const refused = new Promise<any>((resolve) => {
-        stranger.subscribe(
+        unsubscribes[1] = stranger.subscribe(
           { query: 'subscription($id: ID!) { orderStatusChanged(id: $id) { status } }', variables: { id: placeOrder.id } },
           { next: (value) => resolve(value), error: resolve, complete: () => {} },
         );
       });
-      await settle(inject('gatewayUrl'), 1);
+      await settle(inject('gatewayUrl'), 1, [redisChannel(`order.status.${placeOrder.id}`)]);
       await gqlOk(UPDATE, { id: placeOrder.id, s: 'CONFIRMED' }, admin);
       await gqlOk(UPDATE, { id: placeOrder.id, s: 'SHIPPED' }, admin);
       await done;
@@ -183,6 +213,8 @@ describe('GraphQL over Server-Sent Events on the same path', () => {
       ]);
       const refusal = await refused;
       expect(refusal.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      // Leaving is done by unsubscribing: that ends the HTTP stream, and the server lets go.
+      unsubscribes.forEach((unsubscribe) => unsubscribe());
     } finally {
       client.dispose();
       stranger.dispose();

@@ -92,6 +92,29 @@ describe('accounts', () => {
     expect(errorCodes(await gql('{ users { totalCount } }', {}, 'not-a-jwt'))).toEqual(['UNAUTHENTICATED']);
   });
 
+  it('never hands out contact details to others, even to a caller that skips the gateway', async () => {
+    const victim = await signUpCustomer({ phone: '9811122233' });
+    const entities = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { name email phone } } }';
+    const other = await signUpCustomer();
+    const anonymous = await gql(entities, { r: [{ __typename: 'User', id: victim.user.id }] }, undefined, inject('subgraphUrls').users);
+    const stranger = await gql(entities, { r: [{ __typename: 'User', id: victim.user.id }] }, other.token, inject('subgraphUrls').users);
+    expect(new Set(errorCodes(anonymous))).toEqual(new Set(['UNAUTHENTICATED']));
+    expect(new Set(errorCodes(stranger))).toEqual(new Set(['FORBIDDEN']));
+    for (const result of [anonymous, stranger]) {
+      expect(JSON.stringify(result)).not.toContain(victim.email);
+      expect(JSON.stringify(result)).not.toContain('9811122233');
+    }
+    const own = await gql(entities, { r: [{ __typename: 'User', id: victim.user.id }] }, victim.token, inject('subgraphUrls').users);
+    expect(own.data._entities[0]).toMatchObject({ email: victim.email, phone: '+919811122233' });
+  });
+
+  it('answers `me` with a bad or expired token with UNAUTHENTICATED, and with null only without a token', async () => {
+    expect((await gqlOk('{ me { id } }')).me).toBeNull();
+    const bad = await gql('{ me { id } }', {}, 'garbage.token.here');
+    expect(errorCodes(bad)).toEqual(['UNAUTHENTICATED']);
+    expect(bad.errors![0].message).toMatch(/token/);
+  });
+
   it('shows a user to themselves and to admins only', async () => {
     const a = await signUpCustomer();
     const b = await signUpCustomer();

@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { inject } from 'vitest';
+import { Redis } from 'ioredis';
 
 export interface Collected<T = any> {
   events: T[];
@@ -83,17 +84,45 @@ export function collect<T = any>(client: Client, query: string, variables: Recor
   };
 }
 
-/** Gives subscriptions time to reach Redis before the test causes events. */
-export async function settle(gatewayHttpUrl: string, expectedSubscriptions: number, timeoutMs = 10_000): Promise<void> {
+/** A domain-event channel's full Redis name under this run's prefix. */
+export function redisChannel(name: string): string {
+  return `${process.env.REDIS_PREFIX ?? 'supergraph'}:${name}`;
+}
+
+async function redisSubscribers(channel: string): Promise<number> {
+  const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    return ((await client.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1];
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Waits until the gateway counts `expectedSubscriptions` and every named channel
+ * (e.g. redisChannel('order.placed')) has a Redis subscriber, so events caused next are seen.
+ */
+export async function settle(gatewayHttpUrl: string, expectedSubscriptions: number, channels: string[], timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const health = (await (await fetch(new URL('/health', gatewayHttpUrl))).json()) as any;
-    if (health.subscriptions.subscriptions >= expectedSubscriptions && health.subscriptions.upstreamStreams > 0) {
-      // The upstream subscribe round trip to the subgraph and Redis takes a moment more.
-      await new Promise((r) => setTimeout(r, 300));
-      return;
+    if (health.subscriptions.subscriptions >= expectedSubscriptions) {
+      const counts = await Promise.all(channels.map(redisSubscribers));
+      if (counts.every((n) => n > 0)) return;
     }
     if (Date.now() > deadline) throw new Error(`subscriptions did not settle: ${JSON.stringify(health)}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until no subscription is open on the gateway (every client before has gone); fails if one stays. */
+export async function quiescent(gatewayHttpUrl = inject('gatewayUrl'), timeoutMs = 10_000): Promise<void> {
+  const stats = async () => ((await (await fetch(new URL('/health', gatewayHttpUrl))).json()) as any).subscriptions;
+  const deadline = Date.now() + timeoutMs;
+  let current = await stats();
+  while (current.subscriptions > 0 || current.upstreamStreams > 0 || current.upstreamSockets > 0) {
+    if (Date.now() > deadline) throw new Error(`subscriptions still open on the gateway: ${JSON.stringify(current)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    current = await stats();
   }
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway, IntrospectAndCompose, type ServiceMap } from '@apollo/gateway';
@@ -48,6 +48,22 @@ export function createGateway(config: GatewayConfig, dataSources = createDataSou
   return new ApolloGateway({ supergraphSdl: readFileSync(config.supergraphPath, 'utf8'), buildService });
 }
 
+/** A subscription POSTed as a plain request needs a streaming transport: say which, with a 400. */
+const rejectSubscriptionsOverPlainHttp: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation === 'subscription') {
+          throw new GraphQLError(
+            'Subscriptions need a stream: connect with WebSocket (graphql-transport-ws) or send Accept: text/event-stream',
+            { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
+          );
+        }
+      },
+    };
+  },
+};
+
 export interface RunningGateway {
   url: string;
   port: number;
@@ -74,6 +90,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     // runService owns SIGINT/SIGTERM and stops HTTP, Apollo and the clients in order.
     stopOnTerminationSignals: false,
     plugins: [
+      rejectSubscriptionsOverPlainHttp,
       // Sandbox is a development tool; production serves only the API.
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
     ],

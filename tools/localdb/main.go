@@ -184,29 +184,42 @@ func (p *proxy) handle(client net.Conn) {
 }
 
 // roundTrip sends one request and relays its reply (or replies, while the
-// server sets moreToCome) while holding the global lock.
+// server sets moreToCome). Only the exchange with FerretDB holds the global
+// lock; writing to the client happens after, so a client that stops reading
+// cannot stall everyone else.
 func (p *proxy) roundTrip(req []byte, client, server net.Conn) error {
+	replies, err := p.exchange(req, server)
+	if err != nil {
+		return err
+	}
+	for _, reply := range replies {
+		if _, err := client.Write(reply); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *proxy) exchange(req []byte, server net.Conn) ([][]byte, error) {
 	if p.serialize {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 	}
-
 	if _, err := server.Write(req); err != nil {
-		return err
+		return nil, err
 	}
 	if expectsNoReply(req) {
-		return nil
+		return nil, nil
 	}
+	var replies [][]byte
 	for {
 		reply, err := readMessage(server)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if _, err := client.Write(reply); err != nil {
-			return err
-		}
+		replies = append(replies, reply)
 		if !expectsNoReply(reply) {
-			return nil
+			return replies, nil
 		}
 	}
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createHandler as createSseHandler } from 'graphql-sse/lib/use/http';
@@ -37,12 +37,23 @@ export interface FederatedSubscriptionOptions {
   keepAliveMs: number;
 }
 
+/** Largest WebSocket message accepted from a client (a GraphQL document with variables). */
+export const MAX_MESSAGE_BYTES = 1_000_000;
+
+function describeClose(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const close = error as { code?: number; reason?: string };
+  return close?.code ? `socket closed with ${close.code} ${close.reason ?? ''}`.trim() : String(error);
+}
+
 /** Events a single client may have waiting before it is disconnected as too slow. */
 const MAX_BUFFERED_EVENTS = 1_000;
 
 /** What onSubscribe hands to `subscribe` through the execution args. */
 interface SubscriptionContext extends GatewayContext {
   planned?: PlannedSubscription;
+  /** Over SSE: the response whose closing means the client left. */
+  response?: ServerResponse;
 }
 
 /**
@@ -53,7 +64,7 @@ interface SubscriptionContext extends GatewayContext {
  */
 export function serveFederatedSubscriptions(options: FederatedSubscriptionOptions) {
   const { logger } = options;
-  const wss = new WebSocketServer({ server: options.server, path: '/graphql' });
+  const wss = new WebSocketServer({ server: options.server, path: '/graphql', maxPayload: MAX_MESSAGE_BYTES });
   const hub = new UpstreamHub(logger, options.keepAliveMs);
   const executions = new SharedFeeds<ExecutionResult>();
 
@@ -111,8 +122,15 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
               }),
             error: (error) =>
               run(() => {
-                const errors = Array.isArray(error) ? error : [];
-                if (errors.length) emit.next({ errors: errors.map((e) => new GraphQLError(e.message, { extensions: e.extensions })) });
+                if (Array.isArray(error)) {
+                  emit.next({ errors: error.map((e) => new GraphQLError(e.message, { extensions: e.extensions })) });
+                } else {
+                  // A close graphql-ws will not retry (e.g. the subgraph refused the protocol).
+                  logger.error('upstream subscription failed', { subgraph: planned.primary.serviceName, error: describeClose(error) });
+                  emit.next({
+                    errors: [new GraphQLError(`The ${planned.primary.serviceName} service ended this subscription; subscribe again`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } })],
+                  });
+                }
                 emit.complete();
               }),
             complete: () => run(() => emit.complete()),
@@ -121,6 +139,9 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
       },
       { next: feed.push, error: feed.fail, complete: feed.end },
     );
+    // graphql-sse cannot end an iterator that is waiting for an event (a suspended async generator
+    // defers return()), so a closed event stream ends the feed here.
+    context.response?.once('close', () => void feed.iterator.return?.());
     return feed.iterator;
   };
 
@@ -177,7 +198,10 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
   const sse = createSseHandler<Record<string, unknown>>({
     onSubscribe: (req, params) => {
       const prepared = prepare(params, authorizationFrom(req.raw.headers));
-      return Array.isArray(prepared) ? { errors: prepared } : (prepared as never);
+      // graphql-sse takes an object with `data` as a finished result; without it, as execution arguments.
+      if (Array.isArray(prepared)) return { data: null, errors: prepared };
+      const response = (req.context as { res?: ServerResponse } | undefined)?.res;
+      return { ...prepared, contextValue: { ...(prepared.contextValue as SubscriptionContext), response } } as never;
     },
     subscribe,
     execute,

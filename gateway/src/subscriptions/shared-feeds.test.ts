@@ -250,17 +250,21 @@ describe('SharedFeeds', () => {
     expect(b.events).toEqual([['next', 1], ['complete']]);
     expect(feeds.size()).toBe(0);
     expect(feeds.sinkCount()).toBe(0);
+    expect(src.close).toHaveBeenCalledTimes(1);
   });
 
-  it('does not close a feed that ended by itself when its sinks leave afterwards', () => {
+  it('releases a feed that ended by itself exactly once, however its sinks leave afterwards', () => {
     const feeds = new SharedFeeds<number>();
     const src = source<number>();
     const leaveA = feeds.join('k', src.open, recorder<number>().sink);
     const leaveB = feeds.join('k', src.open, recorder<number>().sink);
     src.emit.complete();
+    // What open acquired (an upstream socket) is let go of when the feed ends, not leaked.
+    expect(src.close).toHaveBeenCalledTimes(1);
     leaveA();
     leaveB();
-    expect(src.close).not.toHaveBeenCalled();
+    src.emit.error(new Error('late'));
+    expect(src.close).toHaveBeenCalledTimes(1);
     expect(feeds.size()).toBe(0);
   });
 

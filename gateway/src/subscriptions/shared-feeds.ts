@@ -29,12 +29,16 @@ export class SharedFeeds<T> {
       const sinks = new Set<Sink<T>>([sink]);
       const created: Feed<T> = { sinks, close: () => {} };
       this.feeds.set(key, created);
+      let opened = false;
       let ended = false;
       const endAll = (notify: (s: Sink<T>) => void) => {
+        if (ended) return;
         ended = true;
         if (this.feeds.get(key) === created) this.feeds.delete(key);
         for (const s of [...sinks]) notify(s);
         sinks.clear();
+        // A feed that ended by itself still holds what open acquired (an upstream socket, say).
+        if (opened) created.close();
       };
       try {
         created.close = open({
@@ -48,7 +52,8 @@ export class SharedFeeds<T> {
         if (this.feeds.get(key) === created) this.feeds.delete(key);
         throw error;
       }
-      // Ended while opening: nobody will call close later, so release what open acquired now.
+      opened = true;
+      // Ended while opening: release what open acquired now that close is known.
       if (ended) created.close();
       feed = created;
     }

@@ -32,7 +32,7 @@ export function serveSubscriptions<TContext>(
     path?: string;
   },
 ): SubscriptionServer {
-  const wss = new WebSocketServer({ server, path: options.path ?? '/graphql' });
+  const wss = new WebSocketServer({ server, path: options.path ?? '/graphql', maxPayload: 1_000_000 });
   const format = createErrorFormatter(options.logger);
   const disposable = useServer<Record<string, unknown>>(
     {

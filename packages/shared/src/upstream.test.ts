@@ -101,10 +101,9 @@ describe('postGraphQL', () => {
     answer = (_req, res) => {
       setTimeout(() => json(200, { data: { late: true } })(_req, res), 1_000).unref();
     };
-    const started = Date.now();
+    // Without the timeout the late answer would arrive and the call would succeed.
     const error = await rejection(postGraphQL(baseUrl, '{ x }', {}, { timeoutMs: 100 }));
     expect(error).toBeInstanceOf(UpstreamError);
-    expect(Date.now() - started).toBeLessThan(900);
   });
 
   it('fails with an UpstreamError when nothing listens', async () => {

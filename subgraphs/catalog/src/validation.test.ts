@@ -146,10 +146,10 @@ describe('literalPattern', () => {
 
   it('defuses a catastrophic-backtracking pattern', () => {
     const evil = '(a+)+$';
+    // Every metacharacter is escaped, so no quantifier is left to backtrack over.
+    expect(literalPattern(evil)).toBe('\\(a\\+\\)\\+\\$');
     const re = new RegExp(literalPattern(evil));
-    const started = Date.now();
     expect(re.test('a'.repeat(30) + '!')).toBe(false);
-    expect(Date.now() - started).toBeLessThan(100);
     expect(re.test(`x${evil}`)).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import {
   parsePageArgs,
   requireAdmin,
   requireSelfOrAdmin,
+  requireViewer,
   toConnection,
   type PageArgs,
 } from '@supergraph/shared';
@@ -18,14 +19,24 @@ import { decoyPasswordHash, hashPassword, verifyPassword } from './password.js';
 import { normaliseEmail, validateSignUp, type SignUpInput } from './validation.js';
 
 async function authPayload(ctx: UsersContext, user: Pick<UserDoc, '_id' | 'role'>) {
-  return { token: await ctx.tokens.issue({ id: String(user._id), role: user.role }), user };
+  const viewer = { id: String(user._id), role: user.role };
+  // From here on this request speaks for the user who just signed up or logged in.
+  ctx.auth = { viewer, tokenProblem: null };
+  return { token: await ctx.tokens.issue(viewer), user };
 }
+
+/** Contact details are personal data: only the user themselves and admins see them, however the user was reached. */
+const contactField = (field: 'email' | 'phone') => (user: UserDoc, _args: unknown, ctx: UsersContext) => {
+  requireSelfOrAdmin(ctx.auth, String(user._id), field);
+  return user[field] ?? null;
+};
 
 export const resolvers: GraphQLResolverMap<UsersContext> = {
   DateTime: DateTimeScalar,
 
   Query: {
-    me: (_parent, _args, ctx) => (ctx.auth.viewer ? ctx.loaders.userById.load(ctx.auth.viewer.id) : null),
+    // No token: nobody is logged in (null). A bad token is an error, not a silent null.
+    me: (_parent, _args, ctx) => (ctx.auth.viewer || ctx.auth.tokenProblem ? ctx.loaders.userById.load(requireViewer(ctx.auth).id) : null),
 
     user: (_parent, args: { id: string }, ctx) => {
       const id = parseObjectId(args.id);
@@ -82,6 +93,8 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
   User: {
     __resolveReference: (reference: { id: string }, ctx: UsersContext) => ctx.loaders.userById.load(reference.id),
     id: (user: UserDoc) => String(user._id),
+    email: contactField('email'),
+    phone: contactField('phone'),
     // Loaded documents come from the loader and already carry every public field; a
     // user who signed up in this request is returned from `create` and does too.
   },
