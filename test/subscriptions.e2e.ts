@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { adminToken, createProduct, gqlOk, PLACE_ORDER, signUpCustomer } from './helpers.js';
-import { collect, quiescent, redisChannel, settle, wsClient } from './ws-helpers.js';
+import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
+import { collect, quiescent, redisChannel, settle, wsClient, wsUrl } from './ws-helpers.js';
 
 let admin: string;
 beforeAll(async () => {
@@ -83,6 +85,36 @@ describe('federated subscriptions through the gateway', () => {
       for (const feed of [stolen, anonymous, badToken]) expect(feed.events).toEqual([]);
     } finally {
       await Promise.all(clients.map((c) => c.dispose()));
+    }
+  });
+
+  it('closes the socket with 4403 when the token it connected with expires', async () => {
+    const { SignJWT } = await import('jose');
+    const customer = await signUpCustomer();
+    // A token like the users subgraph issues, but valid for two seconds.
+    const shortLived = await new SignJWT({ role: 'CUSTOMER' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(customer.user.id)
+      .setIssuer('supergraph')
+      .setAudience('supergraph-client')
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+      .sign(new TextEncoder().encode(process.env.JWT_SECRET!));
+    const closes: number[] = [];
+    const client = createClient({
+      url: wsUrl(),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${shortLived}` },
+      retryAttempts: 0,
+      on: { closed: (event) => closes.push((event as { code: number }).code) },
+    });
+    try {
+      const product = await createProduct(admin);
+      const feed = collect(client, 'subscription($id: ID!) { productUpdated(id: $id) { stock } }', { id: product.id });
+      await feed.ended(10_000);
+      expect(closes).toContain(4403);
+    } finally {
+      await client.dispose();
     }
   });
 

@@ -40,6 +40,22 @@ export interface FederatedSubscriptionOptions {
 /** Largest WebSocket message accepted from a client (a GraphQL document with variables). */
 export const MAX_MESSAGE_BYTES = 1_000_000;
 
+/**
+ * When a bearer JWT expires (ms since epoch), read without verifying: the gateway
+ * does not judge tokens, the subgraphs do; this only bounds how long a socket lives.
+ */
+export function tokenExpiry(authorization: string | undefined): number | null {
+  const token = /^Bearer\s+([^.\s]+)\.([^.\s]+)\.[^.\s]+$/i.exec(authorization ?? '');
+  if (!token) return null;
+  try {
+    const { exp } = JSON.parse(Buffer.from(token[2], 'base64url').toString('utf8')) as { exp?: unknown };
+    // Longer than a timer can wait (~24 days) is left to the next reconnect.
+    return typeof exp === 'number' && exp * 1000 - Date.now() < 2 ** 31 - 1 ? exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
 function describeClose(error: unknown): string {
   if (error instanceof Error) return error.message;
   const close = error as { code?: number; reason?: string };
@@ -183,8 +199,20 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
       ? ({ ...result, errors: result.errors.map((e) => options.formatError(e instanceof GraphQLError ? e.toJSON() : e, e)) } as unknown as ExecutionResult)
       : undefined;
 
+  const expiryTimers = new WeakMap<object, NodeJS.Timeout>();
   const disposable = useServer<Record<string, unknown>>(
     {
+      // Authorization is checked when a subscription starts; when the token then expires the
+      // socket is closed (4403), so nobody keeps receiving events on a token that is no longer valid.
+      onConnect: (ctx) => {
+        const expiresAt = tokenExpiry(authorizationFrom(ctx.connectionParams));
+        if (expiresAt === null) return;
+        const socket = ctx.extra.socket;
+        const timer = setTimeout(() => socket.close(4403, 'Token expired; reconnect with a fresh token'), Math.max(0, expiresAt - Date.now()));
+        timer.unref();
+        expiryTimers.set(ctx, timer);
+      },
+      onClose: (ctx) => clearTimeout(expiryTimers.get(ctx)),
       onSubscribe: (ctx, _id, payload) => prepare(payload, authorizationFrom(ctx.connectionParams)),
       subscribe,
       execute,
