@@ -201,6 +201,16 @@ describe('GraphQL over Server-Sent Events on the same path', () => {
     expect(payload.errors[0].message).toMatch(/colour/);
   });
 
+  it('refuses an oversized event-stream request with 413 before reading it', async () => {
+    const response = await fetch(inject('gatewayUrl'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: `subscription { orderPlaced { id } } # ${'x'.repeat(1_100_000)}` }),
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as any).errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
   it('refuses a subscription sent as a plain request with 400, naming the transports to use', async () => {
     const response = await fetch(inject('gatewayUrl'), {
       method: 'POST',

@@ -48,6 +48,9 @@ export function createGateway(config: GatewayConfig, dataSources = createDataSou
   return new ApolloGateway({ supergraphSdl: readFileSync(config.supergraphPath, 'utf8'), buildService });
 }
 
+/** Largest request body accepted, for plain requests and event streams alike. */
+const MAX_BODY_BYTES = 1_000_000;
+
 /** A subscription POSTed as a plain request needs a streaming transport: say which, with a 400. */
 const rejectSubscriptionsOverPlainHttp: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart() {
@@ -106,6 +109,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     apollo,
     logger,
     corsOrigins: config.corsOrigins,
+    maxBodyBytes: MAX_BODY_BYTES,
     context: async (req) => ({ authorization: req.headers.authorization }),
     readiness: [{ name: 'redis', check: () => pingRedis(redis) }],
     health: () => ({ subscriptions: subscriptionStats() }),
@@ -116,6 +120,12 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (sse && path === '/graphql' && req.method !== 'OPTIONS' && (req.headers.accept ?? '').includes('text/event-stream')) {
       applyCors(req, res, config.corsOrigins);
+      // The same body limit as plain requests (graphql-sse reads the body itself).
+      if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+        res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+        res.end(JSON.stringify({ errors: [{ message: `request body is larger than ${MAX_BODY_BYTES} bytes`, extensions: { code: 'BAD_REQUEST' } }] }));
+        return;
+      }
       return sse(req, res).catch((error) => {
         logger.error('event stream failed', { error });
         if (!res.headersSent) res.writeHead(500).end();
