@@ -185,12 +185,27 @@ describe('gateway shutdown', () => {
       on: { closed: (event) => closeCodes.push((event as { code: number }).code) },
     });
     const feed = collect(client, 'subscription($id: ID!) { productUpdated(id: $id) { stock } }', { id: productId });
+    // And an event-stream client, whose HTTP response must end too.
+    const { createClient: createSseClient } = await import('graphql-sse');
+    const sseClient = createSseClient({ url: stack.gateway.url, retryAttempts: 0 });
+    let sseEnding: 'complete' | 'error' | null = null;
+    sseClient.subscribe(
+      { query: 'subscription($id: ID!) { productUpdated(id: $id) { stock } }', variables: { id: productId } },
+      { next: () => {}, error: () => (sseEnding = 'error'), complete: () => (sseEnding = 'complete') },
+    );
+    await until(async () => ((await (await fetch(new URL('/health', stack.gateway.url))).json()) as any).subscriptions.subscriptions >= 2, 'both subscriptions');
     await until(async () => (await channelSubscribers(redisChannel(`product.updated.${productId}`))) > 0, 'the subscription');
     await stack.gateway.stop();
     expect(stack.gateway.child.exitCode).toBe(0);
     await until(async () => closeCodes.length > 0, 'the socket to close', 5_000);
     expect(closeCodes[0]).toBe(1001);
     expect(feed.events).toEqual([]);
+    // Completed by the server, not cut off when its grace period ran out.
+    await until(async () => sseEnding !== null, 'the event stream to end', 5_000);
+    expect(sseEnding).toBe('complete');
+    // The gateway's streams were its last users of the upstream: the subgraph let go of Redis too.
+    await until(async () => (await channelSubscribers(redisChannel(`product.updated.${productId}`))) === 0, 'the Redis subscription to go', 5_000);
     await client.dispose();
+    sseClient.dispose();
   }, 30_000);
 });

@@ -240,7 +240,10 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
     stats: () => ({ clients: wss.clients.size, subscriptions: executions.sinkCount(), executions: executions.size(), ...hub.stats() }),
     /** Serves a request that asked for `text/event-stream`. */
     sse,
-    /** Closes every client socket with 1001 (going away), then the upstream sockets. */
+    /**
+     * Closes every client socket with 1001 (going away), then the upstream sockets; ending those
+     * completes every execution, which also ends the event streams of SSE clients.
+     */
     async close() {
       await disposable.dispose();
       await hub.close();
