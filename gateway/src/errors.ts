@@ -16,7 +16,7 @@ export function createGatewayErrorFormatter(logger: Logger) {
   const base = createErrorFormatter(logger);
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const result = base(formatted, error);
-    if (result.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' && BAD_VALUE_MESSAGES.some((re) => re.test(result.message))) {
+    if (result.extensions?.code === ErrorCode.GraphQLValidationFailed && BAD_VALUE_MESSAGES.some((re) => re.test(result.message))) {
       return { ...result, extensions: { ...result.extensions, code: ErrorCode.BadUserInput } };
     }
     return result;

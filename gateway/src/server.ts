@@ -10,6 +10,7 @@ import {
   createGraphQLHandler,
   createLogger,
   createRedisClient,
+  ErrorCode,
   listen,
   pingRedis,
   type Logger,
@@ -59,7 +60,7 @@ const rejectSubscriptionsOverPlainHttp: ApolloServerPlugin<GatewayContext> = {
         if (operation?.operation === 'subscription') {
           throw new GraphQLError(
             'Subscriptions need a stream: connect with WebSocket (graphql-transport-ws) or send Accept: text/event-stream',
-            { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
+            { extensions: { code: ErrorCode.BadRequest, http: { status: 400 } } },
           );
         }
       },
@@ -123,7 +124,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
       // The same body limit as plain requests (graphql-sse reads the body itself).
       if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
         res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-        res.end(JSON.stringify({ errors: [{ message: `request body is larger than ${MAX_BODY_BYTES} bytes`, extensions: { code: 'BAD_REQUEST' } }] }));
+        res.end(JSON.stringify({ errors: [{ message: `request body is larger than ${MAX_BODY_BYTES} bytes`, extensions: { code: ErrorCode.BadRequest } }] }));
         return;
       }
       return sse(req, res).catch((error) => {

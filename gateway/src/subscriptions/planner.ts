@@ -15,6 +15,7 @@ import { Supergraph, operationFromDocument, type Schema } from '@apollo/federati
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { OperationContext } from '@apollo/gateway/dist/operationContext.js';
+import { ErrorCode } from '@supergraph/shared';
 import type { GatewayContext } from '../context.js';
 
 /** A subscription operation planned once and run for every event. */
@@ -58,12 +59,12 @@ export class SubscriptionPlanner {
   /** Parses and validates like a query; returns the plan or the errors a client should see. */
   plan(document: DocumentNode, operationName: string | undefined): PlannedSubscription | GraphQLError[] {
     const errors = validate(this.schema, document);
-    if (errors.length) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+    if (errors.length) return errors.map((e) => withCode(e, ErrorCode.GraphQLValidationFailed));
     const operation = getOperationAST(document, operationName);
-    if (!operation) return [withCode(new GraphQLError('Name the operation to run with operationName'), 'BAD_USER_INPUT')];
+    if (!operation) return [withCode(new GraphQLError('Name the operation to run with operationName'), ErrorCode.BadUserInput)];
     const plan = this.planner.buildQueryPlan(operationFromDocument(this.apiSchema, document, { operationName }));
     if (plan.node?.kind !== 'Subscription') {
-      return [withCode(new GraphQLError('Expected a subscription operation'), 'BAD_USER_INPUT')];
+      return [withCode(new GraphQLError('Expected a subscription operation'), ErrorCode.BadUserInput)];
     }
     const rootName = firstRootField(operation.selectionSet, document) ?? '';
     return {

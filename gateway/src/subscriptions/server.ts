@@ -15,7 +15,7 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import type { ServiceMap } from '@apollo/gateway';
-import { authorizationFrom, type Logger } from '@supergraph/shared';
+import { authorizationFrom, ErrorCode, type Logger } from '@supergraph/shared';
 import type { GatewayContext } from '../context.js';
 import { createPushIterator } from './push-iterator.js';
 import type { PlannedSubscription, SubscriptionPlanner } from './planner.js';
@@ -103,7 +103,7 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
     // A client that stops reading (a phone in a tunnel) is cut off rather than buffered forever.
     const feed = createPushIterator<ExecutionResult>(() => leave(), {
       maxBuffered: MAX_BUFFERED_EVENTS,
-      overflowError: () => new GraphQLError(`More than ${MAX_BUFFERED_EVENTS} events were waiting for this client; resubscribe`, { extensions: { code: 'SLOW_CONSUMER' } }),
+      overflowError: () => new GraphQLError(`More than ${MAX_BUFFERED_EVENTS} events were waiting for this client; resubscribe`, { extensions: { code: ErrorCode.SlowConsumer } }),
     });
     leave = executions.join(
       executionKey,
@@ -133,7 +133,7 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
                   emit.next(await planner.executeEvent(planned, event, variables, { authorization }, options.serviceMap()));
                 } catch (error) {
                   logger.error('subscription event could not be resolved', { error });
-                  emit.next({ errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] });
+                  emit.next({ errors: [new GraphQLError('Internal server error', { extensions: { code: ErrorCode.Internal } })] });
                 }
               }),
             error: (error) =>
@@ -144,7 +144,7 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
                   // A close graphql-ws will not retry (e.g. the subgraph refused the protocol).
                   logger.error('upstream subscription failed', { subgraph: planned.primary.serviceName, error: describeClose(error) });
                   emit.next({
-                    errors: [new GraphQLError(`The ${planned.primary.serviceName} service ended this subscription; subscribe again`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } })],
+                    errors: [new GraphQLError(`The ${planned.primary.serviceName} service ended this subscription; subscribe again`, { extensions: { code: ErrorCode.SubgraphUnavailable } })],
                   });
                 }
                 emit.complete();
@@ -167,13 +167,13 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
     authorization: string | undefined,
   ): ExecutionArgs | GraphQLError[] => {
     const planner = options.planner();
-    if (!planner) return clientErrors([new GraphQLError('The gateway is still loading its schema; retry shortly', { extensions: { code: 'SERVICE_UNAVAILABLE' } })]);
-    if (typeof request.query !== 'string') return clientErrors([new GraphQLError('query: expected a GraphQL document string', { extensions: { code: 'BAD_REQUEST' } })]);
+    if (!planner) return clientErrors([new GraphQLError('The gateway is still loading its schema; retry shortly', { extensions: { code: ErrorCode.ServiceUnavailable } })]);
+    if (typeof request.query !== 'string') return clientErrors([new GraphQLError('query: expected a GraphQL document string', { extensions: { code: ErrorCode.BadRequest } })]);
     let document: DocumentNode;
     try {
       document = parse(request.query);
     } catch (error) {
-      return clientErrors([new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
+      return clientErrors([new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.GraphQLParseFailed } })]);
     }
     const operationName = typeof request.operationName === 'string' ? request.operationName : undefined;
     const variables = (request.variables ?? {}) as Record<string, unknown>;
@@ -186,7 +186,7 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
     if (Array.isArray(planned)) return clientErrors(planned);
     const coerced = getVariableValues(planner.schema, operation.variableDefinitions ?? [], variables);
     if (coerced.errors) {
-      return clientErrors(coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } })));
+      return clientErrors(coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: ErrorCode.BadUserInput } })));
     }
     return { ...base, variableValues: coerced.coerced, contextValue: { authorization, planned } satisfies SubscriptionContext };
   };

@@ -8,6 +8,16 @@ export enum ErrorCode {
   NotFound = 'NOT_FOUND',
   OutOfStock = 'OUT_OF_STOCK',
   Conflict = 'CONFLICT',
+  /** The request itself is malformed: not JSON, too large, or a subscription without a stream. */
+  BadRequest = 'BAD_REQUEST',
+  GraphQLParseFailed = 'GRAPHQL_PARSE_FAILED',
+  GraphQLValidationFailed = 'GRAPHQL_VALIDATION_FAILED',
+  /** The gateway is not ready to serve this yet (e.g. still loading its schema); retry. */
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  /** A subgraph ended a subscription for good; subscribe again. */
+  SubgraphUnavailable = 'SUBGRAPH_UNAVAILABLE',
+  /** A subscriber fell too far behind and was cut off; subscribe again. */
+  SlowConsumer = 'SLOW_CONSUMER',
   Internal = 'INTERNAL_SERVER_ERROR',
 }
 

@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 
 export interface ReadinessCheck {
@@ -134,12 +135,12 @@ export function createGraphQLHandler<TContext extends BaseContext>(options: Grap
     } catch (error) {
       if (error instanceof HttpError) {
         if (error.status === 413) res.setHeader('connection', 'close');
-        sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
+        sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: ErrorCode.BadRequest } }] });
         return;
       }
       options.logger.error('request failed', { error, path: url.pathname });
       if (!res.headersSent) {
-        sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.Internal } }] });
       } else {
         res.end();
       }
