@@ -2,16 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
 import { Types } from 'mongoose';
 import { isObjectIdString, parseObjectId } from '@supergraph/shared';
-
-function thrown(fn: () => unknown): GraphQLError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GraphQLError);
-    return error as GraphQLError;
-  }
-  throw new Error('expected the call to throw');
-}
+import { thrownGraphQLError } from '@supergraph/shared/testing';
 
 describe('parseObjectId', () => {
   it('parses a 24-character hex id into the same ObjectId', () => {
@@ -37,18 +28,18 @@ describe('parseObjectId', () => {
     // 12-byte strings are ObjectIds to the driver, but never to a client.
     ['a 12-character string', 'abcdefghijkl'],
   ])('refuses %s with BAD_USER_INPUT naming the field', (_label, value) => {
-    const error = thrown(() => parseObjectId(value, 'productId'));
+    const error = thrownGraphQLError(() => parseObjectId(value, 'productId'));
     expect(error.extensions.code).toBe('BAD_USER_INPUT');
     expect(error.extensions.field).toBe('productId');
     expect(error.message).toMatch(/^productId: /);
   });
 
   it('names `id` when no field is given', () => {
-    expect(thrown(() => parseObjectId('nope')).extensions.field).toBe('id');
+    expect(thrownGraphQLError(() => parseObjectId('nope')).extensions.field).toBe('id');
   });
 
   it('quotes at most 40 characters of the bad value', () => {
-    const error = thrown(() => parseObjectId('x'.repeat(500)));
+    const error = thrownGraphQLError(() => parseObjectId('x'.repeat(500)));
     expect(error.message).toContain('"' + 'x'.repeat(40) + '"');
     expect(error.message).not.toContain('x'.repeat(41));
   });

@@ -9,17 +9,7 @@ import {
   parsePageArgs,
   toConnection,
 } from '@supergraph/shared';
-
-/** Runs fn, expecting a GraphQLError, and returns it. */
-function thrown(fn: () => unknown): GraphQLError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GraphQLError);
-    return error as GraphQLError;
-  }
-  throw new Error('expected the call to throw');
-}
+import { thrownGraphQLError } from '@supergraph/shared/testing';
 
 describe('cursors', () => {
   it('round-trips an ObjectId and its string form', () => {
@@ -47,7 +37,7 @@ describe('cursors', () => {
     ['trailing data', Buffer.from('c:65f0c0ffee0000000000abcd:x').toString('base64url')],
     ['an empty string', ''],
   ])('refuses %s with BAD_USER_INPUT naming `after`', (_label, cursor) => {
-    const error = thrown(() => decodeCursor(cursor));
+    const error = thrownGraphQLError(() => decodeCursor(cursor));
     expect(error.extensions.code).toBe('BAD_USER_INPUT');
     expect(error.extensions.field).toBe('after');
     expect(error.message).toMatch(/^after: /);
@@ -68,7 +58,7 @@ describe('parsePageArgs', () => {
   });
 
   it.each([101, -1, 2.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses first = %s with BAD_USER_INPUT naming `first`', (first) => {
-    const error = thrown(() => parsePageArgs({ first }));
+    const error = thrownGraphQLError(() => parsePageArgs({ first }));
     expect(error.extensions.code).toBe('BAD_USER_INPUT');
     expect(error.extensions.field).toBe('first');
     expect(error.message).toContain(String(first));
@@ -82,7 +72,7 @@ describe('parsePageArgs', () => {
   });
 
   it('refuses an `after` that is not a cursor', () => {
-    const error = thrown(() => parsePageArgs({ after: 'page-2' }));
+    const error = thrownGraphQLError(() => parsePageArgs({ after: 'page-2' }));
     expect(error.extensions.code).toBe('BAD_USER_INPUT');
     expect(error.extensions.field).toBe('after');
   });

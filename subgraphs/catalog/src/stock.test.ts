@@ -6,7 +6,7 @@ import { Types, type Connection } from 'mongoose';
 import { channels, connectMongo, createInMemoryEventBus, createLogger, type EventBus } from '@supergraph/shared';
 import { registerProductModel, type ProductModel } from './model.js';
 import { releaseStock, reserveStock } from './stock.js';
-import { testDatabaseUri } from '@supergraph/shared/testing';
+import { rejectedGraphQLError, testDatabaseUri } from '@supergraph/shared/testing';
 
 const logger = createLogger('test', 'silent');
 let connection: Connection;
@@ -38,16 +38,6 @@ async function product(stock: number, pricePaise = 49900, name = 'Brass Diya') {
 }
 
 const stockOf = async (id: string) => (await products.findById(id, { stock: 1 }).lean())!.stock;
-
-async function rejection(promise: Promise<unknown>): Promise<GraphQLError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(GraphQLError);
-    return error as GraphQLError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** Collects product.updated events for a product until read. */
 function watch(productId: string) {
@@ -87,7 +77,7 @@ describe('reserveStock', () => {
   it('takes nothing when a later line is out of stock', async () => {
     const first = await product(5);
     const second = await product(1, 999, 'Clay Lamp');
-    const error = await rejection(
+    const error = await rejectedGraphQLError(
       reserveStock(products, events, logger, 'order-2', [
         { productId: first, quantity: 2 },
         { productId: second, quantity: 3 },
@@ -103,7 +93,7 @@ describe('reserveStock', () => {
   it('takes nothing when a later product does not exist', async () => {
     const first = await product(5);
     const missing = String(new Types.ObjectId());
-    const error = await rejection(
+    const error = await rejectedGraphQLError(
       reserveStock(products, events, logger, 'order-3', [
         { productId: first, quantity: 5 },
         { productId: missing, quantity: 1 },
@@ -116,7 +106,7 @@ describe('reserveStock', () => {
 
   it('refuses a malformed product id naming productId', async () => {
     const first = await product(2);
-    const error = await rejection(
+    const error = await rejectedGraphQLError(
       reserveStock(products, events, logger, 'order-4', [
         { productId: first, quantity: 1 },
         { productId: 'nope', quantity: 1 },
@@ -130,7 +120,7 @@ describe('reserveStock', () => {
     const id = await product(2);
     await reserveStock(products, events, logger, 'o', [{ productId: id, quantity: 2 }]);
     expect(await stockOf(id)).toBe(0);
-    const error = await rejection(reserveStock(products, events, logger, 'o', [{ productId: id, quantity: 1 }]));
+    const error = await rejectedGraphQLError(reserveStock(products, events, logger, 'o', [{ productId: id, quantity: 1 }]));
     expect(error.extensions).toMatchObject({ code: 'OUT_OF_STOCK', available: 0 });
     expect(await stockOf(id)).toBe(0);
   });
@@ -170,7 +160,7 @@ describe('reserveStock', () => {
     const id = await product(4);
     const watcher = watch(id);
     await reserveStock(products, events, logger, 'evt', [{ productId: id, quantity: 3 }]);
-    await rejection(reserveStock(products, events, logger, 'evt-2', [{ productId: id, quantity: 3 }]));
+    await rejectedGraphQLError(reserveStock(products, events, logger, 'evt-2', [{ productId: id, quantity: 3 }]));
     await sleep(20);
     await watcher.stop();
     expect(watcher.received).toEqual([expect.objectContaining({ id, stock: 1, pricePaise: 49900 })]);

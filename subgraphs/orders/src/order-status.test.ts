@@ -8,7 +8,7 @@ import type { CatalogClient, StockLine } from './catalog-client.js';
 import type { OrdersServices } from './context.js';
 import { registerOrderModel, type OrderDoc, type StoredStatus } from './model.js';
 import { cancelOrder, updateOrderStatus } from './order-status.js';
-import { testDatabaseUri } from '@supergraph/shared/testing';
+import { rejectedGraphQLError, testDatabaseUri } from '@supergraph/shared/testing';
 
 /** Stands in for the catalog service: records releases, and can be told to fail the next ones. */
 class RecordingCatalog implements CatalogClient {
@@ -75,16 +75,6 @@ async function order(status: StoredStatus, extra: Partial<OrderDoc> = {}): Promi
 
 const reload = async (id: Types.ObjectId) => (await services.orders.findById(id).lean<OrderDoc>())!;
 
-async function rejection(promise: Promise<unknown>): Promise<GraphQLError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(GraphQLError);
-    return error as GraphQLError;
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe('updateOrderStatus', () => {
   it('moves an order forward step by step', async () => {
     const placed = await order('PLACED');
@@ -103,7 +93,7 @@ describe('updateOrderStatus', () => {
   it('never moves back, naming `status` and leaving the order as it was', async () => {
     const shipped = await order('SHIPPED');
     for (const target of ['CONFIRMED', 'SHIPPED'] as const) {
-      const error = await rejection(updateOrderStatus(services, String(shipped._id), target));
+      const error = await rejectedGraphQLError(updateOrderStatus(services, String(shipped._id), target));
       expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'status' });
       expect(error.message).toContain('SHIPPED');
     }
@@ -112,25 +102,25 @@ describe('updateOrderStatus', () => {
 
   it('refuses PLACED and CANCELLED as targets', async () => {
     const confirmed = await order('CONFIRMED');
-    expect((await rejection(updateOrderStatus(services, String(confirmed._id), 'PLACED'))).extensions.field).toBe('status');
-    const cancel = await rejection(updateOrderStatus(services, String(confirmed._id), 'CANCELLED'));
+    expect((await rejectedGraphQLError(updateOrderStatus(services, String(confirmed._id), 'PLACED'))).extensions.field).toBe('status');
+    const cancel = await rejectedGraphQLError(updateOrderStatus(services, String(confirmed._id), 'CANCELLED'));
     expect(cancel.message).toContain('cancelOrder');
     expect((await reload(confirmed._id)).status).toBe('CONFIRMED');
   });
 
   it('does not move a cancelled order', async () => {
     const cancelled = await order('CANCELLED', { stockReturn: 'DONE' });
-    expect((await rejection(updateOrderStatus(services, String(cancelled._id), 'SHIPPED'))).extensions.code).toBe('BAD_USER_INPUT');
+    expect((await rejectedGraphQLError(updateOrderStatus(services, String(cancelled._id), 'SHIPPED'))).extensions.code).toBe('BAD_USER_INPUT');
     expect((await reload(cancelled._id)).status).toBe('CANCELLED');
   });
 
   it('treats unknown and pending orders as not found', async () => {
     const pending = await order('PENDING');
     for (const id of [String(new Types.ObjectId()), String(pending._id)]) {
-      expect((await rejection(updateOrderStatus(services, id, 'CONFIRMED'))).extensions.code).toBe('NOT_FOUND');
+      expect((await rejectedGraphQLError(updateOrderStatus(services, id, 'CONFIRMED'))).extensions.code).toBe('NOT_FOUND');
     }
     expect((await reload(pending._id)).status).toBe('PENDING');
-    expect((await rejection(updateOrderStatus(services, 'nope', 'CONFIRMED'))).extensions.code).toBe('BAD_USER_INPUT');
+    expect((await rejectedGraphQLError(updateOrderStatus(services, 'nope', 'CONFIRMED'))).extensions.code).toBe('BAD_USER_INPUT');
   });
 
   it('lets exactly one of two concurrent moves win', async () => {
@@ -175,25 +165,25 @@ describe('cancelOrder', () => {
   it('refuses another customer, leaving the order and stock alone', async () => {
     const placed = await order('PLACED');
     catalog.releases = [];
-    expect((await rejection(cancelOrder(services, stranger, String(placed._id)))).extensions.code).toBe('FORBIDDEN');
+    expect((await rejectedGraphQLError(cancelOrder(services, stranger, String(placed._id)))).extensions.code).toBe('FORBIDDEN');
     expect((await reload(placed._id)).status).toBe('PLACED');
     expect(catalog.releases).toEqual([]);
   });
 
   it('refuses orders that have shipped, and cancelling twice', async () => {
     const shipped = await order('SHIPPED');
-    expect((await rejection(cancelOrder(services, owner, String(shipped._id)))).extensions.code).toBe('CONFLICT');
+    expect((await rejectedGraphQLError(cancelOrder(services, owner, String(shipped._id)))).extensions.code).toBe('CONFLICT');
     const placed = await order('PLACED');
     await cancelOrder(services, owner, String(placed._id));
     catalog.releases = [];
-    expect((await rejection(cancelOrder(services, owner, String(placed._id)))).extensions.code).toBe('CONFLICT');
+    expect((await rejectedGraphQLError(cancelOrder(services, owner, String(placed._id)))).extensions.code).toBe('CONFLICT');
     expect(catalog.releases).toEqual([]);
   });
 
   it('treats pending and unknown orders as not found', async () => {
     const pending = await order('PENDING');
-    expect((await rejection(cancelOrder(services, owner, String(pending._id)))).extensions.code).toBe('NOT_FOUND');
-    expect((await rejection(cancelOrder(services, owner, String(new Types.ObjectId())))).extensions.code).toBe('NOT_FOUND');
+    expect((await rejectedGraphQLError(cancelOrder(services, owner, String(pending._id)))).extensions.code).toBe('NOT_FOUND');
+    expect((await rejectedGraphQLError(cancelOrder(services, owner, String(new Types.ObjectId())))).extensions.code).toBe('NOT_FOUND');
   });
 
   it('returns the stock exactly once when the same order is cancelled concurrently', async () => {
