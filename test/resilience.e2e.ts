@@ -2,14 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import WebSocket from 'ws';
-import { Redis } from 'ioredis';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, startStack } from '../scripts/lib/processes.mjs';
 import { withDatabase } from '../scripts/lib/localdb.mjs';
 import { pingRedis } from '../scripts/lib/redis.mjs';
 import { gql } from './helpers.js';
-import { collect, redisChannel, wsClient, wsUrl } from './ws-helpers.js';
+import { collect, redisChannel, redisSubscribers, subscriptionStats, wsClient, wsUrl } from './ws-helpers.js';
 
 // Faults need a Redis and services of their own: this file starts a private
 // redis-server and a full stack against it, then breaks them on purpose.
@@ -56,16 +55,6 @@ const ok = async (query: string, variables: Record<string, unknown>, token?: str
   if (result.errors) throw new Error(JSON.stringify(result.errors));
   return result.data;
 };
-
-async function channelSubscribers(channel: string): Promise<number> {
-  const client = new Redis(redisUrl, { lazyConnect: true, retryStrategy: () => null });
-  try {
-    await client.connect();
-    return ((await client.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1];
-  } finally {
-    client.disconnect();
-  }
-}
 
 beforeAll(async () => {
   redisPort = await freePort();
@@ -115,7 +104,7 @@ describe('Redis restarting', () => {
     const client = wsClient(undefined, wsUrl(stack.gateway.url));
     try {
       const feed = collect(client, 'subscription($id: ID!) { productUpdated(id: $id) { pricePaise } }', { id: productId });
-      await until(async () => (await channelSubscribers(channel)) > 0, 'the subscription to reach Redis');
+      await until(async () => (await redisSubscribers(channel, redisUrl)) > 0, 'the subscription to reach Redis');
 
       await stopRedis();
       await new Promise((r) => setTimeout(r, 1_000));
@@ -125,7 +114,7 @@ describe('Redis restarting', () => {
 
       await startRedis();
       await until(async () => (await fetch(new URL('/ready', stack.catalog.url))).status === 200, 'catalog ready again');
-      await until(async () => (await channelSubscribers(channel)) > 0, 'the subscription to be restored on the new Redis');
+      await until(async () => (await redisSubscribers(channel, redisUrl)) > 0, 'the subscription to be restored on the new Redis');
       await ok('mutation($id: ID!) { updateProduct(id: $id, input: { pricePaise: 12345 }) { id } }', { id: productId }, adminToken);
       const events = await feed.waitFor(1);
       expect(events.at(-1)).toEqual({ productUpdated: { pricePaise: 12345 } });
@@ -153,8 +142,8 @@ describe('a subgraph restarting', () => {
       const orderFeed = collect(client, 'subscription($id: ID!) { orderStatusChanged(id: $id) { status user { name } } }', { id: placeOrder.id });
       const productFeed = collect(adminClient, 'subscription($id: ID!) { productUpdated(id: $id) { stock } }', { id: productId });
       const productChannel = redisChannel(`product.updated.${productId}`);
-      await until(async () => (await channelSubscribers(productChannel)) > 0, 'the product subscription');
-      await until(async () => (await channelSubscribers(redisChannel(`order.status.${placeOrder.id}`))) > 0, 'the order subscription');
+      await until(async () => (await redisSubscribers(productChannel, redisUrl)) > 0, 'the product subscription');
+      await until(async () => (await redisSubscribers(redisChannel(`order.status.${placeOrder.id}`), redisUrl)) > 0, 'the order subscription');
 
       const port = stack.catalog.port;
       await stack.catalog.stop();
@@ -163,7 +152,7 @@ describe('a subgraph restarting', () => {
       expect((await orderFeed.waitFor(1))[0]).toEqual({ orderStatusChanged: { status: 'CONFIRMED', user: { name: 'Restart Tester' } } });
 
       stack.catalog = await startService('catalog', { ...env, PORT: String(port) });
-      await until(async () => (await channelSubscribers(productChannel)) > 0, 'the gateway to resubscribe to the restarted catalog');
+      await until(async () => (await redisSubscribers(productChannel, redisUrl)) > 0, 'the gateway to resubscribe to the restarted catalog');
       await ok('mutation($id: ID!) { restock(id: $id, quantity: 5) { id } }', { id: productId }, adminToken);
       expect((await productFeed.waitFor(1)).at(-1)).toEqual({ productUpdated: { stock: 54 } });
       expect(orderFeed.completed).toBe(false);
@@ -193,8 +182,8 @@ describe('gateway shutdown', () => {
       { query: 'subscription($id: ID!) { productUpdated(id: $id) { stock } }', variables: { id: productId } },
       { next: () => {}, error: () => (sseEnding = 'error'), complete: () => (sseEnding = 'complete') },
     );
-    await until(async () => ((await (await fetch(new URL('/health', stack.gateway.url))).json()) as any).subscriptions.subscriptions >= 2, 'both subscriptions');
-    await until(async () => (await channelSubscribers(redisChannel(`product.updated.${productId}`))) > 0, 'the subscription');
+    await until(async () => (await subscriptionStats(stack.gateway.url)).subscriptions >= 2, 'both subscriptions');
+    await until(async () => (await redisSubscribers(redisChannel(`product.updated.${productId}`), redisUrl)) > 0, 'the subscription');
     await stack.gateway.stop();
     expect(stack.gateway.child.exitCode).toBe(0);
     await until(async () => closeCodes.length > 0, 'the socket to close', 5_000);
@@ -204,7 +193,7 @@ describe('gateway shutdown', () => {
     await until(async () => sseEnding !== null, 'the event stream to end', 5_000);
     expect(sseEnding).toBe('complete');
     // The gateway's streams were its last users of the upstream: the subgraph let go of Redis too.
-    await until(async () => (await channelSubscribers(redisChannel(`product.updated.${productId}`))) === 0, 'the Redis subscription to go', 5_000);
+    await until(async () => (await redisSubscribers(redisChannel(`product.updated.${productId}`), redisUrl)) === 0, 'the Redis subscription to go', 5_000);
     await client.dispose();
     sseClient.dispose();
   }, 30_000);

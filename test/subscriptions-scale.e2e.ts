@@ -1,23 +1,15 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { Client } from 'graphql-ws';
 import { startService } from '../scripts/lib/processes.mjs';
 import { adminToken, createProduct, gqlOk, PLACE_ORDER, signUpCustomer } from './helpers.js';
-import { collect, quiescent, redisChannel, settle, wsClient, wsUrl } from './ws-helpers.js';
+import { collect, quiescent, redisChannel, redisSubscribers, settle, subscriptionStats, wsClient, wsUrl } from './ws-helpers.js';
 
 let admin: string;
-let redis: Redis;
 beforeAll(async () => {
   admin = await adminToken();
-  redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-});
-afterAll(async () => {
-  await redis?.quit();
 });
 
-const health = async (url: string) => ((await (await fetch(new URL('/health', url))).json()) as any).subscriptions;
-const numsub = async (channel: string) => ((await redis.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1];
 
 describe('many gateway instances', () => {
   let second: Awaited<ReturnType<typeof startService>>;
@@ -64,7 +56,7 @@ describe('fan-out', () => {
         }
         await settle(gateway, (batch + 1) * 100, [redisChannel(`product.updated.${product.id}`)], 30_000);
       }
-      const stats = await health(gateway);
+      const stats = await subscriptionStats(gateway);
       expect(stats.subscriptions).toBeGreaterThanOrEqual(1000);
       // Identical anonymous subscriptions share one execution and one upstream stream.
       expect(stats.executions).toBe(1);
@@ -102,7 +94,7 @@ describe('lifecycle', () => {
     const { placeOrder } = await gqlOk(PLACE_ORDER, { input: { items: [{ productId: product.id, quantity: 1 }] } }, customer.token);
     const productChannel = redisChannel(`product.updated.${product.id}`);
     const orderChannel = redisChannel(`order.status.${placeOrder.id}`);
-    const before = await health(gateway);
+    const before = await subscriptionStats(gateway);
 
     for (let cycle = 0; cycle < 10; cycle++) {
       const clients = Array.from({ length: 20 }, (_, i) => wsClient(i % 2 ? customer.token : undefined));
@@ -112,18 +104,18 @@ describe('lifecycle', () => {
           : collect(client, 'subscription($id: ID!) { productUpdated(id: $id) { stock } }', { id: product.id }),
       );
       await settle(gateway, before.subscriptions + 20, [productChannel, orderChannel]);
-      expect(await numsub(productChannel)).toBeGreaterThan(0);
-      expect(await numsub(orderChannel)).toBeGreaterThan(0);
+      expect(await redisSubscribers(productChannel)).toBeGreaterThan(0);
+      expect(await redisSubscribers(orderChannel)).toBeGreaterThan(0);
       // Half leave by unsubscribing, half by dropping the socket.
       feeds.forEach((feed, i) => i % 4 === 0 && feed.unsubscribe());
       await Promise.all(clients.map((c) => c.dispose()));
     }
 
     const deadline = Date.now() + 10_000;
-    let after = await health(gateway);
+    let after = await subscriptionStats(gateway);
     while ((after.subscriptions > before.subscriptions || after.upstreamStreams > before.upstreamStreams || after.upstreamSockets > before.upstreamSockets) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      after = await health(gateway);
+      after = await subscriptionStats(gateway);
     }
     expect(after).toMatchObject({
       subscriptions: before.subscriptions,
@@ -134,8 +126,8 @@ describe('lifecycle', () => {
     expect(after.clients).toBe(before.clients);
     // The subgraphs released their Redis subscriptions too.
     const redisDeadline = Date.now() + 5_000;
-    while ((await numsub(productChannel)) + (await numsub(orderChannel)) > 0 && Date.now() < redisDeadline) await new Promise((r) => setTimeout(r, 100));
-    expect(await numsub(productChannel)).toBe(0);
-    expect(await numsub(orderChannel)).toBe(0);
+    while ((await redisSubscribers(productChannel)) + (await redisSubscribers(orderChannel)) > 0 && Date.now() < redisDeadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await redisSubscribers(productChannel)).toBe(0);
+    expect(await redisSubscribers(orderChannel)).toBe(0);
   }, 120_000);
 });

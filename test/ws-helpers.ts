@@ -89,13 +89,20 @@ export function redisChannel(name: string): string {
   return `${process.env.REDIS_PREFIX ?? 'supergraph'}:${name}`;
 }
 
-async function redisSubscribers(channel: string): Promise<number> {
-  const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+/** How many Redis connections subscribe to a channel; fails fast (no retries) when Redis is down. */
+export async function redisSubscribers(channel: string, redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'): Promise<number> {
+  const client = new Redis(redisUrl, { lazyConnect: true, retryStrategy: () => null });
   try {
+    await client.connect();
     return ((await client.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1];
   } finally {
     client.disconnect();
   }
+}
+
+/** The subscription counters a gateway reports on /health. */
+export async function subscriptionStats(gatewayHttpUrl: string): Promise<any> {
+  return ((await (await fetch(new URL('/health', gatewayHttpUrl))).json()) as any).subscriptions;
 }
 
 /**
@@ -105,24 +112,23 @@ async function redisSubscribers(channel: string): Promise<number> {
 export async function settle(gatewayHttpUrl: string, expectedSubscriptions: number, channels: string[], timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const health = (await (await fetch(new URL('/health', gatewayHttpUrl))).json()) as any;
-    if (health.subscriptions.subscriptions >= expectedSubscriptions) {
-      const counts = await Promise.all(channels.map(redisSubscribers));
+    const stats = await subscriptionStats(gatewayHttpUrl);
+    if (stats.subscriptions >= expectedSubscriptions) {
+      const counts = await Promise.all(channels.map((channel) => redisSubscribers(channel)));
       if (counts.every((n) => n > 0)) return;
     }
-    if (Date.now() > deadline) throw new Error(`subscriptions did not settle: ${JSON.stringify(health)}`);
+    if (Date.now() > deadline) throw new Error(`subscriptions did not settle: ${JSON.stringify(stats)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 /** Waits until no subscription is open on the gateway (every client before has gone); fails if one stays. */
 export async function quiescent(gatewayHttpUrl = inject('gatewayUrl'), timeoutMs = 10_000): Promise<void> {
-  const stats = async () => ((await (await fetch(new URL('/health', gatewayHttpUrl))).json()) as any).subscriptions;
   const deadline = Date.now() + timeoutMs;
-  let current = await stats();
+  let current = await subscriptionStats(gatewayHttpUrl);
   while (current.subscriptions > 0 || current.upstreamStreams > 0 || current.upstreamSockets > 0) {
     if (Date.now() > deadline) throw new Error(`subscriptions still open on the gateway: ${JSON.stringify(current)}`);
     await new Promise((r) => setTimeout(r, 100));
-    current = await stats();
+    current = await subscriptionStats(gatewayHttpUrl);
   }
 }

@@ -56,6 +56,11 @@ export function tokenExpiry(authorization: string | undefined): number | null {
   }
 }
 
+/** A subgraph's errors as the gateway passes them on: message and extensions (its code) kept. */
+function fromUpstream(errors: readonly { message: string; extensions?: Record<string, unknown> }[]): GraphQLError[] {
+  return errors.map((e) => new GraphQLError(e.message, { extensions: e.extensions }));
+}
+
 function describeClose(error: unknown): string {
   if (error instanceof Error) return error.message;
   const close = error as { code?: number; reason?: string };
@@ -126,7 +131,7 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
               run(async () => {
                 if (!event.data) {
                   // The subgraph refused (e.g. FORBIDDEN): pass its errors on as they are.
-                  emit.next({ errors: (event.errors ?? []).map((e) => new GraphQLError(e.message, { extensions: e.extensions })) });
+                  emit.next({ errors: fromUpstream(event.errors ?? []) });
                   return;
                 }
                 try {
@@ -139,7 +144,7 @@ export function serveFederatedSubscriptions(options: FederatedSubscriptionOption
             error: (error) =>
               run(() => {
                 if (Array.isArray(error)) {
-                  emit.next({ errors: error.map((e) => new GraphQLError(e.message, { extensions: e.extensions })) });
+                  emit.next({ errors: fromUpstream(error) });
                 } else {
                   // A close graphql-ws will not retry (e.g. the subgraph refused the protocol).
                   logger.error('upstream subscription failed', { subgraph: planned.primary.serviceName, error: describeClose(error) });

@@ -34,6 +34,17 @@ async function liveSubscription(bus: EventBus, channel: string): Promise<AsyncIt
   return iterator;
 }
 
+/** Reads past the probe messages and returns the next() call that is left waiting for a real event. */
+// Wrapped in an object: an async function returning the bare promise would wait for it.
+async function pendingAfterProbes(iterator: AsyncIterableIterator<Message>): Promise<{ pending: Promise<IteratorResult<Message>> }> {
+  let pending = iterator.next();
+  for (;;) {
+    const result = await Promise.race([pending, sleep(100).then(() => null)]);
+    if (result === null) return { pending };
+    pending = iterator.next();
+  }
+}
+
 /** The next message that is not a probe; fails after a timeout instead of hanging. */
 async function nextReal(iterator: AsyncIterableIterator<Message>, timeoutMs = 3_000): Promise<Message> {
   const deadline = Date.now() + timeoutMs;
@@ -134,13 +145,8 @@ function eventBusContract(factory: BusFactory) {
     it('ends a waiting subscriber when it returns', async () => {
       const bus = make(uniquePrefix('return-waiting'));
       const subscription = await liveSubscription(bus, channels.orderPlaced());
-      // Drain the probes, then leave while a next() is pending (what a closing GraphQL subscription does).
-      let pending = subscription.next();
-      for (;;) {
-        const result = await Promise.race([pending, sleep(100).then(() => null)]);
-        if (result === null) break;
-        pending = subscription.next();
-      }
+      // Leave while a next() is pending (what a closing GraphQL subscription does).
+      const { pending } = await pendingAfterProbes(subscription);
       await subscription.return!();
       expect(await pending).toEqual({ done: true, value: undefined });
     });
@@ -148,12 +154,7 @@ function eventBusContract(factory: BusFactory) {
     it('ends every open subscription on dispose', async () => {
       const bus = factory.create(uniquePrefix('dispose-ends'), createLogger('test', 'silent'));
       const subscription = await liveSubscription(bus, channels.orderPlaced());
-      let pending = subscription.next();
-      for (;;) {
-        const result = await Promise.race([pending, sleep(100).then(() => null)]);
-        if (result === null) break;
-        pending = subscription.next();
-      }
+      const { pending } = await pendingAfterProbes(subscription);
       await bus.dispose();
       const settled = await Promise.race([pending, sleep(2_000).then(() => 'still waiting')]);
       expect(settled).toEqual({ done: true, value: undefined });
