@@ -2,19 +2,20 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const source = (path: string) => fileURLToPath(new URL(`./packages/shared/src/${path}`, import.meta.url));
+const packagesDir = fileURLToPath(new URL('./packages/', import.meta.url));
 const require = createRequire(import.meta.url);
-// Tests import the shared package from source, so they never run against a stale build.
+// Tests import the workspace packages from source, so they never run against a stale build.
 const resolve = {
   alias: [
-    { find: /^@supergraph\/shared$/, replacement: source('index.ts') },
-    { find: /^@supergraph\/shared\/testing$/, replacement: source('testing.ts') },
+    { find: /^@supergraph\/(runtime|auth|subgraph-kit|contracts)$/, replacement: `${packagesDir}$1/src/index.ts` },
+    { find: /^@supergraph\/(runtime|subgraph-kit)\/testing$/, replacement: `${packagesDir}$1/src/testing.ts` },
     // Node loads graphql's CommonJS build for everything (the federation packages too); Vite would
     // give transformed code the ESM build, a second copy whose schemas and errors the first rejects.
     { find: /^graphql$/, replacement: require.resolve('graphql') },
   ],
 };
 
+/** Unit tests of one workspace package: `*.test.ts` beside its sources, no processes, no network but local stores. */
 const unit = (name: string, dir: string) => ({
   resolve,
   test: { name, include: [`${dir}/src/**/*.test.ts`], testTimeout: 20_000 },
@@ -25,7 +26,9 @@ export default defineConfig({
     // Integration files drive real processes; on two cores they run one at a time.
     fileParallelism: false,
     projects: [
-      unit('shared', 'packages/shared'),
+      unit('runtime', 'packages/runtime'),
+      unit('auth', 'packages/auth'),
+      unit('subgraph-kit', 'packages/subgraph-kit'),
       unit('users', 'subgraphs/users'),
       unit('catalog', 'subgraphs/catalog'),
       unit('orders', 'subgraphs/orders'),

@@ -2,7 +2,7 @@ import type { CommandStartedEvent } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { withDatabase } from '../scripts/lib/localdb.mjs';
-import type { RunningSubgraph } from '@supergraph/shared';
+import { type  RunningSubgraph } from '@supergraph/subgraph-kit';
 import { loadUsersConfig, start as startUsers } from '../subgraphs/users/src/server.js';
 import { loadCatalogConfig, start as startCatalog } from '../subgraphs/catalog/src/server.js';
 import { loadOrdersConfig, start as startOrders } from '../subgraphs/orders/src/server.js';

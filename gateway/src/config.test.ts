@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { ConfigError } from '@supergraph/shared';
+import { ConfigError } from '@supergraph/runtime';
 import { GATEWAY_DEFAULT_PORT, loadGatewayConfig } from './config.js';
 
 function configError(fn: () => unknown): string {

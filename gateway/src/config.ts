@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, optionalString, readLogLevel, readNodeEnv, readWsKeepAlive, readPort, readUrl, type LogLevelName, type NodeEnv } from '@supergraph/shared';
+import { ConfigError, optionalString, readLogLevel, readNodeEnv, readWsKeepAlive, readPort, readUrl, type LogLevelName, type NodeEnv } from '@supergraph/runtime';
 
 export const GATEWAY_DEFAULT_PORT = 4000;
 export const SUBGRAPH_NAMES = ['users', 'catalog', 'orders'] as const;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApolloServer } from '@apollo/server';
-import { createLogger } from '@supergraph/shared';
+import { createLogger } from '@supergraph/runtime';
 import { createGatewayErrorFormatter } from './errors.js';
 
 const typeDefs = `

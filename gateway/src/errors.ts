@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { createErrorFormatter, ErrorCode, type Logger } from '@supergraph/shared';
+import { createErrorFormatter, ErrorCode, type Logger } from '@supergraph/runtime';
 
 // graphql-js reports a wrong literal argument (unknown enum value, a number too
 // large for Int, a missing required input field) as a validation failure. To a

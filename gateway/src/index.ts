@@ -1,4 +1,4 @@
-import { runService } from '@supergraph/shared';
+import { runService } from '@supergraph/runtime';
 import { loadGatewayConfig, start } from './server.js';
 
 runService('gateway', () => start(loadGatewayConfig()));

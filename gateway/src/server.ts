@@ -5,16 +5,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloGateway, IntrospectAndCompose, type ServiceMap } from '@apollo/gateway';
 import { GraphQLError, print } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  applyCors,
-  createGraphQLHandler,
-  createLogger,
-  createRedisClient,
-  ErrorCode,
-  listen,
-  pingRedis,
-  type Logger,
-} from '@supergraph/shared';
+import { applyCors, createGraphQLHandler, createLogger, createRedisClient, ErrorCode, listen, pingRedis, type Logger } from '@supergraph/runtime';
 import type { GatewayConfig, SubgraphName } from './config.js';
 import { AuthForwardingDataSource, type GatewayContext } from './context.js';
 import { createGatewayErrorFormatter } from './errors.js';

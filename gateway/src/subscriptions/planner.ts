@@ -15,7 +15,7 @@ import { Supergraph, operationFromDocument, type Schema } from '@apollo/federati
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { OperationContext } from '@apollo/gateway/dist/operationContext.js';
-import { ErrorCode } from '@supergraph/shared';
+import { ErrorCode } from '@supergraph/runtime';
 import type { GatewayContext } from '../context.js';
 
 /** A subscription operation planned once and run for every event. */

@@ -15,7 +15,8 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import type { ServiceMap } from '@apollo/gateway';
-import { authorizationFrom, ErrorCode, type Logger } from '@supergraph/shared';
+import { ErrorCode, type Logger } from '@supergraph/runtime';
+import { authorizationFrom } from '@supergraph/auth';
 import type { GatewayContext } from '../context.js';
 import { createPushIterator } from './push-iterator.js';
 import type { PlannedSubscription, SubscriptionPlanner } from './planner.js';

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import type { ExecutionResult } from 'graphql';
-import type { Logger } from '@supergraph/shared';
+import { type  Logger } from '@supergraph/runtime';
 import { SharedFeeds, type Sink } from './shared-feeds.js';
 
 export interface UpstreamRequest {

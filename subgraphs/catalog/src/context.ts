@@ -1,5 +1,7 @@
 import type DataLoader from 'dataloader';
-import { createByIdLoader, type AuthState, type EventBus, type Logger, type TokenService } from '@supergraph/shared';
+import { type Logger } from '@supergraph/runtime';
+import { type AuthState, type TokenService } from '@supergraph/auth';
+import { createByIdLoader, type EventBus } from '@supergraph/subgraph-kit';
 import { PRODUCT_FIELDS, type ProductDoc, type ProductModel } from './model.js';
 
 export interface CatalogServices {

@@ -1,4 +1,4 @@
-import { runService } from '@supergraph/shared';
+import { runService } from '@supergraph/runtime';
 import { loadCatalogConfig, start } from './server.js';
 
 runService('catalog', () => start(loadCatalogConfig()));

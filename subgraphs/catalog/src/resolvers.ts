@@ -1,22 +1,11 @@
-import {
-  appError,
-  channels,
-  conflict,
-  DateTimeScalar,
-  ErrorCode,
-  isDuplicateKeyError,
-  notFound,
-  parseObjectId,
-  parsePageArgs,
-  requireAdmin,
-  toConnection,
-  badInput,
-  type PageArgs,
-} from '@supergraph/shared';
+import { appError, conflict, ErrorCode, notFound, badInput } from '@supergraph/runtime';
+import { requireAdmin } from '@supergraph/auth';
+import { channels, DateTimeScalar, isDuplicateKeyError, parseObjectId, parsePageArgs, toConnection, type PageArgs } from '@supergraph/subgraph-kit';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { CatalogContext } from './context.js';
 import { PRODUCT_FIELDS, type ProductDoc } from './model.js';
-import { productUpdatedPayload, releaseStock, reserveStock, type StockLine } from './stock.js';
+import { ORDER_LIMITS, type StockLine } from '@supergraph/contracts';
+import { productUpdatedPayload, releaseStock, reserveStock } from './stock.js';
 import {
   formatRupees,
   literalPattern,
@@ -28,19 +17,16 @@ import {
   type UpdateProductInput,
 } from './validation.js';
 
-/** Most lines a single order may have. */
-const MAX_ORDER_LINES = 50;
-const MAX_LINE_QUANTITY = 1_000;
 
 function requireInternal(ctx: CatalogContext): void {
   if (!ctx.internalCaller) throw appError(ErrorCode.Forbidden, 'This operation is internal to the supergraph');
 }
 
 function validateLines(lines: StockLine[]): StockLine[] {
-  if (lines.length === 0 || lines.length > MAX_ORDER_LINES) throw badInput('lines', `must have 1 to ${MAX_ORDER_LINES} lines`);
+  if (lines.length === 0 || lines.length > ORDER_LIMITS.maxLines) throw badInput('lines', `must have 1 to ${ORDER_LIMITS.maxLines} lines`);
   for (const line of lines) {
     parseObjectId(line.productId, 'productId');
-    validateQuantity('quantity', line.quantity, MAX_LINE_QUANTITY);
+    validateQuantity('quantity', line.quantity, ORDER_LIMITS.maxQuantityPerLine);
   }
   return lines;
 }

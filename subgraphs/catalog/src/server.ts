@@ -1,4 +1,4 @@
-import { loadBaseConfig, startSubgraph, type BaseConfig, type RunningSubgraph, type StartOptions } from '@supergraph/shared';
+import { loadSubgraphConfig, startSubgraph, type RunningSubgraph, type StartOptions, type SubgraphConfig } from '@supergraph/subgraph-kit';
 import { createContext, type CatalogContext } from './context.js';
 import { registerProductModel } from './model.js';
 import { resolvers } from './resolvers.js';
@@ -7,12 +7,12 @@ export { createContext } from './context.js';
 
 export const CATALOG_DEFAULT_PORT = 4002;
 
-export function loadCatalogConfig(env: Record<string, string | undefined> = process.env): BaseConfig {
-  return loadBaseConfig(env, CATALOG_DEFAULT_PORT);
+export function loadCatalogConfig(env: Record<string, string | undefined> = process.env): SubgraphConfig {
+  return loadSubgraphConfig(env, CATALOG_DEFAULT_PORT);
 }
 
 /** Starts the catalog subgraph; port 0 picks a free port. No side effects on import. */
-export function start(config: BaseConfig, options: StartOptions = {}): Promise<RunningSubgraph> {
+export function start(config: SubgraphConfig, options: StartOptions = {}): Promise<RunningSubgraph> {
   return startSubgraph<CatalogContext>(
     {
       name: 'catalog',

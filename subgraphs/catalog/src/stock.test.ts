@@ -3,10 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError } from 'graphql';
 import { Types, type Connection } from 'mongoose';
-import { channels, connectMongo, createInMemoryEventBus, createLogger, type EventBus } from '@supergraph/shared';
+import { createLogger } from '@supergraph/runtime';
+import { channels, connectMongo, createInMemoryEventBus, type EventBus } from '@supergraph/subgraph-kit';
 import { registerProductModel, type ProductModel } from './model.js';
 import { releaseStock, reserveStock } from './stock.js';
-import { rejectedGraphQLError, testDatabaseUri } from '@supergraph/shared/testing';
+import { rejectedGraphQLError } from '@supergraph/runtime/testing';
+import { testDatabaseUri } from '@supergraph/subgraph-kit/testing';
 
 const logger = createLogger('test', 'silent');
 let connection: Connection;

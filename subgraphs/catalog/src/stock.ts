@@ -1,14 +1,7 @@
-import { appError, channels, ErrorCode, notFound, parseObjectId, type EventBus, type Logger } from '@supergraph/shared';
+import { appError, ErrorCode, notFound, type Logger } from '@supergraph/runtime';
+import { channels, parseObjectId, type EventBus } from '@supergraph/subgraph-kit';
+import type { ReservedLine, StockLine } from '@supergraph/contracts';
 import type { ProductDoc, ProductModel } from './model.js';
-
-export interface StockLine {
-  productId: string;
-  quantity: number;
-}
-
-export interface ReservedLine extends StockLine {
-  unitPricePaise: number;
-}
 
 /** The event published after every product write: the product as stored, so subscribers need no read. */
 export function productUpdatedPayload(product: ProductDoc): ProductDoc {

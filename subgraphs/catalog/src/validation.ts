@@ -1,4 +1,4 @@
-import { badInput } from '@supergraph/shared';
+import { badInput } from '@supergraph/runtime';
 
 export interface CreateProductInput {
   sku: string;

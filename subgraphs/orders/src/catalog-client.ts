@@ -1,13 +1,6 @@
-import { postGraphQL, type TokenService } from '@supergraph/shared';
-
-export interface StockLine {
-  productId: string;
-  quantity: number;
-}
-
-export interface ReservedLine extends StockLine {
-  unitPricePaise: number;
-}
+import type { TokenService } from '@supergraph/auth';
+import { RELEASE_STOCK_MUTATION, RESERVE_STOCK_MUTATION, type ReservedLine, type ReserveStockResult, type StockLine } from '@supergraph/contracts';
+import { postGraphQL } from '@supergraph/subgraph-kit';
 
 /** The orders subgraph's only way to touch stock: the catalog's internal mutations. */
 export interface CatalogClient {
@@ -15,24 +8,17 @@ export interface CatalogClient {
   release(orderId: string, lines: StockLine[]): Promise<void>;
 }
 
-const RESERVE = `mutation Reserve($orderId: ID!, $lines: [StockLineInput!]!) {
-  reserveStock(orderId: $orderId, lines: $lines) { productId quantity unitPricePaise }
-}`;
-const RELEASE = `mutation Release($orderId: ID!, $lines: [StockLineInput!]!) {
-  releaseStock(orderId: $orderId, lines: $lines)
-}`;
-
 export function createCatalogClient(catalogUrl: string, tokens: TokenService): CatalogClient {
   const authorization = async () => `Bearer ${await tokens.issueInternal('orders')}`;
   return {
     async reserve(orderId, lines) {
-      const data = await postGraphQL<{ reserveStock: ReservedLine[] }>(catalogUrl, RESERVE, { orderId, lines }, {
+      const data = await postGraphQL<ReserveStockResult>(catalogUrl, RESERVE_STOCK_MUTATION, { orderId, lines }, {
         authorization: await authorization(),
       });
       return data.reserveStock;
     },
     async release(orderId, lines) {
-      await postGraphQL(catalogUrl, RELEASE, { orderId, lines }, { authorization: await authorization() });
+      await postGraphQL(catalogUrl, RELEASE_STOCK_MUTATION, { orderId, lines }, { authorization: await authorization() });
     },
   };
 }

@@ -1,5 +1,7 @@
 import type DataLoader from 'dataloader';
-import { createByIdLoader, type AuthState, type EventBus, type Logger, type TokenService } from '@supergraph/shared';
+import { type Logger } from '@supergraph/runtime';
+import { type AuthState, type TokenService } from '@supergraph/auth';
+import { createByIdLoader, type EventBus } from '@supergraph/subgraph-kit';
 import type { CatalogClient } from './catalog-client.js';
 import { ORDER_FIELDS, type OrderDoc, type OrderModel } from './model.js';
 import { createOrdersByUserLoader, type OrdersPageKey, type OrdersPage } from './user-orders.js';

@@ -1,4 +1,4 @@
-import { runService } from '@supergraph/shared';
+import { runService } from '@supergraph/runtime';
 import { loadOrdersConfig, start } from './server.js';
 
 runService('orders', () => start(loadOrdersConfig()));

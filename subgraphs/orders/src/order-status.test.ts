@@ -3,12 +3,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError } from 'graphql';
 import { Types, type Connection } from 'mongoose';
-import { channels, connectMongo, createInMemoryEventBus, createLogger, TokenService, type AuthState } from '@supergraph/shared';
-import type { CatalogClient, StockLine } from './catalog-client.js';
+import { createLogger } from '@supergraph/runtime';
+import { TokenService, type AuthState } from '@supergraph/auth';
+import { channels, connectMongo, createInMemoryEventBus } from '@supergraph/subgraph-kit';
+import type { StockLine } from '@supergraph/contracts';
+import type { CatalogClient } from './catalog-client.js';
 import type { OrdersServices } from './context.js';
 import { registerOrderModel, type OrderDoc, type StoredStatus } from './model.js';
 import { cancelOrder, updateOrderStatus } from './order-status.js';
-import { rejectedGraphQLError, testDatabaseUri } from '@supergraph/shared/testing';
+import { rejectedGraphQLError } from '@supergraph/runtime/testing';
+import { testDatabaseUri } from '@supergraph/subgraph-kit/testing';
 
 /** Stands in for the catalog service: records releases, and can be told to fail the next ones. */
 class RecordingCatalog implements CatalogClient {

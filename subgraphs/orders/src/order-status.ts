@@ -1,5 +1,7 @@
 import type { Types } from 'mongoose';
-import { badInput, channels, conflict, notFound, parseObjectId, requireSelfOrAdmin, type AuthState } from '@supergraph/shared';
+import { badInput, conflict, notFound } from '@supergraph/runtime';
+import { requireSelfOrAdmin, type AuthState } from '@supergraph/auth';
+import { channels, parseObjectId } from '@supergraph/subgraph-kit';
 import type { OrdersServices } from './context.js';
 import { CANCELLABLE_STATUSES, FORWARD_STATUSES, type OrderDoc, type PublicStatus } from './model.js';
 

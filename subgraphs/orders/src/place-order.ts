@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Types } from 'mongoose';
-import { badInput, channels, conflict, isDuplicateKeyError, type Viewer } from '@supergraph/shared';
+import { badInput, conflict } from '@supergraph/runtime';
+import { type Viewer } from '@supergraph/auth';
+import { channels, isDuplicateKeyError } from '@supergraph/subgraph-kit';
 import type { OrdersServices } from './context.js';
 import type { OrderDoc } from './model.js';
 import { hashLines, MAX_TOTAL_PAISE, normaliseItems, validateIdempotencyKey, type OrderItemInput } from './validation.js';

@@ -1,14 +1,6 @@
-import {
-  channels,
-  DateTimeScalar,
-  ErrorCode,
-  parseObjectId,
-  parsePageArgs,
-  requireAdmin,
-  requireSelfOrAdmin,
-  requireViewer,
-  type PageArgs,
-} from '@supergraph/shared';
+import { ErrorCode } from '@supergraph/runtime';
+import { requireAdmin, requireSelfOrAdmin, requireViewer } from '@supergraph/auth';
+import { channels, DateTimeScalar, parseObjectId, parsePageArgs, type PageArgs } from '@supergraph/subgraph-kit';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { OrdersContext } from './context.js';
 import type { OrderDoc, OrderLine, PublicStatus } from './model.js';

@@ -1,4 +1,5 @@
-import { loadBaseConfig, readUrl, startSubgraph, type BaseConfig, type RunningSubgraph, type StartOptions } from '@supergraph/shared';
+import { readUrl } from '@supergraph/runtime';
+import { loadSubgraphConfig, startSubgraph, type RunningSubgraph, type StartOptions, type SubgraphConfig } from '@supergraph/subgraph-kit';
 import { createCatalogClient } from './catalog-client.js';
 import { createContext, type OrdersContext } from './context.js';
 import { registerOrderModel } from './model.js';
@@ -8,14 +9,14 @@ export { createContext } from './context.js';
 
 export const ORDERS_DEFAULT_PORT = 4003;
 
-export interface OrdersConfig extends BaseConfig {
+export interface OrdersConfig extends SubgraphConfig {
   /** The catalog subgraph's GraphQL endpoint, for reserving and returning stock. */
   catalogUrl: string;
 }
 
 export function loadOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
   return {
-    ...loadBaseConfig(env, ORDERS_DEFAULT_PORT),
+    ...loadSubgraphConfig(env, ORDERS_DEFAULT_PORT),
     catalogUrl: readUrl(env, 'CATALOG_URL', 'http://localhost:4002/graphql', ['http:', 'https:']),
   };
 }

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { Types, type Connection } from 'mongoose';
-import { connectMongo, createLogger, encodeCursor } from '@supergraph/shared';
+import { createLogger } from '@supergraph/runtime';
+import { connectMongo, encodeCursor } from '@supergraph/subgraph-kit';
 import { registerOrderModel, type OrderDoc, type OrderModel, type StoredStatus } from './model.js';
 import { createOrdersByUserLoader, decodeOrderCursor, encodeOrderCursor, type OrdersPage } from './user-orders.js';
-import { testDatabaseUri } from '@supergraph/shared/testing';
+import { testDatabaseUri } from '@supergraph/subgraph-kit/testing';
 
 let connection: Connection;
 let orders: OrderModel;

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
-import { badInput, parsePageArgs, toConnection, type Connection } from '@supergraph/shared';
+import { badInput } from '@supergraph/runtime';
+import { parsePageArgs, toConnection, type Connection } from '@supergraph/subgraph-kit';
 import { ORDER_FIELDS, type OrderDoc, type OrderModel } from './model.js';
 
 export interface OrdersPageKey {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
 import { Types } from 'mongoose';
-import { hashLines, MAX_LINES, MAX_QUANTITY, normaliseItems, validateIdempotencyKey } from './validation.js';
+import { ORDER_LIMITS } from '@supergraph/contracts';
+import { hashLines, normaliseItems, validateIdempotencyKey } from './validation.js';
+
+const { maxLines: MAX_LINES, maxQuantityPerLine: MAX_QUANTITY } = ORDER_LIMITS;
 
 const id = () => String(new Types.ObjectId());
 

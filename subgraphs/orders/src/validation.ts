@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { badInput, parseObjectId } from '@supergraph/shared';
-import type { StockLine } from './catalog-client.js';
+import { badInput } from '@supergraph/runtime';
+import { parseObjectId } from '@supergraph/subgraph-kit';
+import { ORDER_LIMITS, type StockLine } from '@supergraph/contracts';
 
-export const MAX_LINES = 50;
-export const MAX_QUANTITY = 1_000;
+const { maxLines: MAX_LINES, maxQuantityPerLine: MAX_QUANTITY } = ORDER_LIMITS;
 export const MAX_TOTAL_PAISE = 2_147_483_647; // GraphQL Int
 
 export interface OrderItemInput {

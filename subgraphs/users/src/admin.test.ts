@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { connectMongo, createLogger } from '@supergraph/shared';
+import { createLogger } from '@supergraph/runtime';
+import { connectMongo } from '@supergraph/subgraph-kit';
 import { ensureAdmin } from './admin.js';
 import { registerUserModel, type UserModel } from './model.js';
 import { hashPassword, verifyPassword } from './password.js';
-import { testDatabaseUri } from '@supergraph/shared/testing';
+import { testDatabaseUri } from '@supergraph/subgraph-kit/testing';
 
 const logger = createLogger('test', 'silent');
 let connection: Connection;

@@ -1,4 +1,5 @@
-import { isDuplicateKeyError, type Logger } from '@supergraph/shared';
+import { type Logger } from '@supergraph/runtime';
+import { isDuplicateKeyError } from '@supergraph/subgraph-kit';
 import type { UserModel } from './model.js';
 import { hashPassword } from './password.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@supergraph/shared';
+import { ConfigError } from '@supergraph/runtime';
 import { loadUsersConfig, USERS_DEFAULT_PORT } from './config.js';
 
 const base = { JWT_SECRET: 'j'.repeat(32) };

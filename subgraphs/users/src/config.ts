@@ -1,6 +1,7 @@
-import { ConfigError, loadBaseConfig, type BaseConfig } from '@supergraph/shared';
+import { ConfigError } from '@supergraph/runtime';
+import { loadSubgraphConfig, type SubgraphConfig } from '@supergraph/subgraph-kit';
 
-export interface UsersConfig extends BaseConfig {
+export interface UsersConfig extends SubgraphConfig {
   /** The admin account made sure of at start-up; null when not configured. */
   admin: { email: string; password: string } | null;
 }
@@ -8,7 +9,7 @@ export interface UsersConfig extends BaseConfig {
 export const USERS_DEFAULT_PORT = 4001;
 
 export function loadUsersConfig(env: Record<string, string | undefined> = process.env): UsersConfig {
-  const base = loadBaseConfig(env, USERS_DEFAULT_PORT);
+  const base = loadSubgraphConfig(env, USERS_DEFAULT_PORT);
   const email = env.ADMIN_EMAIL?.trim();
   const password = env.ADMIN_PASSWORD;
   if (!email !== !password) throw new ConfigError('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');

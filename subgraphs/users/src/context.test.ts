@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { connectMongo, createLogger, TokenService } from '@supergraph/shared';
+import { createLogger } from '@supergraph/runtime';
+import { TokenService } from '@supergraph/auth';
+import { connectMongo } from '@supergraph/subgraph-kit';
 import { createContext, type UsersServices } from './context.js';
 import { registerUserModel } from './model.js';
-import { testDatabaseUri } from '@supergraph/shared/testing';
+import { testDatabaseUri } from '@supergraph/subgraph-kit/testing';
 
 let connection: Connection;
 let services: UsersServices;

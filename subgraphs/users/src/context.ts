@@ -1,5 +1,7 @@
 import type DataLoader from 'dataloader';
-import { createByIdLoader, type AuthState, type Logger, type TokenService } from '@supergraph/shared';
+import { type Logger } from '@supergraph/runtime';
+import { type AuthState, type TokenService } from '@supergraph/auth';
+import { createByIdLoader } from '@supergraph/subgraph-kit';
 import { PUBLIC_USER_FIELDS, type UserDoc, type UserModel } from './model.js';
 
 export interface UsersContext {

@@ -1,4 +1,4 @@
-import { runService } from '@supergraph/shared';
+import { runService } from '@supergraph/runtime';
 import { loadUsersConfig, start } from './server.js';
 
 runService('users', () => start(loadUsersConfig()));

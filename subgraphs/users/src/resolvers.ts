@@ -1,17 +1,6 @@
-import {
-  appError,
-  conflict,
-  DateTimeScalar,
-  ErrorCode,
-  isDuplicateKeyError,
-  parseObjectId,
-  parsePageArgs,
-  requireAdmin,
-  requireSelfOrAdmin,
-  requireViewer,
-  toConnection,
-  type PageArgs,
-} from '@supergraph/shared';
+import { appError, conflict, ErrorCode } from '@supergraph/runtime';
+import { requireAdmin, requireSelfOrAdmin, requireViewer } from '@supergraph/auth';
+import { DateTimeScalar, isDuplicateKeyError, parseObjectId, parsePageArgs, toConnection, type PageArgs } from '@supergraph/subgraph-kit';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { UsersContext } from './context.js';
 import { PUBLIC_USER_FIELDS, type UserDoc } from './model.js';

@@ -1,4 +1,4 @@
-import { startSubgraph, type RunningSubgraph, type StartOptions } from '@supergraph/shared';
+import { startSubgraph, type RunningSubgraph, type StartOptions } from '@supergraph/subgraph-kit';
 import { ensureAdmin } from './admin.js';
 import type { UsersConfig } from './config.js';
 import { createContext, type UsersContext } from './context.js';

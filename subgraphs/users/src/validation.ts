@@ -1,4 +1,4 @@
-import { badInput } from '@supergraph/shared';
+import { badInput } from '@supergraph/runtime';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // Indian mobile numbers: 10 digits starting 6-9, optionally prefixed with +91 or 0.

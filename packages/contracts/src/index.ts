@@ -1,0 +1,2 @@
+// What one subgraph promises another. See ../README.md.
+export * from './stock.js';

@@ -1,0 +1,38 @@
+/**
+ * The contract between the orders subgraph (the caller) and the catalog subgraph (the owner of
+ * stock): the shapes both sides exchange, the limits both enforce, and the internal operations
+ * the catalog serves for it. Changing anything here changes both sides at once.
+ */
+
+/** One order line to reserve or release: a product and a number of units. */
+export interface StockLine {
+  productId: string;
+  quantity: number;
+}
+
+/** A reserved line, with the product's price at the moment it was reserved. */
+export interface ReservedLine extends StockLine {
+  unitPricePaise: number;
+}
+
+/** Limits on one order, checked by orders when a client places it and again by the catalog when it reserves. */
+export const ORDER_LIMITS = {
+  /** Most distinct products in one order. */
+  maxLines: 50,
+  /** Most units of one product in one order. */
+  maxQuantityPerLine: 1_000,
+} as const;
+
+/** The catalog's internal mutation that takes stock for every line or for none. */
+export const RESERVE_STOCK_MUTATION = `mutation ReserveStock($orderId: ID!, $lines: [StockLineInput!]!) {
+  reserveStock(orderId: $orderId, lines: $lines) { productId quantity unitPricePaise }
+}`;
+
+/** The catalog's internal mutation that gives an order's units back. */
+export const RELEASE_STOCK_MUTATION = `mutation ReleaseStock($orderId: ID!, $lines: [StockLineInput!]!) {
+  releaseStock(orderId: $orderId, lines: $lines)
+}`;
+
+export interface ReserveStockResult {
+  reserveStock: ReservedLine[];
+}

@@ -1,0 +1,103 @@
+/**
+ * Typed configuration, read once at start-up from the environment.
+ * Missing or malformed values fail fast with a message naming the variable.
+ */
+export type NodeEnv = 'development' | 'test' | 'production';
+
+/** What every service (gateway and subgraphs) reads from its environment. */
+export interface ServiceConfig {
+  nodeEnv: NodeEnv;
+  port: number;
+  host: string;
+  redisUrl: string;
+  /** Prefix for every Redis key and channel, so several deployments can share one Redis. */
+  redisPrefix: string;
+  logLevel: LogLevelName;
+  /** How often idle WebSockets are pinged, so proxies and mobile networks keep them open. */
+  wsKeepAliveMs: number;
+}
+
+export type LogLevelName = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type Env = Record<string, string | undefined>;
+
+export function readNodeEnv(env: Env): NodeEnv {
+  const value = env.NODE_ENV ?? 'development';
+  if (value !== 'development' && value !== 'test' && value !== 'production') {
+    throw new ConfigError(`NODE_ENV must be development, test or production (got "${value}")`);
+  }
+  return value;
+}
+
+export function requireString(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new ConfigError(`${name} is required but not set`);
+  return value;
+}
+
+export function optionalString(env: Env, name: string, fallback: string): string {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? fallback : value;
+}
+
+export function readPort(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) {
+    throw new ConfigError(`${name} must be a port number between 0 and 65535 (got "${raw}")`);
+  }
+  return port;
+}
+
+export function readUrl(env: Env, name: string, fallback: string | undefined, protocols: string[]): string {
+  const raw = env[name] === undefined || env[name] === '' ? fallback : env[name];
+  if (raw === undefined) throw new ConfigError(`${name} is required but not set`);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (got something unparseable)`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')} (got ${url.protocol})`);
+  }
+  return raw;
+}
+
+export function readLogLevel(env: Env, nodeEnv: NodeEnv): LogLevelName {
+  const level = optionalString(env, 'LOG_LEVEL', nodeEnv === 'test' ? 'warn' : 'info');
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) {
+    throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent (got "${level}")`);
+  }
+  return level as LogLevelName;
+}
+
+export const DEFAULT_WS_KEEPALIVE_MS = 12_000;
+
+export function readWsKeepAlive(env: Env): number {
+  const raw = env.WS_KEEPALIVE_MS?.trim();
+  if (raw === undefined || raw === '') return DEFAULT_WS_KEEPALIVE_MS;
+  if (!/^\d+$/.test(raw) || Number(raw) < 100 || Number(raw) > 300_000) {
+    throw new ConfigError(`WS_KEEPALIVE_MS must be milliseconds between 100 and 300000 (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+/** Reads the configuration every service shares; each service adds its own on top. */
+export function loadServiceConfig(env: Env, defaultPort: number): ServiceConfig {
+  const nodeEnv = readNodeEnv(env);
+  return {
+    nodeEnv,
+    port: readPort(env, 'PORT', defaultPort),
+    host: optionalString(env, 'HOST', '0.0.0.0'),
+    redisUrl: readUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisPrefix: optionalString(env, 'REDIS_PREFIX', 'supergraph'),
+    logLevel: readLogLevel(env, nodeEnv),
+    wsKeepAliveMs: readWsKeepAlive(env),
+  };
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { createErrorFormatter, createLogger } from './index.js';
+
+function setup() {
+  const lines: string[] = [];
+  const format = createErrorFormatter(createLogger('unit', 'debug', (line) => lines.push(line)));
+  return { format, lines };
+}
+
+const CLIENT_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'OUT_OF_STOCK',
+  'CONFLICT',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'SERVICE_UNAVAILABLE',
+  'SUBGRAPH_UNAVAILABLE',
+  'SLOW_CONSUMER',
+];
+
+describe('createErrorFormatter', () => {
+  it.each(CLIENT_CODES)('keeps a %s error as it is, minus the stack trace', (code) => {
+    const { format, lines } = setup();
+    const formatted: GraphQLFormattedError = {
+      message: 'productId: not found',
+      path: ['product'],
+      locations: [{ line: 1, column: 3 }],
+      extensions: { code, field: 'productId', stacktrace: ['Error: x', '    at secret/path.ts:1:1'] },
+    };
+    const result = format(formatted, new GraphQLError(formatted.message));
+    expect(result).toEqual({
+      message: 'productId: not found',
+      path: ['product'],
+      locations: [{ line: 1, column: 3 }],
+      extensions: { code, field: 'productId' },
+    });
+    expect(lines).toEqual([]);
+  });
+
+  it('masks an unexpected error with a generic message and INTERNAL_SERVER_ERROR, keeping the path', () => {
+    const { format, lines } = setup();
+    const original = new Error('E11000 duplicate key collection: shop.users at /srv/app/dist/model.js');
+    const result = format(
+      {
+        message: original.message,
+        path: ['signUp'],
+        locations: [{ line: 2, column: 5 }],
+        extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at /srv/app/dist/model.js'], exception: { detail: 'x' } },
+      },
+      original,
+    );
+    expect(result).toEqual({
+      message: 'Internal server error',
+      path: ['signUp'],
+      locations: [{ line: 2, column: 5 }],
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+    expect(JSON.stringify(result)).not.toContain('E11000');
+    // The original goes to the server log instead.
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]);
+    expect(entry).toMatchObject({ level: 'error', msg: 'unexpected error', path: ['signUp'] });
+    expect(entry.error.message).toContain('E11000');
+  });
+
+  it('masks errors without a code, with an unknown code, or with a non-string code', () => {
+    const { format } = setup();
+    for (const extensions of [undefined, {}, { code: 'DOWNSTREAM_SERVICE_ERROR' }, { code: 42 }, { code: 'bad_user_input' }]) {
+      const result = format({ message: 'leaky detail', extensions }, new Error('leaky detail'));
+      expect(result.message).toBe('Internal server error');
+      expect(result.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    }
+  });
+});

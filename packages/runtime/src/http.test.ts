@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApolloServer } from '@apollo/server';
+import { createErrorFormatter, createGraphQLHandler, createLogger, listen, type ReadinessCheck, type RunningHttpServer } from './index.js';
+
+interface Ctx {
+  who: string;
+}
+
+let apollo: ApolloServer<Ctx>;
+const servers: RunningHttpServer[] = [];
+const logLines: string[] = [];
+let redisReady = true;
+
+async function serve(options: { corsOrigins?: string[]; maxBodyBytes?: number; failContext?: boolean } = {}): Promise<string> {
+  const readiness: ReadinessCheck[] = [
+    { name: 'mongodb', check: async () => {} },
+    {
+      name: 'redis',
+      check: async () => {
+        if (!redisReady) throw new Error('connection refused');
+      },
+    },
+  ];
+  const handler = createGraphQLHandler<Ctx>({
+    apollo,
+    logger: createLogger('test', 'error', (line) => logLines.push(line)),
+    readiness,
+    corsOrigins: options.corsOrigins,
+    maxBodyBytes: options.maxBodyBytes,
+    context: async (req) => {
+      if (options.failContext) throw new Error('context exploded: secret detail');
+      return { who: req.headers['x-who'] ? String(req.headers['x-who']) : 'anonymous' };
+    },
+  });
+  const running = await listen(handler, 0, '127.0.0.1');
+  servers.push(running);
+  return running.url;
+}
+
+beforeAll(async () => {
+  apollo = new ApolloServer<Ctx>({
+    typeDefs: 'type Query { hello: String! }',
+    resolvers: { Query: { hello: (_p: unknown, _a: unknown, ctx: Ctx) => `hello ${ctx.who}` } },
+    // As every subgraph is set up (createSubgraphApollo).
+    formatError: createErrorFormatter(createLogger('test', 'error', (line) => logLines.push(line))),
+    includeStacktraceInErrorResponses: false,
+  });
+  await apollo.start();
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await apollo.stop();
+});
+
+const postJson = (url: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+describe('createGraphQLHandler', () => {
+  it('serves GraphQL at /graphql with the per-request context', async () => {
+    const url = await serve();
+    const response = await postJson(url, JSON.stringify({ query: '{ hello }' }), { 'x-who': 'asha' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ data: { hello: 'hello asha' } });
+  });
+
+  it('answers /health without touching dependencies', async () => {
+    const url = await serve();
+    const response = await fetch(`${url}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('answers /ready with 200 when every check passes and 503 naming the failing one', async () => {
+    const url = await serve();
+    redisReady = true;
+    const ready = await fetch(`${url}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: [
+        { name: 'mongodb', ok: true },
+        { name: 'redis', ok: true },
+      ],
+    });
+    redisReady = false;
+    try {
+      const notReady = await fetch(`${url}/ready`);
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toEqual({
+        status: 'not ready',
+        checks: [
+          { name: 'mongodb', ok: true },
+          { name: 'redis', ok: false, error: 'connection refused' },
+        ],
+      });
+    } finally {
+      redisReady = true;
+    }
+  });
+
+  it('answers 404 for other paths, naming where GraphQL is', async () => {
+    const url = await serve();
+    const response = await fetch(`${url}/graphiql`);
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: string }).error).toContain('/graphql');
+  });
+
+  it('answers 400 BAD_REQUEST for a body that is not JSON', async () => {
+    const url = await serve();
+    const response = await postJson(url, '{ "query": ');
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ errors: [{ message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+  });
+
+  it('refuses a body over the size limit', async () => {
+    const url = await serve({ maxBodyBytes: 1_000 });
+    const small = await postJson(url, JSON.stringify({ query: '{ hello }' }));
+    expect(small.status).toBe(200);
+    const tooBig = await postJson(url, JSON.stringify({ query: `{ hello } # ${'x'.repeat(5_000)}` }));
+    expect(tooBig.status).toBe(413);
+    expect(((await tooBig.json()) as { errors: { message: string }[] }).errors[0].message).toMatch(/larger than 1000 bytes/);
+  });
+
+  it('masks a failure to build the context with a generic message, and logs the detail', async () => {
+    logLines.length = 0;
+    const url = await serve({ failContext: true });
+    const response = await postJson(url, JSON.stringify({ query: '{ hello }' }));
+    const body = (await response.json()) as { errors: unknown[] };
+    expect(response.status).toBe(500);
+    expect(body.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+    expect(JSON.stringify(body)).not.toContain('secret detail');
+    expect(logLines.join('\n')).toContain('secret detail');
+  });
+});
+
+describe('CORS', () => {
+  it('sends no CORS headers when no origins are configured', async () => {
+    const url = await serve();
+    const response = await fetch(`${url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://shop.example.in' } });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('echoes an allowed origin and ignores others', async () => {
+    const url = await serve({ corsOrigins: ['https://shop.example.in'] });
+    const allowed = await fetch(`${url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://shop.example.in' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example.in');
+    expect(allowed.headers.get('vary')).toBe('Origin');
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect(allowed.headers.get('access-control-allow-methods')).toContain('POST');
+
+    const other = await fetch(`${url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://evil.example.com' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it("answers '*' when any origin is allowed", async () => {
+    const url = await serve({ corsOrigins: ['*'] });
+    const response = await postJson(url, JSON.stringify({ query: '{ hello }' }), { origin: 'https://studio.apollographql.com' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+  });
+});

@@ -1,0 +1,211 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { ErrorCode } from './errors.js';
+import type { Logger } from './logger.js';
+
+/**
+ * The largest request any service reads: an HTTP body (plain or for an event stream) or a
+ * WebSocket message. A GraphQL document with its variables fits well within it.
+ */
+export const MAX_BODY_BYTES = 1_000_000;
+
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<void>;
+}
+
+export interface GraphQLHttpOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  /** Builds the per-request context (fresh DataLoaders, the caller's identity). */
+  context: (req: IncomingMessage) => Promise<TContext>;
+  readiness: ReadinessCheck[];
+  /** Extra fields for the /health body (cheap counters only: it is polled often). */
+  health?: () => Record<string, unknown>;
+  logger: Logger;
+  /** Origins allowed to call from a browser; '*' allows any. Empty: no CORS headers. */
+  corsOrigins?: string[];
+  graphqlPath?: string;
+  maxBodyBytes?: number;
+}
+
+/** A request that cannot be served, answered with its HTTP status and a BAD_REQUEST error body. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Reads a request body up to `limit` bytes, however it is sent (Content-Length or chunked):
+ * a larger one is refused with a 413 HttpError as soon as it crosses the limit.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Stop buffering but keep the socket open so the 413 reaches the client.
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new HttpError(413, `request body is larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+/** Answers an HttpError: its status, and the message as a GraphQL error with BAD_REQUEST. */
+export function sendHttpError(res: ServerResponse, error: HttpError): void {
+  // After a 413 the rest of the body is not read, so the connection cannot be reused.
+  if (error.status === 413) res.setHeader('connection', 'close');
+  sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: ErrorCode.BadRequest } }] });
+}
+
+export function applyCors(req: IncomingMessage, res: ServerResponse, origins: string[]): void {
+  const origin = req.headers.origin;
+  if (!origin || origins.length === 0) return;
+  if (origins.includes('*') || origins.includes(origin)) {
+    res.setHeader('access-control-allow-origin', origins.includes('*') ? '*' : origin);
+    res.setHeader('vary', 'Origin');
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    res.setHeader(
+      'access-control-allow-headers',
+      'content-type, authorization, apollographql-client-name, apollographql-client-version, apollo-require-preflight, x-apollo-operation-name',
+    );
+    res.setHeader('access-control-max-age', '600');
+  }
+}
+
+/** A node:http request handler serving GraphQL, /health and /ready. */
+export function createGraphQLHandler<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>) {
+  const path = options.graphqlPath ?? '/graphql';
+  const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const corsOrigins = options.corsOrigins ?? [];
+
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      applyCors(req, res, corsOrigins);
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204).end();
+        return;
+      }
+      if (url.pathname === '/health') {
+        sendJson(res, 200, { status: 'ok', ...(options.health?.() ?? {}) });
+        return;
+      }
+      if (url.pathname === '/ready') {
+        const results = await Promise.all(
+          options.readiness.map(async ({ name, check }) => {
+            try {
+              await check();
+              return { name, ok: true };
+            } catch (error) {
+              return { name, ok: false, error: (error as Error).message };
+            }
+          }),
+        );
+        const ready = results.every((r) => r.ok);
+        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks: results });
+        return;
+      }
+      if (url.pathname !== path) {
+        sendJson(res, 404, { error: `no route for ${url.pathname}; GraphQL is served at ${path}` });
+        return;
+      }
+
+      const raw = req.method === 'POST' ? await readBody(req, limit) : '';
+      let body: unknown = raw;
+      if (req.method === 'POST' && (req.headers['content-type'] ?? '').includes('application/json')) {
+        try {
+          body = raw === '' ? {} : JSON.parse(raw);
+        } catch {
+          throw new HttpError(400, 'request body is not valid JSON');
+        }
+      }
+      const headers = new HeaderMap();
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      }
+      const response = await options.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+        context: () => options.context(req),
+      });
+      for (const [key, value] of response.headers) res.setHeader(key, value);
+      res.statusCode = response.status ?? 200;
+      if (response.body.kind === 'complete') {
+        res.end(response.body.string);
+        return;
+      }
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    } catch (error) {
+      if (error instanceof HttpError) {
+        sendHttpError(res, error);
+        return;
+      }
+      options.logger.error('request failed', { error, path: url.pathname });
+      if (!res.headersSent) {
+        sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.Internal } }] });
+      } else {
+        res.end();
+      }
+    }
+  };
+}
+
+export interface RunningHttpServer {
+  server: http.Server;
+  port: number;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish, then closes idle keep-alive sockets. */
+  close(): Promise<void>;
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** Serves `handler` (and WebSocket upgrades, when `upgrade` is given) on host:port; port 0 picks a free one. */
+export async function listen(handler: RequestHandler, port: number, host: string, upgrade?: UpgradeHandler): Promise<RunningHttpServer> {
+  const server = http.createServer((req, res) => void handler(req, res));
+  if (upgrade) server.on('upgrade', upgrade);
+  // Mobile clients reuse connections; keep them a little longer than typical load balancers.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    server,
+    port: actualPort,
+    url: `http://${displayHost}:${actualPort}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Requests still running after the grace period are cut so shutdown always finishes.
+        setTimeout(() => server.closeAllConnections(), 10_000).unref();
+      }),
+  };
+}

@@ -1,0 +1,8 @@
+// What every service (gateway and subgraphs) needs to run. See ../README.md.
+export * from './config.js';
+export * from './errors.js';
+export * from './error-format.js';
+export * from './http.js';
+export * from './logger.js';
+export * from './redis.js';
+export * from './service.js';

@@ -1,0 +1,28 @@
+import { GraphQLError } from 'graphql';
+
+// For tests only (exported as @supergraph/runtime/testing, not from the main entry).
+
+function asGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  throw new Error(`expected a GraphQLError, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+}
+
+/** Runs fn, which must throw a GraphQLError, and returns that error. */
+export function thrownGraphQLError(fn: () => unknown): GraphQLError {
+  try {
+    fn();
+  } catch (error) {
+    return asGraphQLError(error);
+  }
+  throw new Error('expected the call to throw');
+}
+
+/** Awaits promise, which must reject with a GraphQLError, and returns that error. */
+export async function rejectedGraphQLError(promise: Promise<unknown>): Promise<GraphQLError> {
+  try {
+    await promise;
+  } catch (error) {
+    return asGraphQLError(error);
+  }
+  throw new Error('expected the call to fail');
+}

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GraphQLError } from 'graphql';
+import { Schema, Types, type Connection, type Model } from 'mongoose';
+import { connectMongo, createByIdLoader } from './index.js';
+import { createLogger } from '@supergraph/runtime';
+import { testDatabaseUri } from './testing.js';
+
+interface ThingDoc {
+  _id: Types.ObjectId;
+  name: string;
+  secret: string;
+  archived: boolean;
+}
+
+let connection: Connection;
+let things: Model<ThingDoc>;
+let docs: ThingDoc[];
+/** `find` commands sent to the things collection. */
+let finds: Record<string, any>[];
+
+beforeAll(async () => {
+  connection = await connectMongo(testDatabaseUri('loaders'), createLogger('test', 'silent'), { monitorCommands: true });
+  things = connection.model<ThingDoc>(
+    'Thing',
+    new Schema<ThingDoc>({ name: String, secret: String, archived: Boolean }, { collection: 'things' }),
+  );
+  docs = [];
+  for (const name of ['alpha', 'beta', 'gamma', 'delta']) {
+    docs.push((await things.create({ name, secret: `s-${name}`, archived: name === 'delta' })).toObject());
+  }
+  connection.getClient().on('commandStarted', (event) => {
+    if (event.commandName === 'find' && event.command.find === 'things') finds.push(event.command);
+  });
+});
+
+beforeEach(() => {
+  finds = [];
+});
+
+afterAll(async () => {
+  await connection?.dropDatabase().catch(() => {});
+  await connection?.close();
+});
+
+const byName = (name: string) => docs.find((d) => d.name === name)!;
+const idOf = (name: string) => String(byName(name)._id);
+
+describe('createByIdLoader', () => {
+  it('loads a batch with one $in query and returns results in key order', async () => {
+    const loader = createByIdLoader<ThingDoc>(things, { name: 1 }, 'Thing');
+    const keys = [idOf('gamma'), idOf('alpha'), idOf('beta')];
+    const results = await Promise.all(keys.map((id) => loader.load(id)));
+    expect(results.map((r) => r.name)).toEqual(['gamma', 'alpha', 'beta']);
+    expect(results.map((r) => String(r._id))).toEqual(keys);
+    expect(finds).toHaveLength(1);
+    expect(finds[0].filter._id.$in.map(String).sort()).toEqual([...keys].sort());
+  });
+
+  it('applies the projection', async () => {
+    const loader = createByIdLoader<ThingDoc>(things, { name: 1 }, 'Thing');
+    const thing = await loader.load(idOf('alpha'));
+    expect(thing.name).toBe('alpha');
+    expect(thing).not.toHaveProperty('secret');
+  });
+
+  it('gives NOT_FOUND for missing ids and BAD_USER_INPUT for malformed ones, without failing the rest', async () => {
+    const loader = createByIdLoader<ThingDoc>(things, { name: 1 }, 'Thing');
+    const missing = String(new Types.ObjectId());
+    const results = await loader.loadMany([idOf('beta'), missing, 'not-an-id', idOf('alpha')]);
+    expect(finds).toHaveLength(1);
+    // Malformed ids never reach the database.
+    expect(finds[0].filter._id.$in.map(String)).not.toContain('not-an-id');
+
+    expect((results[0] as ThingDoc).name).toBe('beta');
+    expect((results[3] as ThingDoc).name).toBe('alpha');
+
+    const notFound = results[1] as GraphQLError;
+    expect(notFound).toBeInstanceOf(Error);
+    expect(notFound.extensions.code).toBe('NOT_FOUND');
+    expect(notFound.message).toBe(`Thing ${missing} was not found`);
+
+    const malformed = results[2] as GraphQLError;
+    expect(malformed).toBeInstanceOf(Error);
+    expect(malformed.extensions.code).toBe('BAD_USER_INPUT');
+    expect(malformed.extensions.field).toBe('id');
+  });
+
+  it('rejects load() for a missing id rather than resolving to null', async () => {
+    const loader = createByIdLoader<ThingDoc>(things, { name: 1 }, 'Thing');
+    await expect(loader.load(String(new Types.ObjectId()))).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+  });
+
+  it('sends no query when every key is malformed', async () => {
+    const loader = createByIdLoader<ThingDoc>(things, { name: 1 }, 'Thing');
+    const results = await loader.loadMany(['x', '123']);
+    expect(results.every((r) => r instanceof Error && (r as GraphQLError).extensions.code === 'BAD_USER_INPUT')).toBe(true);
+    expect(finds).toHaveLength(0);
+  });
+
+  it('finds an id given in upper case', async () => {
+    const loader = createByIdLoader<ThingDoc>(things, { name: 1 }, 'Thing');
+    const thing = await loader.load(idOf('gamma').toUpperCase());
+    expect(thing.name).toBe('gamma');
+  });
+
+  it('asks for each id once however often it is requested', async () => {
+    const loader = createByIdLoader<ThingDoc>(things, { name: 1 }, 'Thing');
+    const results = await Promise.all([loader.load(idOf('alpha')), loader.load(idOf('alpha')), loader.load(idOf('beta'))]);
+    expect(results.map((r) => r.name)).toEqual(['alpha', 'alpha', 'beta']);
+    expect(finds).toHaveLength(1);
+    expect(finds[0].filter._id.$in).toHaveLength(2);
+    // Cached within the loader: a second load costs no query.
+    await loader.load(idOf('beta'));
+    expect(finds).toHaveLength(1);
+  });
+
+  it('treats documents outside the extra filter as not found', async () => {
+    const loader = createByIdLoader<ThingDoc>(things, { name: 1 }, 'Thing', { archived: { $ne: true } });
+    const results = await loader.loadMany([idOf('delta'), idOf('alpha')]);
+    expect((results[0] as GraphQLError).extensions.code).toBe('NOT_FOUND');
+    expect((results[1] as ThingDoc).name).toBe('alpha');
+  });
+});

@@ -1,0 +1,34 @@
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { parse, type GraphQLSchema } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { createErrorFormatter, type Logger } from '@supergraph/runtime';
+
+/** Reads a subgraph's SDL file given as a URL relative to the calling module. */
+export function loadSchemaFile(url: URL) {
+  return parse(readFileSync(url, 'utf8'));
+}
+
+/** The subgraph's executable schema: its SDL file plus resolvers, federation fields added. */
+export function createSubgraphSchema<TContext>(schemaUrl: URL, resolvers: GraphQLResolverMap<TContext>): GraphQLSchema {
+  return buildSubgraphSchema([{ typeDefs: loadSchemaFile(schemaUrl), resolvers: resolvers as GraphQLResolverMap<unknown> }]);
+}
+
+export function createSubgraphApollo<TContext extends BaseContext>(options: {
+  schema: GraphQLSchema;
+  logger: Logger;
+  production: boolean;
+}): ApolloServer<TContext> {
+  return new ApolloServer<TContext>({
+    schema: options.schema,
+    // Subgraphs are reached through the gateway; clients explore there.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter(options.logger),
+    // runService owns SIGINT/SIGTERM and stops HTTP, Apollo and the clients in order.
+    stopOnTerminationSignals: false,
+  });
+}
