@@ -3,14 +3,14 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway, IntrospectAndCompose, type ServiceMap } from '@apollo/gateway';
-import { GraphQLError, print } from 'graphql';
+import { GraphQLError, print, type ExecutionResult } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { applyCors, createGraphQLHandler, createLogger, createRedisClient, ErrorCode, listen, pingRedis, type Logger } from '@supergraph/runtime';
+import { createGraphQLHandler, createLogger, createRedisClient, ErrorCode, listen, pingRedis, type Logger } from '@supergraph/runtime';
 import type { GatewayConfig, SubgraphName } from './config.js';
 import { AuthForwardingDataSource, type GatewayContext } from './context.js';
 import { createGatewayErrorFormatter } from './errors.js';
 import { SubscriptionPlanner } from './subscriptions/planner.js';
-import { serveFederatedSubscriptions } from './subscriptions/server.js';
+import { createSubscriptionLayer } from './subscriptions/index.js';
 
 export { loadGatewayConfig, type GatewayConfig } from './config.js';
 export type { GatewayContext } from './context.js';
@@ -39,9 +39,6 @@ export function createGateway(config: GatewayConfig, dataSources = createDataSou
   }
   return new ApolloGateway({ supergraphSdl: readFileSync(config.supergraphPath, 'utf8'), buildService });
 }
-
-/** Largest request body accepted, for plain requests and event streams alike. */
-const MAX_BODY_BYTES = 1_000_000;
 
 /** A subscription POSTed as a plain request needs a streaming transport: say which, with a 400. */
 const rejectSubscriptionsOverPlainHttp: ApolloServerPlugin<GatewayContext> = {
@@ -96,60 +93,42 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     redis.disconnect();
     throw error;
   }
-  let subscriptionStats = () => ({});
-  const handler = createGraphQLHandler<GatewayContext>({
-    apollo,
-    logger,
-    corsOrigins: config.corsOrigins,
-    maxBodyBytes: MAX_BODY_BYTES,
-    context: async (req) => ({ authorization: req.headers.authorization }),
-    readiness: [{ name: 'redis', check: () => pingRedis(redis) }],
-    health: () => ({ subscriptions: subscriptionStats() }),
-  });
-  // Requests for an event stream (GraphQL over SSE) go to the subscription layer; everything else to Apollo.
-  let sse: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
-  const route = (req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (sse && path === '/graphql' && req.method !== 'OPTIONS' && (req.headers.accept ?? '').includes('text/event-stream')) {
-      applyCors(req, res, config.corsOrigins);
-      // The same body limit as plain requests (graphql-sse reads the body itself).
-      if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-        res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-        res.end(JSON.stringify({ errors: [{ message: `request body is larger than ${MAX_BODY_BYTES} bytes`, extensions: { code: ErrorCode.BadRequest } }] }));
-        return;
-      }
-      return sse(req, res).catch((error) => {
-        logger.error('event stream failed', { error });
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-    }
-    return handler(req, res);
-  };
-  const http = await listen(route, config.port, config.host);
-  const subscriptions = serveFederatedSubscriptions({
-    server: http.server,
+  const subscriptions = createSubscriptionLayer({
     logger,
     planner: () => planner,
     serviceMap: dataSources.serviceMap,
     subgraphUrl: (name) => dataSources.get(name).url!,
     formatError,
     keepAliveMs: config.wsKeepAliveMs,
+    corsOrigins: config.corsOrigins,
     executeOperation: async (args) => {
       const response = await apollo.executeOperation(
         { query: print(args.document), variables: args.variableValues ?? {}, operationName: args.operationName ?? undefined },
         { contextValue: args.contextValue as GatewayContext },
       );
-      return response.body.kind === 'single' ? response.body.singleResult : { errors: [new GraphQLError('Incremental delivery is not supported over WebSocket')] };
+      return (response.body.kind === 'single'
+        ? response.body.singleResult
+        : { errors: [new GraphQLError('Incremental delivery is not supported over a subscription transport')] }) as ExecutionResult;
     },
   });
-  subscriptionStats = subscriptions.stats;
-  sse = subscriptions.sse;
+  const handler = createGraphQLHandler<GatewayContext>({
+    apollo,
+    logger,
+    corsOrigins: config.corsOrigins,
+    context: async (req) => ({ authorization: req.headers.authorization }),
+    readiness: [{ name: 'redis', check: () => pingRedis(redis) }],
+    health: () => ({ subscriptions: subscriptions.stats() }),
+  });
+  // Event-stream requests (GraphQL over SSE) go to the subscription layer; everything else to Apollo.
+  const route = (req: IncomingMessage, res: ServerResponse) =>
+    subscriptions.handlesRequest(req) ? subscriptions.serveRequest(req, res) : handler(req, res);
+  const http = await listen(route, config.port, config.host, subscriptions.handleUpgrade);
   logger.info('listening', { port: http.port, url: `${http.url}/graphql` });
   return {
     url: `${http.url}/graphql`,
     port: http.port,
     async stop() {
-      await subscriptions.close();
+      await subscriptions.dispose();
       await http.close();
       await apollo.stop();
       redis.disconnect();

@@ -11,13 +11,13 @@ export interface Sink<T> {
 
 type Open<T> = (emit: Sink<T>) => () => void;
 
-interface Feed<T> {
+interface OpenFeed<T> {
   sinks: Set<Sink<T>>;
   close: () => void;
 }
 
 export class SharedFeeds<T> {
-  private readonly feeds = new Map<string, Feed<T>>();
+  private readonly feeds = new Map<string, OpenFeed<T>>();
 
   /** Joins the feed for `key`, opening it if this is the first sink. Returns `leave`. */
   join(key: string, open: Open<T>, sink: Sink<T>): () => void {
@@ -27,7 +27,7 @@ export class SharedFeeds<T> {
     } else {
       // The sink is in before `open` runs, so an error or completion emitted during `open` reaches it.
       const sinks = new Set<Sink<T>>([sink]);
-      const created: Feed<T> = { sinks, close: () => {} };
+      const created: OpenFeed<T> = { sinks, close: () => {} };
       this.feeds.set(key, created);
       let opened = false;
       let ended = false;

@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import type { ServiceMap } from '@apollo/gateway';
+import type { ErrorFormatter, Logger } from '@supergraph/runtime';
+import { createClientErrorFormatting } from './client-errors.js';
+import { createEventPipeline } from './event-pipeline.js';
+import type { SubscriptionPlanner } from './planner.js';
+import { createOperationPreparer } from './prepare.js';
+import { createSseTransport } from './sse.js';
+import { UpstreamHub } from './upstream-hub.js';
+import { createWebSocketTransport } from './websocket.js';
+
+export interface SubscriptionLayerOptions {
+  logger: Logger;
+  /** The planner for the supergraph being served; null until the gateway has loaded it. */
+  planner: () => SubscriptionPlanner | null;
+  /** The gateway's data sources, reused for the entity fetches of every event. */
+  serviceMap: () => ServiceMap;
+  subgraphUrl: (serviceName: string) => string;
+  /** Runs queries and mutations sent over a stream through the HTTP path's Apollo Server (already formatted). */
+  executeOperation: (args: ExecutionArgs) => Promise<ExecutionResult>;
+  formatError: ErrorFormatter;
+  /** Ping interval for client and upstream sockets. */
+  keepAliveMs: number;
+  corsOrigins: string[];
+}
+
+/**
+ * Federated subscriptions on the gateway's /graphql path, over WebSocket and SSE. Operations are
+ * prepared (parsed, validated, planned) once per client; events come from the subgraph owning the
+ * root field over one shared upstream stream, and the rest of each event is resolved once per
+ * identical client operation, then fanned out.
+ */
+export function createSubscriptionLayer(options: SubscriptionLayerOptions) {
+  const errors = createClientErrorFormatting(options.formatError);
+  const hub = new UpstreamHub(options.logger, options.keepAliveMs);
+  const pipeline = createEventPipeline({
+    upstream: hub,
+    planner: options.planner,
+    serviceMap: options.serviceMap,
+    subgraphUrl: options.subgraphUrl,
+    logger: options.logger,
+  });
+  const handlers = {
+    prepare: createOperationPreparer({ planner: options.planner, errors }),
+    subscribe: pipeline.subscribe,
+    execute: options.executeOperation,
+    formatResult: errors.formatResult,
+  };
+  const websocket = createWebSocketTransport({ ...handlers, keepAliveMs: options.keepAliveMs });
+  const sse = createSseTransport({ ...handlers, logger: options.logger, corsOrigins: options.corsOrigins });
+
+  return {
+    /** For the HTTP server's `upgrade` event. */
+    handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => websocket.handleUpgrade(req, socket, head),
+    /** True for an HTTP request that is an event stream this layer serves. */
+    handlesRequest: (req: IncomingMessage) => sse.handles(req),
+    serveRequest: (req: IncomingMessage, res: ServerResponse) => sse.serve(req, res),
+    /** Cheap counters for /health. */
+    stats: () => ({ clients: websocket.clients(), eventStreams: sse.streams(), ...pipeline.stats(), ...hub.stats() }),
+    /**
+     * Closes every client socket with 1001 (going away), then the upstream sockets; ending those
+     * completes every execution, which also ends the event streams of SSE clients.
+     */
+    async dispose(): Promise<void> {
+      await websocket.dispose();
+      await hub.close();
+    },
+  };
+}
+
+export type SubscriptionLayer = ReturnType<typeof createSubscriptionLayer>;

@@ -1,0 +1,93 @@
+import http, { type IncomingMessage } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger, listen, type RunningHttpServer } from '@supergraph/runtime';
+import { createSseTransport, type SseTransport } from './sse.js';
+import { fakeHandlers } from './transport.fixture.js';
+
+let server: RunningHttpServer | undefined;
+let transport: SseTransport;
+
+afterEach(async () => {
+  await server?.close();
+});
+
+async function serve(maxBodyBytes?: number) {
+  transport = createSseTransport({
+    ...fakeHandlers([{ data: { n: 1 } }, { data: { n: 2 } }]),
+    logger: createLogger('test', 'silent'),
+    corsOrigins: ['https://shop.example.in'],
+    maxBodyBytes,
+  });
+  server = await listen((req, res) => (transport.handles(req) ? transport.serve(req, res) : void res.writeHead(404).end()), 0, '127.0.0.1');
+  return `http://127.0.0.1:${server.port}/graphql`;
+}
+
+const stream = (url: string, query: string, headers: Record<string, string> = {}) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers }, body: JSON.stringify({ query }) });
+
+/** The `data:` payloads of `event: next`, and whether the stream said `complete`. */
+function events(text: string) {
+  const blocks = text.split('\n\n').filter(Boolean);
+  return {
+    next: blocks.filter((b) => b.startsWith('event: next')).map((b) => JSON.parse(b.split('\n').find((l) => l.startsWith('data: '))!.slice(6))),
+    completed: blocks.some((b) => b.startsWith('event: complete')),
+  };
+}
+
+describe('SSE transport', () => {
+  it('serves only event-stream requests on its path', () => {
+    const req = (method: string, url: string, accept: string) => ({ method, url, headers: { accept } }) as unknown as IncomingMessage;
+    const sse = createSseTransport({ ...fakeHandlers([]), logger: createLogger('test', 'silent'), corsOrigins: [] });
+    expect(sse.handles(req('POST', '/graphql', 'text/event-stream'))).toBe(true);
+    expect(sse.handles(req('GET', '/graphql?query=x', 'text/event-stream'))).toBe(true);
+    expect(sse.handles(req('POST', '/graphql', 'application/json'))).toBe(false);
+    expect(sse.handles(req('OPTIONS', '/graphql', 'text/event-stream'))).toBe(false);
+    expect(sse.handles(req('POST', '/other', 'text/event-stream'))).toBe(false);
+  });
+
+  it('streams every result, then completes, with CORS for an allowed origin', async () => {
+    const url = await serve();
+    const response = await stream(url, 'subscription { n }', { origin: 'https://shop.example.in' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://shop.example.in');
+    expect(events(await response.text())).toEqual({ next: [{ data: { n: 1 } }, { data: { n: 2 } }], completed: true });
+    expect(transport.streams()).toBe(0);
+  });
+
+  it('answers a refused operation with its errors', async () => {
+    const url = await serve();
+    const { next } = events(await (await stream(url, 'subscription { refuse }')).text());
+    expect(next[0].errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses a chunked body over the limit with 413, though it has no Content-Length', async () => {
+    const url = new URL(await serve(1_000));
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { accept: 'text/event-stream', 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      expect(req.getHeader('content-length')).toBeUndefined();
+      // Sent in pieces with Transfer-Encoding: chunked; the server stops reading past its limit.
+      for (let i = 0; i < 5; i++) req.write('x'.repeat(400));
+      req.end();
+    });
+    expect(status).toBe(413);
+    expect(JSON.parse(body).errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
+  it('lets go of the subscription when the client disconnects', async () => {
+    const url = await serve();
+    const response = await stream(url, 'subscription { hold }');
+    const reader = response.body!.getReader();
+    await reader.read();
+    expect(transport.streams()).toBe(1);
+    await reader.cancel();
+    await expect.poll(() => transport.streams()).toBe(0);
+  });
+});

@@ -1,0 +1,120 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHandler, type Request as SseRequest } from 'graphql-sse';
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import { authorizationFrom, tokenExpiry } from '@supergraph/auth';
+import { applyCors, HttpError, MAX_BODY_BYTES, readBody, sendHttpError, type Logger } from '@supergraph/runtime';
+import type { SubscriptionContext } from './prepare.js';
+import type { TransportHandlers } from './websocket.js';
+
+export interface SseTransportOptions extends TransportHandlers {
+  logger: Logger;
+  corsOrigins: string[];
+  path?: string;
+  maxBodyBytes?: number;
+}
+
+interface SseRequestContext {
+  res: ServerResponse;
+}
+
+/**
+ * GraphQL over Server-Sent Events (graphql-sse, distinct connections mode: one subscription per
+ * request) for clients behind proxies that strip WebSockets. It owns its routing (requests that
+ * accept text/event-stream on its path), its body limit and the expiry of each stream's token.
+ *
+ * The node adapter graphql-sse ships reads the request body without any limit (a chunked body
+ * has no Content-Length to check), so this transport reads the body itself, with the same limit
+ * as every other request, and hands the library's server-agnostic handler the text.
+ */
+export function createSseTransport(options: SseTransportOptions) {
+  const path = options.path ?? '/graphql';
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const open = new Set<ServerResponse>();
+
+  const handle = createHandler<IncomingMessage, SseRequestContext>({
+    onSubscribe: (req, params) => {
+      const authorization = authorizationFrom(req.raw.headers);
+      const prepared = options.prepare(params, authorization);
+      // graphql-sse takes an object with `data` as a finished result; without it, as execution arguments.
+      if (Array.isArray(prepared)) return { data: null, errors: prepared };
+      const left = new AbortController();
+      req.context.res.once('close', () => left.abort());
+      const context: SubscriptionContext = {
+        ...(prepared.contextValue as SubscriptionContext),
+        signal: left.signal,
+        expiresAt: tokenExpiry(authorization) ?? undefined,
+      };
+      return { ...prepared, contextValue: context } satisfies ExecutionArgs;
+    },
+    subscribe: options.subscribe,
+    execute: options.execute,
+    // Incremental delivery is never planned here, so every result is a whole ExecutionResult.
+    onNext: (_ctx, _req, result) => options.formatResult(result as ExecutionResult),
+  });
+
+  const write = (res: ServerResponse, chunk: string) =>
+    new Promise<void>((resolve, reject) => res.write(chunk, (error) => (error ? reject(error) : resolve())));
+
+  return {
+    /** True for a request this transport serves: one that asks for an event stream on its path. */
+    handles(req: IncomingMessage): boolean {
+      return (
+        req.method !== 'OPTIONS' &&
+        new URL(req.url ?? '/', 'http://localhost').pathname === path &&
+        (req.headers.accept ?? '').includes('text/event-stream')
+      );
+    },
+
+    async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      applyCors(req, res, options.corsOrigins);
+      try {
+        const body = req.method === 'POST' ? await readBody(req, maxBodyBytes) : null;
+        const request: SseRequest<IncomingMessage, SseRequestContext> = {
+          method: req.method ?? 'GET',
+          url: req.url ?? '/',
+          headers: {
+            get: (key: string) => {
+              const value = req.headers[key.toLowerCase()];
+              return Array.isArray(value) ? value.join('\n') : value;
+            },
+          },
+          body,
+          raw: req,
+          context: { res },
+        };
+        const [stream, init] = await handle(request);
+        res.writeHead(init.status, init.statusText, init.headers as Record<string, string>);
+        if (!stream || typeof stream === 'string') {
+          res.end(stream);
+          return;
+        }
+        open.add(res);
+        const stop = () => void stream.return(undefined);
+        res.once('close', stop);
+        try {
+          for await (const chunk of stream) {
+            if (!res.writable) break;
+            await write(res, chunk);
+          }
+        } finally {
+          res.off('close', stop);
+          open.delete(res);
+          res.end();
+        }
+      } catch (error) {
+        if (error instanceof HttpError) {
+          sendHttpError(res, error);
+          return;
+        }
+        options.logger.error('event stream failed', { error });
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.end();
+      }
+    },
+
+    /** Open event streams. */
+    streams: () => open.size,
+  };
+}
+
+export type SseTransport = ReturnType<typeof createSseTransport>;
