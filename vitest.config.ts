@@ -33,11 +33,13 @@ export default defineConfig({
       unit('catalog', 'subgraphs/catalog'),
       unit('orders', 'subgraphs/orders'),
       unit('gateway', 'gateway'),
+      // Checks of the repository itself (composition, schema changes, package boundaries): no processes.
+      { resolve, test: { name: 'repo', include: ['test/**/*.test.ts'], testTimeout: 20_000 } },
       {
         resolve,
         test: {
           name: 'integration',
-          include: ['test/**/*.e2e.ts', 'test/**/*.test.ts'],
+          include: ['test/**/*.e2e.ts'],
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
