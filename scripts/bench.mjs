@@ -5,6 +5,7 @@
 // Speed targets live here, not in the tests.
 import { randomBytes } from 'node:crypto';
 import { build, ensureInstalled } from './lib/deps.mjs';
+import { graphqlData, postGraphQL } from './lib/graphql-http.mjs';
 import { startTemporaryLocalDb, withDatabase } from './lib/localdb.mjs';
 import { ensureRedis } from './lib/redis.mjs';
 
@@ -48,7 +49,7 @@ async function main() {
   ensureInstalled();
   build();
   const { startStack } = await import('./lib/processes.mjs');
-  const { gql, seedIfEmpty } = await import('./lib/seed.mjs');
+  const { seedIfEmpty } = await import('./lib/seed.mjs');
   const cleanups = [];
   try {
     let uri = process.env.MONGODB_URI;
@@ -74,22 +75,20 @@ async function main() {
     const url = stack.gateway.url;
     await seedIfEmpty(url, admin, () => {});
 
-    const { logIn } = await gql(url, 'mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }', { e: admin.email, p: admin.password });
-    const products = (await gql(url, '{ products(first: 100) { edges { node { id } } } }')).products.edges.map((e) => e.node.id);
-    const customer = (await gql(url, 'mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
+    // Setup requests must succeed; graphqlData throws the server's error otherwise.
+    const gql = (query, variables, token) => graphqlData(url, query, variables, { token });
+    const { logIn } = await gql('mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }', { e: admin.email, p: admin.password });
+    const products = (await gql('{ products(first: 100) { edges { node { id } } } }')).products.edges.map((e) => e.node.id);
+    const customer = (await gql('mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
       i: { name: 'Bench Buyer', email: `buyer-${Date.now()}@bench.in`, password: 'bench-password-1' },
     })).signUp.token;
     // Enough stock that the order scenario measures placing, not running out.
-    for (const id of products.slice(0, 10)) await gql(url, 'mutation($id: ID!) { restock(id: $id, quantity: 1000000) { id } }', { id }, logIn.token);
+    for (const id of products.slice(0, 10)) await gql('mutation($id: ID!) { restock(id: $id, quantity: 1000000) { id } }', { id }, logIn.token);
 
+    // One measured request: ok when the status is 2xx and no errors came back.
     const post = async (query, variables, token) => {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = await response.json();
-      return response.ok && !body.errors;
+      const { status, errors } = await postGraphQL(url, query, variables, { token });
+      return status >= 200 && status < 300 && !errors;
     };
 
     console.log(`# ${CONCURRENCY} concurrent clients, ${DURATION_MS / 1000} s per scenario, gateway ${url}`);

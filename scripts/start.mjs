@@ -32,7 +32,7 @@ async function main() {
   if (existsSync(join(root, '.env'))) process.loadEnvFile(join(root, '.env'));
   ensureInstalled(log);
   // Imported after installing: these need the project's dependencies.
-  const { startService } = await import('./lib/processes.mjs');
+  const { startService, startTogether } = await import('./lib/processes.mjs');
   const { seedIfEmpty } = await import('./lib/seed.mjs');
 
   run('node', ['scripts/compose.mjs']);
@@ -77,7 +77,8 @@ async function main() {
     cleanups.push(service.stop);
     return service;
   };
-  const [users, catalog] = await Promise.all([start('users'), start('catalog')]);
+  // startTogether, not Promise.all: if one fails, the other is stopped, not left running after we exit.
+  const [users, catalog] = await startTogether([start('users'), start('catalog')]);
   const orders = await start('orders', { CATALOG_URL: catalog.url });
   const gateway = await start('gateway', { USERS_URL: users.url, CATALOG_URL: catalog.url, ORDERS_URL: orders.url });
 

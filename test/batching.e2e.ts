@@ -1,6 +1,7 @@
 import type { CommandStartedEvent } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { graphqlData } from '../scripts/lib/graphql-http.mjs';
 import { withDatabase } from '../scripts/lib/localdb.mjs';
 import { type  RunningSubgraph } from '@supergraph/subgraph-kit';
 import { loadUsersConfig, start as startUsers } from '../subgraphs/users/src/server.js';
@@ -45,11 +46,7 @@ describe('DataLoader batching', () => {
       { logger: SILENT },
     );
 
-    const ok = async (query: string, variables: Record<string, unknown>, token?: string) => {
-      const result = await gql(query, variables, token, gateway.url);
-      if (result.errors) throw new Error(JSON.stringify(result.errors));
-      return result.data;
-    };
+    const ok = (query: string, variables: Record<string, unknown>, token?: string) => graphqlData(gateway.url, query, variables, { token });
     adminToken = (await ok('mutation { logIn(email: "batch-admin@test.in", password: "batch-admin-password") { token } }', {})).logIn.token;
     const productIds: string[] = [];
     for (let i = 0; i < 6; i++) {

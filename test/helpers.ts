@@ -1,33 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
+import { graphqlData, postGraphQL, type GraphQLResult } from '../scripts/lib/graphql-http.mjs';
 
-export interface GraphQLResult<T = any> {
-  status: number;
-  data?: T | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
-}
+export type { GraphQLResult };
 
-/** Sends one GraphQL request over HTTP, like a client would. */
-export async function gql<T = any>(
+/** Sends one GraphQL request over HTTP, like a client would (to the gateway unless url says otherwise). */
+export function gql<T = any>(
   query: string,
   variables: Record<string, unknown> = {},
   token?: string,
   url = inject('gatewayUrl'),
 ): Promise<GraphQLResult<T>> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as GraphQLResult<T>;
-  return { ...body, status: response.status };
+  return postGraphQL<T>(url, query, variables, { token });
 }
 
-/** Like gql, but fails the test with the server's message if there are errors. */
-export async function gqlOk<T = any>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
-  const result = await gql<T>(query, variables, token);
-  if (result.errors?.length) throw new Error(`unexpected GraphQL errors: ${JSON.stringify(result.errors)}`);
-  return result.data as T;
+/** Like gql, but returns the data and fails the test with the server's errors if there are any. */
+export function gqlOk<T = any>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  return graphqlData<T>(inject('gatewayUrl'), query, variables, { token });
 }
 
 export function errorCodes(result: GraphQLResult): string[] {

@@ -1,6 +1,14 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { stopChild } from '../scripts/lib/child-process.mjs';
+import { ensureLocalDbBinary } from '../scripts/lib/localdb.mjs';
 
 // The local database (FerretDB behind the project's serialising proxy) must give
 // MongoDB's single-document atomicity: of many racing conditional updates on
@@ -57,5 +65,36 @@ describe('local database atomicity', () => {
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results.filter((r) => r.status === 'rejected')) expect((r as PromiseRejectedResult).reason.code).toBe(11000);
+  });
+});
+
+// A client that keeps its connection open (every driver's pool does) must not
+// keep the database alive once it is told to stop.
+describe('local database shutdown', () => {
+  it('exits on SIGTERM while a client still holds a connection', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'supergraph-localdb-shutdown-'));
+    // Its own process, not the run's shared database; built from the current sources (a no-op under npm test).
+    const child = spawn(
+      ensureLocalDbBinary(() => {}),
+      ['-data', dataDir, '-listen', '127.0.0.1:0'],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    let client: MongoClient | undefined;
+    try {
+      const [line] = (await Promise.race([
+        once(createInterface({ input: child.stdout }), 'line'),
+        once(child, 'exit').then(([code]) => Promise.reject(new Error(`localdb exited with code ${code} before it was ready`))),
+      ])) as [string];
+      // A short server selection timeout, so closing the client after the server is gone does not wait 30 s.
+      client = await new MongoClient(JSON.parse(line).uri, { serverSelectionTimeoutMS: 1_000 }).connect();
+      await client.db('shutdown_probe').command({ ping: 1 });
+      // The ping's connection now sits idle in the pool, open. A short grace: the SIGKILL fallback
+      // would show as signal 'SIGKILL'; exiting by itself after SIGTERM is code 0.
+      expect(await stopChild(child, { graceMs: 5_000 })).toEqual({ code: 0, signal: null });
+    } finally {
+      await client?.close().catch(() => {});
+      await stopChild(child, { signal: 'SIGKILL' });
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { stopChild } from '../scripts/lib/child-process.mjs';
+import { graphqlData } from '../scripts/lib/graphql-http.mjs';
 import { startService, startStack } from '../scripts/lib/processes.mjs';
 import { withDatabase } from '../scripts/lib/localdb.mjs';
 import { pingRedis } from '../scripts/lib/redis.mjs';
-import { gql } from './helpers.js';
 import { collect, redisChannel, redisSubscribers, subscriptionStats, wsClient, wsUrl } from './ws-helpers.js';
 
 // Faults need a Redis and services of their own: this file starts a private
@@ -22,13 +23,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+// How long to wait for a service or Redis to come round, and how often to look.
+const POLL = { timeout: 20_000, interval: 100 };
 
 let redisPort: number;
 let redisUrl: string;
@@ -37,24 +33,18 @@ let stack: Awaited<ReturnType<typeof startStack>>;
 let env: Record<string, string>;
 let adminToken: string;
 
-function startRedis(): Promise<void> {
+async function startRedis(): Promise<void> {
   redisProcess = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  return until(() => pingRedis(redisUrl), 'the private redis-server');
+  // vi.waitFor, not expect.poll: this also runs in beforeAll, outside any test.
+  await vi.waitFor(async () => {
+    if (!(await pingRedis(redisUrl))) throw new Error('the private redis-server does not answer yet');
+  }, POLL);
 }
 
-function stopRedis(): Promise<void> {
-  return new Promise((resolve) => {
-    if (redisProcess.exitCode !== null) return resolve();
-    redisProcess.once('exit', () => resolve());
-    redisProcess.kill('SIGTERM');
-  });
-}
+const stopRedis = () => stopChild(redisProcess);
 
-const ok = async (query: string, variables: Record<string, unknown>, token?: string) => {
-  const result = await gql(query, variables, token, stack.gateway.url);
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data;
-};
+const ok = (query: string, variables: Record<string, unknown>, token?: string) =>
+  graphqlData(stack.gateway.url, query, variables, { token });
 
 beforeAll(async () => {
   redisPort = await freePort();
@@ -91,7 +81,7 @@ describe('keep-alive', () => {
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
     // Idle, the socket is pinged again and again (every 300 ms here) and stays open.
-    await until(async () => pings >= 3, 'three pings', 10_000);
+    await expect.poll(() => pings, { timeout: 10_000, interval: 50 }).toBeGreaterThanOrEqual(3);
     expect(socket.readyState).toBe(WebSocket.OPEN);
     socket.close();
   });
@@ -104,17 +94,25 @@ describe('Redis restarting', () => {
     const client = wsClient(undefined, wsUrl(stack.gateway.url));
     try {
       const feed = collect(client, 'subscription($id: ID!) { productUpdated(id: $id) { pricePaise } }', { id: productId });
-      await until(async () => (await redisSubscribers(channel, redisUrl)) > 0, 'the subscription to reach Redis');
+      await expect.poll(() => redisSubscribers(channel, redisUrl), POLL).toBeGreaterThan(0);
 
       await stopRedis();
-      await new Promise((r) => setTimeout(r, 1_000));
-      for (const service of [stack.users, stack.catalog, stack.orders, stack.gateway]) expect(service.child.exitCode, service.name).toBeNull();
-      const notReady = await fetch(new URL('/ready', stack.catalog.url));
-      expect(notReady.status).toBe(503);
+      // No fixed sleep: once every service has noticed the outage (each logs it once), a crash over it would have happened.
+      const services = [stack.users, stack.catalog, stack.orders, stack.gateway];
+      await vi.waitFor(
+        () => {
+          const unaware = services.filter((s) => !s.logs.some((line: string) => line.includes('"msg":"redis unavailable"')));
+          if (unaware.length) throw new Error(`not yet logged "redis unavailable": ${unaware.map((s) => s.name).join(', ')}`);
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+      for (const service of services) expect(service.child.exitCode, service.name).toBeNull();
+      await expect.poll(async () => (await fetch(new URL('/ready', stack.catalog.url))).status, POLL).toBe(503);
 
       await startRedis();
-      await until(async () => (await fetch(new URL('/ready', stack.catalog.url))).status === 200, 'catalog ready again');
-      await until(async () => (await redisSubscribers(channel, redisUrl)) > 0, 'the subscription to be restored on the new Redis');
+      await expect.poll(async () => (await fetch(new URL('/ready', stack.catalog.url))).status, POLL).toBe(200);
+      // Restored on the new Redis.
+      await expect.poll(() => redisSubscribers(channel, redisUrl), POLL).toBeGreaterThan(0);
       await ok('mutation($id: ID!) { updateProduct(id: $id, input: { pricePaise: 12345 }) { id } }', { id: productId }, adminToken);
       const events = await feed.waitFor(1);
       expect(events.at(-1)).toEqual({ productUpdated: { pricePaise: 12345 } });
@@ -142,8 +140,8 @@ describe('a subgraph restarting', () => {
       const orderFeed = collect(client, 'subscription($id: ID!) { orderStatusChanged(id: $id) { status user { name } } }', { id: placeOrder.id });
       const productFeed = collect(adminClient, 'subscription($id: ID!) { productUpdated(id: $id) { stock } }', { id: productId });
       const productChannel = redisChannel(`product.updated.${productId}`);
-      await until(async () => (await redisSubscribers(productChannel, redisUrl)) > 0, 'the product subscription');
-      await until(async () => (await redisSubscribers(redisChannel(`order.status.${placeOrder.id}`), redisUrl)) > 0, 'the order subscription');
+      await expect.poll(() => redisSubscribers(productChannel, redisUrl), POLL).toBeGreaterThan(0);
+      await expect.poll(() => redisSubscribers(redisChannel(`order.status.${placeOrder.id}`), redisUrl), POLL).toBeGreaterThan(0);
 
       const port = stack.catalog.port;
       await stack.catalog.stop();
@@ -152,7 +150,8 @@ describe('a subgraph restarting', () => {
       expect((await orderFeed.waitFor(1))[0]).toEqual({ orderStatusChanged: { status: 'CONFIRMED', user: { name: 'Restart Tester' } } });
 
       stack.catalog = await startService('catalog', { ...env, PORT: String(port) });
-      await until(async () => (await redisSubscribers(productChannel, redisUrl)) > 0, 'the gateway to resubscribe to the restarted catalog');
+      // The gateway resubscribes to the restarted catalog.
+      await expect.poll(() => redisSubscribers(productChannel, redisUrl), POLL).toBeGreaterThan(0);
       await ok('mutation($id: ID!) { restock(id: $id, quantity: 5) { id } }', { id: productId }, adminToken);
       expect((await productFeed.waitFor(1)).at(-1)).toEqual({ productUpdated: { stock: 54 } });
       expect(orderFeed.completed).toBe(false);
@@ -182,18 +181,20 @@ describe('gateway shutdown', () => {
       { query: 'subscription($id: ID!) { productUpdated(id: $id) { stock } }', variables: { id: productId } },
       { next: () => {}, error: () => (sseEnding = 'error'), complete: () => (sseEnding = 'complete') },
     );
-    await until(async () => (await subscriptionStats(stack.gateway.url)).subscriptions >= 2, 'both subscriptions');
-    await until(async () => (await redisSubscribers(redisChannel(`product.updated.${productId}`), redisUrl)) > 0, 'the subscription');
+    await expect.poll(async () => (await subscriptionStats(stack.gateway.url)).subscriptions, POLL).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => redisSubscribers(redisChannel(`product.updated.${productId}`), redisUrl), POLL).toBeGreaterThan(0);
     await stack.gateway.stop();
     expect(stack.gateway.child.exitCode).toBe(0);
-    await until(async () => closeCodes.length > 0, 'the socket to close', 5_000);
+    await expect.poll(() => closeCodes.length, { timeout: 5_000, interval: 50 }).toBeGreaterThan(0);
     expect(closeCodes[0]).toBe(1001);
     expect(feed.events).toEqual([]);
     // Completed by the server, not cut off when its grace period ran out.
-    await until(async () => sseEnding !== null, 'the event stream to end', 5_000);
+    await expect.poll(() => sseEnding, { timeout: 5_000, interval: 50 }).not.toBeNull();
     expect(sseEnding).toBe('complete');
     // The gateway's streams were its last users of the upstream: the subgraph let go of Redis too.
-    await until(async () => (await redisSubscribers(redisChannel(`product.updated.${productId}`), redisUrl)) === 0, 'the Redis subscription to go', 5_000);
+    await expect
+      .poll(() => redisSubscribers(redisChannel(`product.updated.${productId}`), redisUrl), { timeout: 5_000, interval: 100 })
+      .toBe(0);
     await client.dispose();
     sseClient.dispose();
   }, 30_000);

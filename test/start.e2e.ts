@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stopChild } from '../scripts/lib/child-process.mjs';
 import { withDatabase } from '../scripts/lib/localdb.mjs';
 import { gql } from './helpers.js';
 
@@ -28,11 +29,9 @@ function runStart(env: Record<string, string>) {
     });
     child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output.join('\n')}`)));
   });
-  const stop = () =>
-    new Promise<number | null>((done) => {
-      child.once('exit', (code) => done(code));
-      child.kill('SIGINT');
-    });
+  // Ctrl-C, as a person would stop it; resolves to its exit code. The grace is long because it stops
+  // its services one after another; a SIGKILL after it shows as a null code and fails the test.
+  const stop = () => stopChild(child, { signal: 'SIGINT', graceMs: 60_000 }).then(({ code }) => code);
   return { ready, stop, output };
 }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenService } from '@supergraph/auth';
 import { inject } from 'vitest';
 import { adminToken, createProduct, gqlOk, PLACE_ORDER, signUpCustomer } from './helpers.js';
 import WebSocket from 'ws';
@@ -79,9 +80,15 @@ describe('federated subscriptions through the gateway', () => {
       expect(code(anonymous)).toEqual(['UNAUTHENTICATED']);
       expect(code(notAdmin)).toEqual(['FORBIDDEN']);
       expect(code(badToken)).toEqual(['UNAUTHENTICATED']);
-      // And no events reach them afterwards.
+      // And no events reach them afterwards. Instead of sleeping and hoping that is long enough, a
+      // witness the gateway does let in subscribes to the same order: once the change has reached it,
+      // the gateway has handled the event, so any copy wrongly sent to the refused ones went out too.
+      const witnessClient = wsClient(owner.token);
+      clients.push(witnessClient);
+      const witness = collect(witnessClient, STATUS, { id: placeOrder.id });
+      await settle(inject('gatewayUrl'), 1, [redisChannel(`order.status.${placeOrder.id}`)]);
       await gqlOk(UPDATE, { id: placeOrder.id, s: 'CONFIRMED' }, admin);
-      await new Promise((r) => setTimeout(r, 500));
+      expect((await witness.waitFor(1))[0].orderStatusChanged.status).toBe('CONFIRMED');
       for (const feed of [stolen, anonymous, badToken]) expect(feed.events).toEqual([]);
     } finally {
       await Promise.all(clients.map((c) => c.dispose()));
@@ -89,17 +96,9 @@ describe('federated subscriptions through the gateway', () => {
   });
 
   it('closes the socket with 4403 when the token it connected with expires', async () => {
-    const { SignJWT } = await import('jose');
     const customer = await signUpCustomer();
-    // A token like the users subgraph issues, but valid for two seconds.
-    const shortLived = await new SignJWT({ role: 'CUSTOMER' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(customer.user.id)
-      .setIssuer('supergraph')
-      .setAudience('supergraph-client')
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
-      .sign(new TextEncoder().encode(process.env.JWT_SECRET!));
+    // A token from the project's own token service, as the users subgraph issues it, but valid for two seconds.
+    const shortLived = await new TokenService(process.env.JWT_SECRET!, 2).issue({ id: customer.user.id, role: 'CUSTOMER' });
     const closes: number[] = [];
     const client = createClient({
       url: wsUrl(),
@@ -199,6 +198,27 @@ describe('GraphQL over Server-Sent Events on the same path', () => {
     const payload = JSON.parse(event!.slice('data: '.length));
     expect(payload.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(payload.errors[0].message).toMatch(/colour/);
+  });
+
+  it('ends an event stream with UNAUTHENTICATED when the token it was opened with expires', async () => {
+    const { createClient } = await import('graphql-sse');
+    const customer = await signUpCustomer();
+    const product = await createProduct(admin);
+    const shortLived = await new TokenService(process.env.JWT_SECRET!, 2).issue({ id: customer.user.id, role: 'CUSTOMER' });
+    const client = createClient({ url: inject('gatewayUrl'), headers: { authorization: `Bearer ${shortLived}` }, retryAttempts: 0 });
+    try {
+      const received: any[] = [];
+      const ending = await new Promise<string>((resolve) => {
+        client.subscribe(
+          { query: 'subscription($id: ID!) { productUpdated(id: $id) { stock } }', variables: { id: product.id } },
+          { next: (value) => received.push(value), error: () => resolve('error'), complete: () => resolve('complete') },
+        );
+      });
+      expect(ending).toBe('complete');
+      expect(received.map((r) => r.errors?.[0]?.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    } finally {
+      client.dispose();
+    }
   });
 
   it('refuses an oversized event-stream request with 413 before reading it', async () => {

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
-import { inject } from 'vitest';
+import { inject, vi } from 'vitest';
 import { Redis } from 'ioredis';
 
 export interface Collected<T = any> {
@@ -108,27 +108,30 @@ export async function subscriptionStats(gatewayHttpUrl: string): Promise<any> {
 /**
  * Waits until the gateway counts `expectedSubscriptions` and every named channel
  * (e.g. redisChannel('order.placed')) has a Redis subscriber, so events caused next are seen.
+ * vi.waitFor rather than expect.poll here and in quiescent: expect.poll works only inside a test, and these may run in hooks.
  */
 export async function settle(gatewayHttpUrl: string, expectedSubscriptions: number, channels: string[], timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const stats = await subscriptionStats(gatewayHttpUrl);
-    if (stats.subscriptions >= expectedSubscriptions) {
+  await vi.waitFor(
+    async () => {
+      const stats = await subscriptionStats(gatewayHttpUrl);
+      if (stats.subscriptions < expectedSubscriptions) throw new Error(`subscriptions did not settle: ${JSON.stringify(stats)}`);
       const counts = await Promise.all(channels.map((channel) => redisSubscribers(channel)));
-      if (counts.every((n) => n > 0)) return;
-    }
-    if (Date.now() > deadline) throw new Error(`subscriptions did not settle: ${JSON.stringify(stats)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+      const missing = channels.filter((_, i) => counts[i] === 0);
+      if (missing.length) throw new Error(`no Redis subscriber yet on ${missing.join(', ')}`);
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
 }
 
 /** Waits until no subscription is open on the gateway (every client before has gone); fails if one stays. */
 export async function quiescent(gatewayHttpUrl = inject('gatewayUrl'), timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let current = await subscriptionStats(gatewayHttpUrl);
-  while (current.subscriptions > 0 || current.upstreamStreams > 0 || current.upstreamSockets > 0) {
-    if (Date.now() > deadline) throw new Error(`subscriptions still open on the gateway: ${JSON.stringify(current)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    current = await subscriptionStats(gatewayHttpUrl);
-  }
+  await vi.waitFor(
+    async () => {
+      const current = await subscriptionStats(gatewayHttpUrl);
+      if (current.subscriptions > 0 || current.upstreamStreams > 0 || current.upstreamSockets > 0) {
+        throw new Error(`subscriptions still open on the gateway: ${JSON.stringify(current)}`);
+      }
+    },
+    { timeout: timeoutMs, interval: 100 },
+  );
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from './child-process.mjs';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const sourceDir = join(root, 'tools/localdb');
@@ -31,7 +32,7 @@ export function ensureLocalDbBinary(log = console.log) {
 
 /**
  * Starts the local database on a free port with its files in dataDir.
- * Resolves to { uri, stop }. The process also exits by itself if this one dies.
+ * Resolves to { uri, child, stop }. The process also exits by itself if this one dies.
  */
 export function startLocalDb(dataDir, log = console.log) {
   ensureLocalDbBinary(log);
@@ -49,15 +50,7 @@ export function startLocalDb(dataDir, log = console.log) {
     createInterface({ input: child.stdout }).once('line', (line) => {
       clearTimeout(timer);
       const { uri } = JSON.parse(line);
-      resolvePromise({
-        uri,
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      });
+      resolvePromise({ uri, child, stop: () => stopChild(child) });
     });
   });
 }

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { stopChild } from './child-process.mjs';
 import { root } from './localdb.mjs';
 
 export const serviceEntries = {
@@ -13,7 +14,8 @@ export const serviceEntries = {
 
 /**
  * Spawns `node <entry>` with env, forwards its log lines to onLine, and resolves
- * to { name, port, url, stop } once it logs "listening". Rejects if it exits first.
+ * to { name, port, url, stop, child, logs } once it logs "listening". Rejects if it exits
+ * first, or (after stopping it) if it does not listen within timeoutMs.
  */
 export function startService(name, env, { onLine = () => {}, timeoutMs = 30_000 } = {}) {
   const merged = { ...process.env, ...env };
@@ -33,27 +35,26 @@ export function startService(name, env, { onLine = () => {}, timeoutMs = 30_000 
   const stdout = createInterface({ input: child.stdout });
   stdout.on('line', record);
 
-  const stop = () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.once('exit', () => {
-        clearTimeout(killer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+  const stop = () => stopChild(child);
 
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${lines.join('\n')}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
+    // Whichever comes first of listening, exiting and timing out decides; the others are ignored.
+    let settled = false;
+    const onExit = (code, signal) => {
+      settled = true;
       clearTimeout(timer);
-      reject(new Error(`${name} exited with code ${code} before listening:\n${lines.join('\n')}`));
-    });
+      reject(new Error(`${name} exited with ${signal ? `signal ${signal}` : `code ${code}`} before listening:\n${lines.join('\n')}`));
+    };
+    const timer = setTimeout(() => {
+      settled = true;
+      child.off('exit', onExit);
+      const error = new Error(`${name} did not start within ${timeoutMs} ms:\n${lines.join('\n')}`);
+      // Reject only once it is gone, so no half-started service outlives the failure (or keeps its port).
+      void stop().then(() => reject(error));
+    }, timeoutMs);
+    child.once('exit', onExit);
     stdout.on('line', (line) => {
+      if (settled) return;
       let entry;
       try {
         entry = JSON.parse(line);
@@ -61,19 +62,36 @@ export function startService(name, env, { onLine = () => {}, timeoutMs = 30_000 
         return;
       }
       if (entry.msg === 'listening' && typeof entry.port === 'number') {
+        settled = true;
         clearTimeout(timer);
-        child.removeAllListeners('exit');
+        child.off('exit', onExit);
         resolve({ name, port: entry.port, url: `http://127.0.0.1:${entry.port}/graphql`, stop, child, logs: lines });
       }
     });
   });
 }
 
+/**
+ * Waits for services started together. If any fails, stops those that did start
+ * (Promise.all would leave them running, unseen by the caller) and rethrows the first failure.
+ *
+ * @template {{ stop: () => Promise<unknown> }} S
+ * @param {Promise<S>[]} starting
+ * @returns {Promise<S[]>}
+ */
+export async function startTogether(starting) {
+  const results = await Promise.allSettled(starting);
+  const failure = results.find((r) => r.status === 'rejected');
+  if (!failure) return results.map((r) => /** @type {PromiseFulfilledResult<S>} */ (r).value);
+  await Promise.all(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.stop()] : [])));
+  throw failure.reason;
+}
+
 /** Starts the three subgraphs, then the gateway pointed at them. */
 export async function startStack(env, options = {}) {
   const started = [];
   try {
-    const [users, catalog] = await Promise.all([
+    const [users, catalog] = await startTogether([
       startService('users', { PORT: '0', ...env }, options),
       startService('catalog', { PORT: '0', ...env }, options),
     ]);

@@ -2,6 +2,7 @@
 // redis-server on that port when nothing answers and the binary is present.
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
+import { stopChild } from './child-process.mjs';
 
 export function pingRedis(url, timeoutMs = 1000) {
   const { hostname, port } = new URL(url);
@@ -34,15 +35,7 @@ export async function ensureRedis(url, log = console.log) {
   });
   for (let i = 0; i < 100; i++) {
     if (await pingRedis(url)) {
-      return {
-        started: true,
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      };
+      return { started: true, stop: () => stopChild(child) };
     }
     await new Promise((r) => setTimeout(r, 100));
   }

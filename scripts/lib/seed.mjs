@@ -1,17 +1,10 @@
 // Seeds demo data through the gateway's public API, so each subgraph writes only
 // its own collection, exactly as in production. Does nothing if products exist.
+import { graphqlData } from './graphql-http.mjs';
 import { demoCustomers, demoProducts, DEMO_CUSTOMER_PASSWORD } from './seed-data.mjs';
 
-export async function gql(url, query, variables = {}, token) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors?.length) throw new Error(`${body.errors[0].extensions?.code}: ${body.errors[0].message}`);
-  return body.data;
-}
+/** The data of one request that must succeed (throws `CODE: message` otherwise). */
+const gql = (url, query, variables = {}, token) => graphqlData(url, query, variables, { token });
 
 export async function seedIfEmpty(gatewayUrl, admin, log = console.log) {
   const { products } = await gql(gatewayUrl, '{ products(first: 1) { totalCount } }');

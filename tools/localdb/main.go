@@ -105,11 +105,7 @@ func run() error {
 	}
 
 	p := &proxy{upstream: sock, serialize: *serialize}
-	go func() {
-		<-ctx.Done()
-		ln.Close()
-	}()
-	p.serve(ln)
+	p.serve(ctx, ln)
 
 	cancel()
 	<-dbDone
@@ -142,16 +138,49 @@ type proxy struct {
 	mu        sync.Mutex // held from sending a request until its reply is read
 }
 
-func (p *proxy) serve(ln net.Listener) {
-	var wg sync.WaitGroup
+// serve accepts clients until ctx is cancelled, then closes the listener and
+// every open client connection and waits for their goroutines. Closing them is
+// what makes shutdown prompt: a client that keeps an idle connection (a driver's
+// pool does) would otherwise keep the process alive forever. Closing a client
+// also ends its upstream connection, so FerretDB need not wait for it either.
+func (p *proxy) serve(ctx context.Context, ln net.Listener) {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex // guards conns
+		conns = make(map[net.Conn]struct{})
+	)
+	stop := context.AfterFunc(ctx, func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for c := range conns {
+			c.Close()
+		}
+	})
+	defer stop()
+
 	for {
 		client, err := ln.Accept()
 		if err != nil {
 			break
 		}
+		mu.Lock()
+		// Accepted just as shutdown began, after the open connections were closed.
+		if ctx.Err() != nil {
+			mu.Unlock()
+			client.Close()
+			break
+		}
+		conns[client] = struct{}{}
+		mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				mu.Lock()
+				delete(conns, client)
+				mu.Unlock()
+			}()
 			p.handle(client)
 		}()
 	}

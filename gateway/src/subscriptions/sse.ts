@@ -52,8 +52,8 @@ export function createSseTransport(options: SseTransportOptions) {
     onNext: (_ctx, _req, result) => options.formatResult(result as ExecutionResult),
   });
 
-  const write = (res: ServerResponse, chunk: string) =>
-    new Promise<void>((resolve, reject) => res.write(chunk, (error) => (error ? reject(error) : resolve())));
+  /** Writes one event; false when the client has gone meanwhile (a normal way for a stream to end). */
+  const write = (res: ServerResponse, chunk: string) => new Promise<boolean>((resolve) => res.write(chunk, (error) => resolve(!error)));
 
   return {
     /** True for a request this transport serves: one that asks for an event stream on its path. */
@@ -93,8 +93,7 @@ export function createSseTransport(options: SseTransportOptions) {
         res.once('close', stop);
         try {
           for await (const chunk of stream) {
-            if (!res.writable) break;
-            await write(res, chunk);
+            if (!res.writable || !(await write(res, chunk))) break;
           }
         } finally {
           res.off('close', stop);
