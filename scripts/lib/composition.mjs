@@ -31,3 +31,26 @@ export function composeSupergraph(configPath) {
   }
   return result.supergraphSdl.endsWith('\n') ? result.supergraphSdl : result.supergraphSdl + '\n';
 }
+
+/**
+ * Composes an explicit list of subgraphs, e.g. rover.yaml's with one schema replaced by a proposed one.
+ * Each service is { name, url, typeDefs } with typeDefs as SDL text or a parsed document. Never throws
+ * for bad input: returns { supergraphSdl } on success, { errors } (the composer's messages, or the
+ * parser's, prefixed with the subgraph's name) otherwise.
+ */
+export function composeServiceList(services) {
+  const parsed = [];
+  const errors = [];
+  for (const { name, url, typeDefs } of services) {
+    try {
+      parsed.push({ name, url, typeDefs: typeof typeDefs === 'string' ? parse(typeDefs) : typeDefs });
+    } catch (error) {
+      const at = error.locations?.[0] ? ` (line ${error.locations[0].line}, column ${error.locations[0].column})` : '';
+      errors.push(`[${name}] ${error.message}${at}`);
+    }
+  }
+  if (errors.length) return { errors };
+  const result = composeServices(parsed);
+  if (result.errors) return { errors: result.errors.map((e) => e.message) };
+  return { supergraphSdl: result.supergraphSdl.endsWith('\n') ? result.supergraphSdl : result.supergraphSdl + '\n' };
+}
