@@ -1,22 +1,20 @@
 import { appError, conflict, ErrorCode, notFound, badInput } from '@supergraph/runtime';
 import { requireAdmin } from '@supergraph/auth';
-import { channels, DateTimeScalar, isDuplicateKeyError, parseObjectId, parsePageArgs, toConnection, type PageArgs } from '@supergraph/subgraph-kit';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import {
+  channels,
+  DateTimeScalar,
+  isDuplicateKeyError,
+  loadOrNull,
+  parseObjectId,
+  parsePageArgs,
+  toConnection,
+} from '@supergraph/subgraph-kit';
 import type { CatalogContext } from './context.js';
+import type { Resolvers } from './generated/resolvers-types.js';
 import { PRODUCT_FIELDS, type ProductDoc } from './model.js';
 import { ORDER_LIMITS, type StockLine } from '@supergraph/contracts';
 import { productUpdatedPayload, releaseStock, reserveStock } from './stock.js';
-import {
-  formatRupees,
-  literalPattern,
-  MAX_RESTOCK,
-  validateCreate,
-  validateQuantity,
-  validateUpdate,
-  type CreateProductInput,
-  type UpdateProductInput,
-} from './validation.js';
-
+import { formatRupees, literalPattern, MAX_RESTOCK, validateCreate, validateQuantity, validateUpdate } from './validation.js';
 
 function requireInternal(ctx: CatalogContext): void {
   if (!ctx.internalCaller) throw appError(ErrorCode.Forbidden, 'This operation is internal to the supergraph');
@@ -35,19 +33,16 @@ async function publishChange(ctx: CatalogContext, product: ProductDoc): Promise<
   await ctx.events.publish(channels.productUpdated(String(product._id)), productUpdatedPayload(product));
 }
 
-export const resolvers: GraphQLResolverMap<CatalogContext> = {
+export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
 
   Query: {
-    product: (_parent, args: { id: string }, ctx) => {
+    product: (_parent, args, ctx) => {
       const id = parseObjectId(args.id);
-      return ctx.loaders.productById.load(String(id)).catch((error) => {
-        if (error?.extensions?.code === ErrorCode.NotFound) return null;
-        throw error;
-      });
+      return loadOrNull(ctx.loaders.productById, String(id));
     },
 
-    products: async (_parent, args: PageArgs & { category?: string | null; search?: string | null }, ctx) => {
+    products: async (_parent, args, ctx) => {
       const page = parsePageArgs(args);
       const filter: Record<string, unknown> = {};
       if (args.category !== undefined && args.category !== null) filter.category = args.category.trim();
@@ -57,7 +52,11 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
       }
       const pageFilter = page.afterId ? { ...filter, _id: { $gt: page.afterId } } : filter;
       const [rows, totalCount] = await Promise.all([
-        ctx.products.find(pageFilter, PRODUCT_FIELDS).sort({ _id: 1 }).limit(page.first + 1).lean<ProductDoc[]>(),
+        ctx.products
+          .find(pageFilter, PRODUCT_FIELDS)
+          .sort({ _id: 1 })
+          .limit(page.first + 1)
+          .lean<ProductDoc[]>(),
         ctx.products.countDocuments(filter),
       ]);
       for (const row of rows) ctx.loaders.productById.prime(String(row._id), row);
@@ -66,7 +65,7 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
   },
 
   Mutation: {
-    createProduct: async (_parent, args: { input: CreateProductInput }, ctx) => {
+    createProduct: async (_parent, args, ctx) => {
       requireAdmin(ctx.auth);
       const input = validateCreate(args.input);
       try {
@@ -78,7 +77,7 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
       }
     },
 
-    updateProduct: async (_parent, args: { id: string; input: UpdateProductInput }, ctx) => {
+    updateProduct: async (_parent, args, ctx) => {
       requireAdmin(ctx.auth);
       const id = parseObjectId(args.id);
       const changes = validateUpdate(args.input);
@@ -88,7 +87,7 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
       return product;
     },
 
-    restock: async (_parent, args: { id: string; quantity: number }, ctx) => {
+    restock: async (_parent, args, ctx) => {
       requireAdmin(ctx.auth);
       const id = parseObjectId(args.id);
       const quantity = validateQuantity('quantity', args.quantity, MAX_RESTOCK);
@@ -98,12 +97,12 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
       return product;
     },
 
-    reserveStock: (_parent, args: { orderId: string; lines: StockLine[] }, ctx) => {
+    reserveStock: (_parent, args, ctx) => {
       requireInternal(ctx);
       return reserveStock(ctx.products, ctx.events, ctx.logger, args.orderId, validateLines(args.lines));
     },
 
-    releaseStock: async (_parent, args: { orderId: string; lines: StockLine[] }, ctx) => {
+    releaseStock: async (_parent, args, ctx) => {
       requireInternal(ctx);
       await releaseStock(ctx.products, ctx.events, ctx.logger, args.orderId, validateLines(args.lines));
       return true;
@@ -112,7 +111,7 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
 
   Subscription: {
     productUpdated: {
-      subscribe: async (_parent: unknown, args: { id: string }, ctx: CatalogContext) => {
+      subscribe: async (_parent, args, ctx) => {
         // Watching a product that does not exist is a mistake worth reporting, not a silent stream.
         const product = await ctx.loaders.productById.load(String(parseObjectId(args.id)));
         return ctx.events.subscribe(channels.productUpdated(String(product._id)));
@@ -122,8 +121,8 @@ export const resolvers: GraphQLResolverMap<CatalogContext> = {
   },
 
   Product: {
-    __resolveReference: (reference: { id: string }, ctx: CatalogContext) => ctx.loaders.productById.load(reference.id),
-    id: (product: ProductDoc) => String(product._id),
-    formattedPrice: (product: ProductDoc) => formatRupees(product.pricePaise),
+    __resolveReference: (reference, ctx) => ctx.loaders.productById.load(reference.id),
+    id: (product) => String(product._id),
+    formattedPrice: (product) => formatRupees(product.pricePaise),
   },
 };

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
-import {
-  formatRupees,
-  literalPattern,
-  MAX_RESTOCK,
-  validateCreate,
-  validateQuantity,
-  validateUpdate,
-  type CreateProductInput,
-} from './validation.js';
+import { formatRupees, literalPattern, MAX_RESTOCK, validateCreate, validateQuantity, validateUpdate } from './validation.js';
+import type { CreateProductInput } from './generated/resolvers-types.js';
 
 const valid: CreateProductInput = {
   sku: 'THALI-001',
@@ -33,7 +26,14 @@ function badField(fn: () => unknown): unknown {
 describe('validateCreate', () => {
   it('returns trimmed input with the SKU upper-cased', () => {
     expect(
-      validateCreate({ sku: '  thali-001 ', name: '  Steel Thali Set ', description: '  Six-piece set  ', category: ' Kitchen ', pricePaise: 0, stock: 0 }),
+      validateCreate({
+        sku: '  thali-001 ',
+        name: '  Steel Thali Set ',
+        description: '  Six-piece set  ',
+        category: ' Kitchen ',
+        pricePaise: 0,
+        stock: 0,
+      }),
     ).toEqual({ sku: 'THALI-001', name: 'Steel Thali Set', description: 'Six-piece set', category: 'Kitchen', pricePaise: 0, stock: 0 });
   });
 

@@ -1,20 +1,5 @@
 import { badInput } from '@supergraph/runtime';
-
-export interface CreateProductInput {
-  sku: string;
-  name: string;
-  description?: string | null;
-  category: string;
-  pricePaise: number;
-  stock: number;
-}
-
-export interface UpdateProductInput {
-  name?: string | null;
-  description?: string | null;
-  category?: string | null;
-  pricePaise?: number | null;
-}
+import type { CreateProductInput, UpdateProductInput } from './generated/resolvers-types.js';
 
 export const MAX_RESTOCK = 1_000_000;
 
@@ -83,8 +68,5 @@ export function literalPattern(search: string): string {
 
 /** Formats paise as Indian rupees with lakh/crore grouping, e.g. 12999900 -> "₹1,29,999.00". */
 export function formatRupees(paise: number): string {
-  return (
-    '₹' +
-    (paise / 100).toLocaleString('en-IN', { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: true })
-  );
+  return '₹' + (paise / 100).toLocaleString('en-IN', { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: true });
 }

@@ -7,6 +7,11 @@ export type PublicStatus = (typeof FORWARD_STATUSES)[number] | 'CANCELLED';
 export type StoredStatus = PublicStatus | 'PENDING';
 export const CANCELLABLE_STATUSES: PublicStatus[] = ['PLACED', 'CONFIRMED'];
 
+/** A user as this subgraph knows one: by reference only; the users subgraph owns everything else. */
+export interface UserRef {
+  id: string;
+}
+
 export interface OrderLine {
   productId: Types.ObjectId;
   quantity: number;

@@ -5,13 +5,9 @@ import { badInput, conflict } from '@supergraph/runtime';
 import { type Viewer } from '@supergraph/auth';
 import { channels, isDuplicateKeyError } from '@supergraph/subgraph-kit';
 import type { OrdersServices } from './context.js';
+import type { PlaceOrderInput } from './generated/resolvers-types.js';
 import type { OrderDoc } from './model.js';
-import { hashLines, MAX_TOTAL_PAISE, normaliseItems, validateIdempotencyKey, type OrderItemInput } from './validation.js';
-
-export interface PlaceOrderInput {
-  items: OrderItemInput[];
-  idempotencyKey?: string | null;
-}
+import { hashLines, MAX_TOTAL_PAISE, normaliseItems, validateIdempotencyKey } from './validation.js';
 
 /** How long a retry waits for the first attempt with the same key to finish. */
 const IN_FLIGHT_WAIT_MS = 15_000;
@@ -84,7 +80,8 @@ async function completeOrder(
       unitPricePaise: line.unitPricePaise,
     }));
     const totalPaise = items.reduce((sum, item) => sum + item.quantity * item.unitPricePaise, 0);
-    if (totalPaise > MAX_TOTAL_PAISE) throw badInput('items', `the order total may be at most ${MAX_TOTAL_PAISE} paise; split it into smaller orders`);
+    if (totalPaise > MAX_TOTAL_PAISE)
+      throw badInput('items', `the order total may be at most ${MAX_TOTAL_PAISE} paise; split it into smaller orders`);
     const placed = await services.orders
       .findOneAndUpdate({ _id: pending._id, status: 'PENDING' }, { $set: { items, totalPaise, status: 'PLACED' } }, { new: true })
       .lean<OrderDoc>();

@@ -1,43 +1,38 @@
-import { ErrorCode } from '@supergraph/runtime';
 import { requireAdmin, requireSelfOrAdmin, requireViewer } from '@supergraph/auth';
-import { channels, DateTimeScalar, parseObjectId, parsePageArgs, type PageArgs } from '@supergraph/subgraph-kit';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import type { OrdersContext } from './context.js';
-import type { OrderDoc, OrderLine, PublicStatus } from './model.js';
+import { channels, DateTimeScalar, loadOrNull, parseObjectId, parsePageArgs } from '@supergraph/subgraph-kit';
+import type { Resolvers } from './generated/resolvers-types.js';
+import type { OrderDoc } from './model.js';
 import { cancelOrder, updateOrderStatus } from './order-status.js';
-import { placeOrder, type PlaceOrderInput } from './place-order.js';
+import { placeOrder } from './place-order.js';
 import { decodeOrderCursor } from './user-orders.js';
 
-export const resolvers: GraphQLResolverMap<OrdersContext> = {
+export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
 
   Query: {
-    order: async (_parent, args: { id: string }, ctx) => {
+    order: async (_parent, args, ctx) => {
       requireViewer(ctx.auth);
       const id = parseObjectId(args.id);
-      const order = await ctx.loaders.orderById.load(String(id)).catch((error) => {
-        if (error?.extensions?.code === ErrorCode.NotFound) return null;
-        throw error;
-      });
+      const order = await loadOrNull(ctx.loaders.orderById, String(id));
       if (order) requireSelfOrAdmin(ctx.auth, String(order.userId), 'orders');
       return order;
     },
   },
 
   Mutation: {
-    placeOrder: (_parent, args: { input: PlaceOrderInput }, ctx) => placeOrder(ctx, requireViewer(ctx.auth), args.input),
+    placeOrder: (_parent, args, ctx) => placeOrder(ctx, requireViewer(ctx.auth), args.input),
 
-    updateOrderStatus: (_parent, args: { id: string; status: PublicStatus }, ctx) => {
+    updateOrderStatus: (_parent, args, ctx) => {
       requireAdmin(ctx.auth);
       return updateOrderStatus(ctx, args.id, args.status);
     },
 
-    cancelOrder: (_parent, args: { id: string }, ctx) => cancelOrder(ctx, ctx.auth, args.id),
+    cancelOrder: (_parent, args, ctx) => cancelOrder(ctx, ctx.auth, args.id),
   },
 
   Subscription: {
     orderStatusChanged: {
-      subscribe: async (_parent: unknown, args: { id: string }, ctx: OrdersContext) => {
+      subscribe: async (_parent, args, ctx) => {
         requireViewer(ctx.auth);
         const order = await ctx.loaders.orderById.load(String(parseObjectId(args.id)));
         requireSelfOrAdmin(ctx.auth, String(order.userId), 'orders');
@@ -46,7 +41,7 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
       resolve: (payload: OrderDoc) => payload,
     },
     orderPlaced: {
-      subscribe: (_parent: unknown, _args: unknown, ctx: OrdersContext) => {
+      subscribe: (_parent, _args, ctx) => {
         requireAdmin(ctx.auth);
         return ctx.events.subscribe(channels.orderPlaced());
       },
@@ -56,8 +51,8 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
 
   User: {
     // This subgraph stores no users: a reference is all it needs to find their orders.
-    __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
-    orders: (user: { id: string }, args: PageArgs, ctx: OrdersContext) => {
+    __resolveReference: (reference) => ({ id: reference.id }),
+    orders: (user, args, ctx) => {
       requireSelfOrAdmin(ctx.auth, user.id, 'orders');
       // Reject a bad `first` or `after` here, naming the argument.
       parsePageArgs({ first: args.first });
@@ -67,16 +62,16 @@ export const resolvers: GraphQLResolverMap<OrdersContext> = {
   },
 
   Order: {
-    __resolveReference: async (reference: { id: string }, ctx: OrdersContext) => {
+    __resolveReference: async (reference, ctx) => {
       const order = await ctx.loaders.orderById.load(reference.id);
       requireSelfOrAdmin(ctx.auth, String(order.userId), 'orders');
       return order;
     },
-    id: (order: OrderDoc) => String(order._id),
-    user: (order: OrderDoc) => ({ id: String(order.userId) }),
+    id: (order) => String(order._id),
+    user: (order) => ({ id: String(order.userId) }),
   },
 
   OrderItem: {
-    product: (line: OrderLine) => ({ id: String(line.productId) }),
+    product: (line) => ({ id: String(line.productId) }),
   },
 };

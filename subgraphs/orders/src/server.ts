@@ -1,3 +1,4 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { readUrl } from '@supergraph/runtime';
 import { loadSubgraphConfig, startSubgraph, type RunningSubgraph, type StartOptions, type SubgraphConfig } from '@supergraph/subgraph-kit';
 import { createCatalogClient } from './catalog-client.js';
@@ -27,7 +28,11 @@ export function start(config: OrdersConfig, options: StartOptions = {}): Promise
     {
       name: 'orders',
       schemaUrl: new URL('../schema.graphql', import.meta.url),
-      resolvers,
+      // The resolvers are typed by the generated `Resolvers` (typed parents, arguments and results);
+      // @apollo/subgraph's GraphQLResolverMap is looser but declares every resolver as
+      // (parent, args, context, info), while __resolveReference really is (reference, context, info),
+      // so TypeScript will not take one for the other. At run time it is the same plain resolver map.
+      resolvers: resolvers as GraphQLResolverMap<OrdersContext>,
       async setup({ connection, tokens, events, logger }) {
         const orders = registerOrderModel(connection);
         await orders.syncIndexes();

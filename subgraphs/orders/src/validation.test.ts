@@ -29,12 +29,22 @@ describe('normaliseItems', () => {
       { productId: p, quantity: 3 },
     ]);
     expect(lines).toHaveLength(2);
-    expect(lines).toEqual(expect.arrayContaining([{ productId: p, quantity: 5 }, { productId: q, quantity: 1 }]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        { productId: p, quantity: 5 },
+        { productId: q, quantity: 1 },
+      ]),
+    );
   });
 
   it('treats upper- and lower-case ids of one product as the same product', () => {
     const p = id();
-    expect(normaliseItems([{ productId: p.toUpperCase(), quantity: 1 }, { productId: p, quantity: 1 }])).toEqual([{ productId: p, quantity: 2 }]);
+    expect(
+      normaliseItems([
+        { productId: p.toUpperCase(), quantity: 1 },
+        { productId: p, quantity: 1 },
+      ]),
+    ).toEqual([{ productId: p, quantity: 2 }]);
   });
 
   it('returns lines sorted by product id whatever order they came in', () => {
@@ -58,22 +68,43 @@ describe('normaliseItems', () => {
   });
 
   it('names the line with a bad product id', () => {
-    expect(badField(() => normaliseItems([{ productId: id(), quantity: 1 }, { productId: 'abc', quantity: 1 }])).field).toBe(
-      'items[1].productId',
-    );
+    expect(
+      badField(() =>
+        normaliseItems([
+          { productId: id(), quantity: 1 },
+          { productId: 'abc', quantity: 1 },
+        ]),
+      ).field,
+    ).toBe('items[1].productId');
   });
 
   it.each([0, -1, 1.5, MAX_QUANTITY + 1, Number.NaN])('names the line with quantity %s', (quantity) => {
-    expect(badField(() => normaliseItems([{ productId: id(), quantity: 1 }, { productId: id(), quantity: 1 }, { productId: id(), quantity }])).field).toBe(
-      'items[2].quantity',
-    );
+    expect(
+      badField(() =>
+        normaliseItems([
+          { productId: id(), quantity: 1 },
+          { productId: id(), quantity: 1 },
+          { productId: id(), quantity },
+        ]),
+      ).field,
+    ).toBe('items[2].quantity');
   });
 
   it('accepts up to 1000 units of a product, counted across merged lines', () => {
     const p = id();
     expect(normaliseItems([{ productId: p, quantity: MAX_QUANTITY }])).toEqual([{ productId: p, quantity: 1000 }]);
-    expect(normaliseItems([{ productId: p, quantity: 600 }, { productId: p, quantity: 400 }])).toEqual([{ productId: p, quantity: 1000 }]);
-    const { field, message } = badField(() => normaliseItems([{ productId: p, quantity: 600 }, { productId: p, quantity: 401 }]));
+    expect(
+      normaliseItems([
+        { productId: p, quantity: 600 },
+        { productId: p, quantity: 400 },
+      ]),
+    ).toEqual([{ productId: p, quantity: 1000 }]);
+    const { field, message } = badField(() =>
+      normaliseItems([
+        { productId: p, quantity: 600 },
+        { productId: p, quantity: 401 },
+      ]),
+    );
     expect(field).toBe('items');
     expect(message).toContain('1000');
   });
@@ -83,8 +114,19 @@ describe('hashLines', () => {
   it('is stable for the same basket however it was written', () => {
     const p = id();
     const q = id();
-    const a = hashLines(normaliseItems([{ productId: p, quantity: 2 }, { productId: q, quantity: 1 }]));
-    const b = hashLines(normaliseItems([{ productId: q, quantity: 1 }, { productId: p, quantity: 1 }, { productId: p.toUpperCase(), quantity: 1 }]));
+    const a = hashLines(
+      normaliseItems([
+        { productId: p, quantity: 2 },
+        { productId: q, quantity: 1 },
+      ]),
+    );
+    const b = hashLines(
+      normaliseItems([
+        { productId: q, quantity: 1 },
+        { productId: p, quantity: 1 },
+        { productId: p.toUpperCase(), quantity: 1 },
+      ]),
+    );
     expect(a).toBe(b);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -94,14 +136,27 @@ describe('hashLines', () => {
     const base = hashLines([{ productId: p, quantity: 2 }]);
     expect(hashLines([{ productId: p, quantity: 3 }])).not.toBe(base);
     expect(hashLines([{ productId: id(), quantity: 2 }])).not.toBe(base);
-    expect(hashLines([{ productId: p, quantity: 2 }, { productId: id(), quantity: 1 }])).not.toBe(base);
+    expect(
+      hashLines([
+        { productId: p, quantity: 2 },
+        { productId: id(), quantity: 1 },
+      ]),
+    ).not.toBe(base);
   });
 
   it('does not confuse lines whose digits run together', () => {
     const p = id();
     const q = id();
-    expect(hashLines([{ productId: p, quantity: 12 }, { productId: q, quantity: 3 }])).not.toBe(
-      hashLines([{ productId: p, quantity: 1 }, { productId: q, quantity: 23 }]),
+    expect(
+      hashLines([
+        { productId: p, quantity: 12 },
+        { productId: q, quantity: 3 },
+      ]),
+    ).not.toBe(
+      hashLines([
+        { productId: p, quantity: 1 },
+        { productId: q, quantity: 23 },
+      ]),
     );
   });
 });

@@ -2,14 +2,10 @@ import { createHash } from 'node:crypto';
 import { badInput } from '@supergraph/runtime';
 import { parseObjectId } from '@supergraph/subgraph-kit';
 import { ORDER_LIMITS, type StockLine } from '@supergraph/contracts';
+import type { OrderItemInput } from './generated/resolvers-types.js';
 
 const { maxLines: MAX_LINES, maxQuantityPerLine: MAX_QUANTITY } = ORDER_LIMITS;
 export const MAX_TOTAL_PAISE = 2_147_483_647; // GraphQL Int
-
-export interface OrderItemInput {
-  productId: string;
-  quantity: number;
-}
 
 /** Checks every line and adds together lines for the same product. */
 export function normaliseItems(items: OrderItemInput[]): StockLine[] {

@@ -1,13 +1,13 @@
 import { appError, conflict, ErrorCode } from '@supergraph/runtime';
 import { requireAdmin, requireSelfOrAdmin, requireViewer } from '@supergraph/auth';
-import { DateTimeScalar, isDuplicateKeyError, parseObjectId, parsePageArgs, toConnection, type PageArgs } from '@supergraph/subgraph-kit';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { DateTimeScalar, isDuplicateKeyError, loadOrNull, parseObjectId, parsePageArgs, toConnection } from '@supergraph/subgraph-kit';
 import type { UsersContext } from './context.js';
+import type { Resolvers } from './generated/resolvers-types.js';
 import { PUBLIC_USER_FIELDS, type UserDoc } from './model.js';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './password.js';
-import { normaliseEmail, validateSignUp, type SignUpInput } from './validation.js';
+import { normaliseEmail, validateSignUp } from './validation.js';
 
-async function authPayload(ctx: UsersContext, user: Pick<UserDoc, '_id' | 'role'>) {
+async function authPayload<TUser extends Pick<UserDoc, '_id' | 'role'>>(ctx: UsersContext, user: TUser) {
   const viewer = { id: String(user._id), role: user.role };
   // From here on this request speaks for the user who just signed up or logged in.
   ctx.auth = { viewer, tokenProblem: null };
@@ -15,42 +15,45 @@ async function authPayload(ctx: UsersContext, user: Pick<UserDoc, '_id' | 'role'
 }
 
 /** Contact details are personal data: only the user themselves and admins see them, however the user was reached. */
-const contactField = (field: 'email' | 'phone') => (user: UserDoc, _args: unknown, ctx: UsersContext) => {
-  requireSelfOrAdmin(ctx.auth, String(user._id), field);
-  return user[field] ?? null;
-};
+const contactField =
+  <T>(field: 'email' | 'phone', read: (user: UserDoc) => T) =>
+  (user: UserDoc, _args: unknown, ctx: UsersContext): T => {
+    requireSelfOrAdmin(ctx.auth, String(user._id), field);
+    return read(user);
+  };
 
-export const resolvers: GraphQLResolverMap<UsersContext> = {
+export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
 
   Query: {
     // No token: nobody is logged in (null). A bad token is an error, not a silent null.
     me: (_parent, _args, ctx) => (ctx.auth.viewer || ctx.auth.tokenProblem ? ctx.loaders.userById.load(requireViewer(ctx.auth).id) : null),
 
-    user: (_parent, args: { id: string }, ctx) => {
+    user: (_parent, args, ctx) => {
       const id = parseObjectId(args.id);
       requireSelfOrAdmin(ctx.auth, String(id), 'user profile');
-      return ctx.loaders.userById.load(String(id)).catch((error) => {
-        if (error?.extensions?.code === ErrorCode.NotFound) return null;
-        throw error;
-      });
+      return loadOrNull(ctx.loaders.userById, String(id));
     },
 
-    users: async (_parent, args: PageArgs, ctx) => {
+    users: async (_parent, args, ctx) => {
       requireAdmin(ctx.auth);
       const page = parsePageArgs(args);
       const filter = page.afterId ? { _id: { $gt: page.afterId } } : {};
       const [rows, totalCount] = await Promise.all([
-        ctx.users.find(filter, PUBLIC_USER_FIELDS).sort({ _id: 1 }).limit(page.first + 1).lean(),
+        ctx.users
+          .find(filter, PUBLIC_USER_FIELDS)
+          .sort({ _id: 1 })
+          .limit(page.first + 1)
+          .lean(),
         ctx.users.countDocuments({}),
       ]);
-      for (const row of rows) ctx.loaders.userById.prime(String(row._id), row as UserDoc);
+      for (const row of rows) ctx.loaders.userById.prime(String(row._id), row);
       return toConnection(rows, page.first, totalCount);
     },
   },
 
   Mutation: {
-    signUp: async (_parent, args: { input: SignUpInput }, ctx) => {
+    signUp: async (_parent, args, ctx) => {
       const input = validateSignUp(args.input);
       try {
         const user = await ctx.users.create({
@@ -69,7 +72,7 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
       }
     },
 
-    logIn: async (_parent, args: { email: string; password: string }, ctx) => {
+    logIn: async (_parent, args, ctx) => {
       const email = normaliseEmail(args.email);
       const user = await ctx.users.findOne({ email }).lean();
       // Verify against a decoy when the email is unknown, so response time does not reveal registered emails.
@@ -80,10 +83,10 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
   },
 
   User: {
-    __resolveReference: (reference: { id: string }, ctx: UsersContext) => ctx.loaders.userById.load(reference.id),
-    id: (user: UserDoc) => String(user._id),
-    email: contactField('email'),
-    phone: contactField('phone'),
+    __resolveReference: (reference, ctx) => ctx.loaders.userById.load(reference.id),
+    id: (user) => String(user._id),
+    email: contactField('email', (user) => user.email),
+    phone: contactField('phone', (user) => user.phone ?? null),
     // Loaded documents come from the loader and already carry every public field; a
     // user who signed up in this request is returned from `create` and does too.
   },

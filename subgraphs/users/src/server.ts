@@ -1,3 +1,4 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { startSubgraph, type RunningSubgraph, type StartOptions } from '@supergraph/subgraph-kit';
 import { ensureAdmin } from './admin.js';
 import type { UsersConfig } from './config.js';
@@ -14,7 +15,11 @@ export function start(config: UsersConfig, options: StartOptions = {}): Promise<
     {
       name: 'users',
       schemaUrl: new URL('../schema.graphql', import.meta.url),
-      resolvers,
+      // The resolvers are typed by the generated `Resolvers` (typed parents, arguments and results);
+      // @apollo/subgraph's GraphQLResolverMap is looser but declares every resolver as
+      // (parent, args, context, info), while __resolveReference really is (reference, context, info),
+      // so TypeScript will not take one for the other. At run time it is the same plain resolver map.
+      resolvers: resolvers as GraphQLResolverMap<UsersContext>,
       async setup({ connection, tokens, logger }) {
         const users = registerUserModel(connection);
         await users.syncIndexes();

@@ -1,16 +1,9 @@
 import { badInput } from '@supergraph/runtime';
+import type { SignUpInput } from './generated/resolvers-types.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // Indian mobile numbers: 10 digits starting 6-9, optionally prefixed with +91 or 0.
 const INDIAN_MOBILE = /^(?:\+91|0)?([6-9]\d{9})$/;
-
-export interface SignUpInput {
-  name: string;
-  email: string;
-  password: string;
-  phone?: string | null;
-  city?: string | null;
-}
 
 export function normaliseEmail(email: string): string {
   const value = email.trim().toLowerCase();
