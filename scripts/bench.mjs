@@ -77,13 +77,19 @@ async function main() {
 
     // Setup requests must succeed; graphqlData throws the server's error otherwise.
     const gql = (query, variables, token) => graphqlData(url, query, variables, { token });
-    const { logIn } = await gql('mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }', { e: admin.email, p: admin.password });
+    const { logIn } = await gql('mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }', {
+      e: admin.email,
+      p: admin.password,
+    });
     const products = (await gql('{ products(first: 100) { edges { node { id } } } }')).products.edges.map((e) => e.node.id);
-    const customer = (await gql('mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
-      i: { name: 'Bench Buyer', email: `buyer-${Date.now()}@bench.in`, password: 'bench-password-1' },
-    })).signUp.token;
+    const customer = (
+      await gql('mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
+        i: { name: 'Bench Buyer', email: `buyer-${Date.now()}@bench.in`, password: 'bench-password-1' },
+      })
+    ).signUp.token;
     // Enough stock that the order scenario measures placing, not running out.
-    for (const id of products.slice(0, 10)) await gql('mutation($id: ID!) { restock(id: $id, quantity: 1000000) { id } }', { id }, logIn.token);
+    for (const id of products.slice(0, 10))
+      await gql('mutation($id: ID!) { restock(id: $id, quantity: 1000000) { id } }', { id }, logIn.token);
 
     // One measured request: ok when the status is 2xx and no errors came back.
     const post = async (query, variables, token) => {
@@ -92,15 +98,30 @@ async function main() {
     };
 
     console.log(`# ${CONCURRENCY} concurrent clients, ${DURATION_MS / 1000} s per scenario, gateway ${url}`);
-    await load('browse: products(first: 20), one subgraph', () => post('{ products(first: 20) { edges { node { id name pricePaise stock } } } }'));
-    await load('product page: product(id) by id', (w, i) => post('query($id: ID!) { product(id: $id) { id name formattedPrice stock } }', { id: products[(w + i) % products.length] }));
+    await load('browse: products(first: 20), one subgraph', () =>
+      post('{ products(first: 20) { edges { node { id name pricePaise stock } } } }'),
+    );
+    await load('product page: product(id) by id', (w, i) =>
+      post('query($id: ID!) { product(id: $id) { id name formattedPrice stock } }', { id: products[(w + i) % products.length] }),
+    );
     await load('cross-subgraph: users → orders → products (admin, 10 users)', () =>
-      post('{ users(first: 10) { edges { node { name orders(first: 5) { edges { node { totalPaise user { name } items { quantity product { name pricePaise } } } } } } } } }', {}, logIn.token),
+      post(
+        '{ users(first: 10) { edges { node { name orders(first: 5) { edges { node { totalPaise user { name } items { quantity product { name pricePaise } } } } } } } } }',
+        {},
+        logIn.token,
+      ),
     );
     await load('checkout: placeOrder with 2 lines', (w, i) =>
       post(
         'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id totalPaise } }',
-        { input: { items: [{ productId: products[(w + i) % 10], quantity: 1 }, { productId: products[(w + i + 1) % 10], quantity: 1 }] } },
+        {
+          input: {
+            items: [
+              { productId: products[(w + i) % 10], quantity: 1 },
+              { productId: products[(w + i + 1) % 10], quantity: 1 },
+            ],
+          },
+        },
         customer,
       ),
     );

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: installs, checks the composed supergraph, builds and type-checks,
+// `npm test`: installs, checks the composed supergraph and generated types, builds, type-checks, lints,
 // provisions a fresh local database (unless MONGODB_URI is set) and Redis, then
 // runs every unit and integration test.
 import { randomBytes } from 'node:crypto';
@@ -15,9 +15,13 @@ const log = (msg) => console.log(`[test] ${msg}`);
 
 async function main() {
   ensureInstalled(log);
+  // Generated artifacts must match their sources: the composed supergraph and each subgraph's resolver types.
   run('node', ['scripts/compose.mjs', '--check']);
+  run('node', ['scripts/codegen.mjs', '--check']);
   build();
   run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.test.json']);
+  // After the build: type-aware lint reads the workspace packages' declarations.
+  run('npm', ['run', '--silent', 'lint']);
 
   const cleanups = [];
   try {
@@ -34,20 +38,24 @@ async function main() {
 
     const report = join(tmpdir(), `supergraph-test-report-${process.pid}.json`);
     cleanups.push(async () => rmSync(report, { force: true }));
-    const result = spawnSync(join(root, 'node_modules/.bin/vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)], {
-      cwd: root,
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        TEST_MONGODB_URI: mongodbUri,
-        REDIS_URL: redisUrl,
-        // Each run signs with a fresh secret; nothing outlives the run.
-        JWT_SECRET: randomBytes(32).toString('base64url'),
-        // Its own channel prefix, so a dev stack on the same Redis and this run never see each other's events.
-        REDIS_PREFIX: `test-${randomBytes(4).toString('hex')}`,
+    const result = spawnSync(
+      join(root, 'node_modules/.bin/vitest'),
+      ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
+      {
+        cwd: root,
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          TEST_MONGODB_URI: mongodbUri,
+          REDIS_URL: redisUrl,
+          // Each run signs with a fresh secret; nothing outlives the run.
+          JWT_SECRET: randomBytes(32).toString('base64url'),
+          // Its own channel prefix, so a dev stack on the same Redis and this run never see each other's events.
+          REDIS_PREFIX: `test-${randomBytes(4).toString('hex')}`,
+        },
       },
-    });
+    );
     printSummary(report);
     return result.status ?? 1;
   } finally {

@@ -1,9 +1,8 @@
 import type { CommandStartedEvent } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { graphqlData } from '../scripts/lib/graphql-http.mjs';
 import { withDatabase } from '../scripts/lib/localdb.mjs';
-import { type  RunningSubgraph } from '@supergraph/subgraph-kit';
+import { type RunningSubgraph } from '@supergraph/subgraph-kit';
 import { loadUsersConfig, start as startUsers } from '../subgraphs/users/src/server.js';
 import { loadCatalogConfig, start as startCatalog } from '../subgraphs/catalog/src/server.js';
 import { loadOrdersConfig, start as startOrders } from '../subgraphs/orders/src/server.js';
@@ -41,17 +40,18 @@ describe('DataLoader batching', () => {
         commands[subgraph.name].push(`${event.commandName} ${String(event.command[event.commandName])}`);
       });
     }
-    gateway = await startGateway(
-      loadGatewayConfig({ ...env, USERS_URL: users.url, CATALOG_URL: catalog.url, ORDERS_URL: orders.url }),
-      { logger: SILENT },
-    );
+    gateway = await startGateway(loadGatewayConfig({ ...env, USERS_URL: users.url, CATALOG_URL: catalog.url, ORDERS_URL: orders.url }), {
+      logger: SILENT,
+    });
 
     const ok = (query: string, variables: Record<string, unknown>, token?: string) => graphqlData(gateway.url, query, variables, { token });
     adminToken = (await ok('mutation { logIn(email: "batch-admin@test.in", password: "batch-admin-password") { token } }', {})).logIn.token;
     const productIds: string[] = [];
     for (let i = 0; i < 6; i++) {
       const input = { sku: `BATCH-${i}`, name: `Batch Product ${i}`, category: 'Batch', pricePaise: 1000 + i, stock: 1000 };
-      productIds.push((await ok('mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }', { input }, adminToken)).createProduct.id);
+      productIds.push(
+        (await ok('mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }', { input }, adminToken)).createProduct.id,
+      );
     }
     // 40 customers with two orders each, every order naming two products.
     for (let i = 0; i < 40; i++) {
@@ -106,6 +106,8 @@ describe('DataLoader batching', () => {
     expect(large.catalog).toEqual(['find products']);
     expect(large.orders.filter((c) => c.startsWith('find')).length).toBe(1);
     expect(large.users.filter((c) => c === 'find users').length).toBeLessThanOrEqual(2);
-    console.log(`database commands for 40 users / 78 orders: ${JSON.stringify({ users: large.users, catalog: large.catalog, orders: large.orders })}`);
+    console.log(
+      `database commands for 40 users / 78 orders: ${JSON.stringify({ users: large.users, catalog: large.catalog, orders: large.orders })}`,
+    );
   });
 });

@@ -20,10 +20,19 @@ describe('supergraph composition', () => {
 
   it('fails with the composer message when subgraphs conflict', () => {
     const dir = mkdtempSync(join(tmpdir(), 'compose-'));
-    cpSync(join(root, 'subgraphs'), join(dir, 'subgraphs'), { recursive: true, filter: (src) => !src.includes('node_modules') && !src.includes('dist') });
+    cpSync(join(root, 'subgraphs'), join(dir, 'subgraphs'), {
+      recursive: true,
+      filter: (src) => !src.includes('node_modules') && !src.includes('dist'),
+    });
     // The orders subgraph now claims User.name as a different type: a real composition error.
     const ordersSdl = join(dir, 'subgraphs/orders/schema.graphql');
-    writeFileSync(ordersSdl, readFileSync(ordersSdl, 'utf8').replace('  id: ID!\n  """\n  The user\'s orders', '  id: ID!\n  name: Int\n  """\n  The user\'s orders'));
+    writeFileSync(
+      ordersSdl,
+      readFileSync(ordersSdl, 'utf8').replace(
+        '  id: ID!\n  """\n  The user\'s orders',
+        '  id: ID!\n  name: Int\n  """\n  The user\'s orders',
+      ),
+    );
     cpSync(join(root, 'rover.yaml'), join(dir, 'rover.yaml'));
     expect(() => composeSupergraph(join(dir, 'rover.yaml'))).toThrow(/Composition failed:[\s\S]*name/);
   });

@@ -51,7 +51,15 @@ function dependencyClosure(workspaceDir: string): Set<string> {
   return seen;
 }
 
-const SUBGRAPH_ONLY = ['mongoose', 'mongodb', 'dataloader', 'graphql-redis-subscriptions', 'graphql-subscriptions', '@supergraph/subgraph-kit', '@supergraph/contracts'];
+const SUBGRAPH_ONLY = [
+  'mongoose',
+  'mongodb',
+  'dataloader',
+  'graphql-redis-subscriptions',
+  'graphql-subscriptions',
+  '@supergraph/subgraph-kit',
+  '@supergraph/contracts',
+];
 
 describe('package boundaries', () => {
   it("the gateway's dependency closure has none of the subgraph-only libraries", () => {
@@ -66,7 +74,9 @@ describe('package boundaries', () => {
     for (const subgraph of ['users', 'catalog', 'orders']) {
       const closure = dependencyClosure(join(root, 'subgraphs', subgraph));
       expect(closure, subgraph).toContain('@supergraph/subgraph-kit');
-      const others = ['@supergraph/users', '@supergraph/catalog', '@supergraph/orders', '@supergraph/gateway'].filter((name) => closure.has(name));
+      const others = ['@supergraph/users', '@supergraph/catalog', '@supergraph/orders', '@supergraph/gateway'].filter((name) =>
+        closure.has(name),
+      );
       expect(others, subgraph).toEqual([]);
     }
   });
@@ -81,5 +91,7 @@ describe('package boundaries', () => {
 // The walk must resolve the way Node does; checked once against Node's own resolver.
 it('resolves packages where Node does', () => {
   const fromGateway = createRequire(join(root, 'gateway/package.json'));
-  expect(packageDir('@apollo/gateway', join(root, 'gateway'))).toBe(realpathSync(dirname(fromGateway.resolve('@apollo/gateway/package.json'))));
+  expect(packageDir('@apollo/gateway', join(root, 'gateway'))).toBe(
+    realpathSync(dirname(fromGateway.resolve('@apollo/gateway/package.json'))),
+  );
 });

@@ -18,12 +18,18 @@ export default async function setup(project: TestProject) {
   if (!base) throw new Error('TEST_MONGODB_URI is not set: run the tests with `npm test`, which provides the database');
   const mongodbUri = withDatabase(base, `e2e_${Date.now()}`);
   const admin = { email: 'e2e-admin@test.bharatmart.in', password: randomBytes(12).toString('base64url') };
-  const stack = await startStack({
-    NODE_ENV: 'test',
-    MONGODB_URI: mongodbUri,
-    ADMIN_EMAIL: admin.email,
-    ADMIN_PASSWORD: admin.password,
-  }, { onLine: (name: string, line: string) => (process.env.E2E_VERBOSE || /"level":"(error|warn)"/.test(line)) && console.log(`[${name}] ${line}`) });
+  const stack = await startStack(
+    {
+      NODE_ENV: 'test',
+      MONGODB_URI: mongodbUri,
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
+    },
+    {
+      onLine: (name: string, line: string) =>
+        (process.env.E2E_VERBOSE || /"level":"(error|warn)"/.test(line)) && console.log(`[${name}] ${line}`),
+    },
+  );
   project.provide('gatewayUrl', stack.gateway.url);
   project.provide('subgraphUrls', { users: stack.users.url, catalog: stack.catalog.url, orders: stack.orders.url });
   project.provide('admin', admin);

@@ -48,7 +48,14 @@ export async function createProduct(token: string, overrides: Record<string, unk
   const data = await gqlOk<{ createProduct: { id: string; sku: string; pricePaise: number; stock: number } }>(
     'mutation($input: CreateProductInput!) { createProduct(input: $input) { id sku pricePaise stock } }',
     {
-      input: { sku: unique('SKU').toUpperCase(), name: 'Test Thali Set', category: 'Test Kitchen', pricePaise: 49900, stock: 10, ...overrides },
+      input: {
+        sku: unique('SKU').toUpperCase(),
+        name: 'Test Thali Set',
+        category: 'Test Kitchen',
+        pricePaise: 49900,
+        stock: 10,
+        ...overrides,
+      },
     },
     token,
   );

@@ -64,7 +64,7 @@ describe('local database atomicity', () => {
       Array.from({ length: 10 }, (_, i) => clients[i % clients.length].db().collection('unique_probe').insertOne({ email: 'same@x.in' })),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    for (const r of results.filter((r) => r.status === 'rejected')) expect((r as PromiseRejectedResult).reason.code).toBe(11000);
+    for (const r of results.filter((r) => r.status === 'rejected')) expect(r.reason.code).toBe(11000);
   });
 });
 

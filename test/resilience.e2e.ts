@@ -34,7 +34,9 @@ let env: Record<string, string>;
 let adminToken: string;
 
 async function startRedis(): Promise<void> {
-  redisProcess = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  redisProcess = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   // vi.waitFor, not expect.poll: this also runs in beforeAll, outside any test.
   await vi.waitFor(async () => {
     if (!(await pingRedis(redisUrl))) throw new Error('the private redis-server does not answer yet');
@@ -60,7 +62,9 @@ beforeAll(async () => {
     WS_KEEPALIVE_MS: '300',
   };
   stack = await startStack(env);
-  adminToken = (await ok('mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }', { e: admin.email, p: admin.password })).logIn.token;
+  adminToken = (
+    await ok('mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }', { e: admin.email, p: admin.password })
+  ).logIn.token;
 }, 120_000);
 
 afterAll(async () => {
@@ -69,8 +73,15 @@ afterAll(async () => {
 });
 
 async function newProduct(stock = 50) {
-  const input = { sku: `RES-${randomBytes(4).toString('hex')}`.toUpperCase(), name: 'Resilient Lantern', category: 'Test', pricePaise: 10000, stock };
-  return (await ok('mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }', { input }, adminToken)).createProduct.id as string;
+  const input = {
+    sku: `RES-${randomBytes(4).toString('hex')}`.toUpperCase(),
+    name: 'Resilient Lantern',
+    category: 'Test',
+    pricePaise: 10000,
+    stock,
+  };
+  return (await ok('mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }', { input }, adminToken)).createProduct
+    .id as string;
 }
 
 describe('keep-alive', () => {
@@ -131,13 +142,19 @@ describe('a subgraph restarting', () => {
     const signUp = await ok('mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
       i: { name: 'Restart Tester', email: `restart-${Date.now()}@test.in`, password: 'restart-pass-1' },
     });
-    const { placeOrder } = await ok('mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }', {
-      input: { items: [{ productId, quantity: 1 }] },
-    }, signUp.signUp.token);
+    const { placeOrder } = await ok(
+      'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }',
+      {
+        input: { items: [{ productId, quantity: 1 }] },
+      },
+      signUp.signUp.token,
+    );
     const client = wsClient(signUp.signUp.token, wsUrl(stack.gateway.url));
     const adminClient = wsClient(adminToken, wsUrl(stack.gateway.url));
     try {
-      const orderFeed = collect(client, 'subscription($id: ID!) { orderStatusChanged(id: $id) { status user { name } } }', { id: placeOrder.id });
+      const orderFeed = collect(client, 'subscription($id: ID!) { orderStatusChanged(id: $id) { status user { name } } }', {
+        id: placeOrder.id,
+      });
       const productFeed = collect(adminClient, 'subscription($id: ID!) { productUpdated(id: $id) { stock } }', { id: productId });
       const productChannel = redisChannel(`product.updated.${productId}`);
       await expect.poll(() => redisSubscribers(productChannel, redisUrl), POLL).toBeGreaterThan(0);

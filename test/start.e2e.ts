@@ -46,7 +46,12 @@ describe('npm start', () => {
     expect(categories.size).toBeGreaterThanOrEqual(5);
     for (const edge of catalog.data.products.edges) expect(Number.isInteger(edge.node.pricePaise)).toBe(true);
 
-    const logIn = await gql('mutation { logIn(email: "owner@test.in", password: "first-password-1") { token user { role } } }', {}, undefined, url);
+    const logIn = await gql(
+      'mutation { logIn(email: "owner@test.in", password: "first-password-1") { token user { role } } }',
+      {},
+      undefined,
+      url,
+    );
     expect(logIn.data.logIn.user.role).toBe('ADMIN');
     const users = await gql(
       '{ users(first: 20) { totalCount edges { node { role orders { totalCount } } } } }',

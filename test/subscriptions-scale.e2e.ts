@@ -10,12 +10,17 @@ beforeAll(async () => {
   admin = await adminToken();
 });
 
-
 describe('many gateway instances', () => {
   let second: Awaited<ReturnType<typeof startService>>;
   beforeAll(async () => {
     const urls = inject('subgraphUrls');
-    second = await startService('gateway', { NODE_ENV: 'test', PORT: '0', USERS_URL: urls.users, CATALOG_URL: urls.catalog, ORDERS_URL: urls.orders });
+    second = await startService('gateway', {
+      NODE_ENV: 'test',
+      PORT: '0',
+      USERS_URL: urls.users,
+      CATALOG_URL: urls.catalog,
+      ORDERS_URL: urls.orders,
+    });
   });
   afterAll(() => second?.stop());
 
@@ -81,10 +86,12 @@ describe('fan-out', () => {
       }
       received.sort((a, b) => a - b);
       const p = (q: number) => received[Math.min(received.length - 1, Math.floor(q * received.length))].toFixed(1);
-      console.log(`fan-out to ${received.length} subscribers, ms from mutation sent to event received: p50 ${p(0.5)}, p95 ${p(0.95)}, p99 ${p(0.99)}, max ${p(1)}`);
+      console.log(
+        `fan-out to ${received.length} subscribers, ms from mutation sent to event received: p50 ${p(0.5)}, p95 ${p(0.95)}, p99 ${p(0.99)}, max ${p(1)}`,
+      );
       expect(received).toHaveLength(1000);
     } finally {
-      await Promise.all(clients.map((c) => c.dispose()));
+      await Promise.all(clients.map((c) => Promise.resolve(c.dispose())));
     }
   }, 180_000);
 });
@@ -111,7 +118,7 @@ describe('lifecycle', () => {
       expect(await redisSubscribers(orderChannel)).toBeGreaterThan(0);
       // Half leave by unsubscribing, half by dropping the socket.
       feeds.forEach((feed, i) => i % 4 === 0 && feed.unsubscribe());
-      await Promise.all(clients.map((c) => c.dispose()));
+      await Promise.all(clients.map((c) => Promise.resolve(c.dispose())));
     }
 
     await expect

@@ -91,7 +91,7 @@ describe('federated subscriptions through the gateway', () => {
       expect((await witness.waitFor(1))[0].orderStatusChanged.status).toBe('CONFIRMED');
       for (const feed of [stolen, anonymous, badToken]) expect(feed.events).toEqual([]);
     } finally {
-      await Promise.all(clients.map((c) => c.dispose()));
+      await Promise.all(clients.map((c) => Promise.resolve(c.dispose())));
     }
   });
 
@@ -127,7 +127,12 @@ describe('federated subscriptions through the gateway', () => {
       const { placeOrder } = await gqlOk(PLACE_ORDER, { input: { items: [{ productId: product.id, quantity: 1 }] } }, customer.token);
       await feed.waitFor(1);
       const mine = feed.events.find((e) => e.orderPlaced.id === placeOrder.id);
-      expect(mine.orderPlaced).toEqual({ id: placeOrder.id, status: 'PLACED', user: { name: 'Rohan Das' }, items: [{ product: { name: 'Darjeeling Tea' } }] });
+      expect(mine.orderPlaced).toEqual({
+        id: placeOrder.id,
+        status: 'PLACED',
+        user: { name: 'Rohan Das' },
+        items: [{ product: { name: 'Darjeeling Tea' } }],
+      });
     } finally {
       await client.dispose();
     }
@@ -138,7 +143,9 @@ describe('federated subscriptions through the gateway', () => {
     const customer = await signUpCustomer();
     const client = wsClient();
     try {
-      const feed = collect(client, 'subscription($id: ID!) { productUpdated(id: $id) { id name stock pricePaise formattedPrice } }', { id: product.id });
+      const feed = collect(client, 'subscription($id: ID!) { productUpdated(id: $id) { id name stock pricePaise formattedPrice } }', {
+        id: product.id,
+      });
       await settle(inject('gatewayUrl'), 1, [redisChannel(`product.updated.${product.id}`)]);
       await gqlOk(PLACE_ORDER, { input: { items: [{ productId: product.id, quantity: 3 }] } }, customer.token);
       await gqlOk('mutation($id: ID!) { updateProduct(id: $id, input: { pricePaise: 1299900 }) { id } }', { id: product.id }, admin);

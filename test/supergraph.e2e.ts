@@ -19,7 +19,7 @@ describe('health and readiness', () => {
       expect(body.status).toBe('ready');
       expect(body.checks.map((c: { name: string }) => c.name)).toContain('redis');
     }
-    const subgraphReady = (await (await fetch(new URL("/ready", inject("subgraphUrls").users))).json()) as any;
+    const subgraphReady = (await (await fetch(new URL('/ready', inject('subgraphUrls').users))).json()) as any;
     expect(subgraphReady.checks.map((c: { name: string }) => c.name)).toEqual(['mongodb', 'redis']);
   });
 });
@@ -78,11 +78,19 @@ describe('accounts', () => {
   it('lets admins list users with paging, and nobody else', async () => {
     await signUpCustomer();
     await signUpCustomer();
-    const page1 = await gqlOk('{ users(first: 2) { totalCount edges { cursor node { id role } } pageInfo { hasNextPage endCursor } } }', {}, admin);
+    const page1 = await gqlOk(
+      '{ users(first: 2) { totalCount edges { cursor node { id role } } pageInfo { hasNextPage endCursor } } }',
+      {},
+      admin,
+    );
     expect(page1.users.edges).toHaveLength(2);
     expect(page1.users.totalCount).toBeGreaterThanOrEqual(3);
     expect(page1.users.pageInfo).toEqual({ hasNextPage: true, endCursor: page1.users.edges[1].cursor });
-    const page2 = await gqlOk('query($a: String) { users(first: 2, after: $a) { edges { node { id } } } }', { a: page1.users.pageInfo.endCursor }, admin);
+    const page2 = await gqlOk(
+      'query($a: String) { users(first: 2, after: $a) { edges { node { id } } } }',
+      { a: page1.users.pageInfo.endCursor },
+      admin,
+    );
     const ids1 = page1.users.edges.map((e: any) => e.node.id);
     for (const edge of page2.users.edges) expect(ids1).not.toContain(edge.node.id);
 
@@ -155,18 +163,26 @@ describe('catalog', () => {
   it('pages, filters by category and searches by name', async () => {
     const category = unique('Cat');
     for (const name of ['Masala Chai Tin', 'Filter Coffee Jar', 'Chai Glass Set']) await createProduct(admin, { name, category });
-    const all = await gqlOk('query($c: String) { products(category: $c, first: 2) { totalCount edges { node { name category } } pageInfo { hasNextPage endCursor } } }', { c: category });
+    const all = await gqlOk(
+      'query($c: String) { products(category: $c, first: 2) { totalCount edges { node { name category } } pageInfo { hasNextPage endCursor } } }',
+      { c: category },
+    );
     expect(all.products.totalCount).toBe(3);
     expect(all.products.edges.map((e: any) => e.node.name)).toEqual(['Masala Chai Tin', 'Filter Coffee Jar']);
     expect(all.products.pageInfo.hasNextPage).toBe(true);
-    const rest = await gqlOk('query($c: String, $a: String) { products(category: $c, first: 2, after: $a) { edges { node { name } } pageInfo { hasNextPage } } }', {
-      c: category,
-      a: all.products.pageInfo.endCursor,
-    });
+    const rest = await gqlOk(
+      'query($c: String, $a: String) { products(category: $c, first: 2, after: $a) { edges { node { name } } pageInfo { hasNextPage } } }',
+      {
+        c: category,
+        a: all.products.pageInfo.endCursor,
+      },
+    );
     expect(rest.products.edges.map((e: any) => e.node.name)).toEqual(['Chai Glass Set']);
     expect(rest.products.pageInfo.hasNextPage).toBe(false);
 
-    const search = await gqlOk('query($c: String) { products(category: $c, search: "cHaI") { totalCount edges { node { name } } } }', { c: category });
+    const search = await gqlOk('query($c: String) { products(category: $c, search: "cHaI") { totalCount edges { node { name } } } }', {
+      c: category,
+    });
     expect(search.products.edges.map((e: any) => e.node.name).sort()).toEqual(['Chai Glass Set', 'Masala Chai Tin']);
     // Regex characters in a search are matched literally, not interpreted.
     const literal = await gqlOk('query($c: String) { products(category: $c, search: ".*") { totalCount } }', { c: category });
@@ -200,9 +216,19 @@ describe('orders across all three subgraphs', () => {
     const kurta = await createProduct(admin, { name: 'Indigo Kurta', pricePaise: 129900, stock: 5 });
     const chai = await createProduct(admin, { name: 'Assam Chai', pricePaise: 49900, stock: 5 });
     const customer = await signUpCustomer({ name: 'Meera Nair' });
-    const placed = await gqlOk(PLACE_ORDER, {
-      input: { items: [{ productId: kurta.id, quantity: 1 }, { productId: chai.id, quantity: 2 }, { productId: kurta.id, quantity: 1 }] },
-    }, customer.token);
+    const placed = await gqlOk(
+      PLACE_ORDER,
+      {
+        input: {
+          items: [
+            { productId: kurta.id, quantity: 1 },
+            { productId: chai.id, quantity: 2 },
+            { productId: kurta.id, quantity: 1 },
+          ],
+        },
+      },
+      customer.token,
+    );
     expect(placed.placeOrder.status).toBe('PLACED');
     expect(placed.placeOrder.totalPaise).toBe(2 * 129900 + 2 * 49900);
 
@@ -227,19 +253,27 @@ describe('orders across all three subgraphs', () => {
     expect(byName['Assam Chai']).toMatchObject({ quantity: 2, unitPricePaise: 49900, product: { stock: 3 } });
   });
 
-  it('pages a user\'s orders newest first', async () => {
+  it("pages a user's orders newest first", async () => {
     const product = await createProduct(admin, { stock: 10 });
     const customer = await signUpCustomer();
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       ids.push((await gqlOk(PLACE_ORDER, { input: { items: [{ productId: product.id, quantity: 1 }] } }, customer.token)).placeOrder.id);
     }
-    const page1 = await gqlOk('{ me { orders(first: 2) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } } }', {}, customer.token);
+    const page1 = await gqlOk(
+      '{ me { orders(first: 2) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } } }',
+      {},
+      customer.token,
+    );
     expect(page1.me.orders.totalCount).toBe(3);
     expect(page1.me.orders.edges.map((e: any) => e.node.id)).toEqual([ids[2], ids[1]]);
-    const page2 = await gqlOk('query($a: String) { me { orders(first: 2, after: $a) { edges { node { id } } pageInfo { hasNextPage } } } }', {
-      a: page1.me.orders.pageInfo.endCursor,
-    }, customer.token);
+    const page2 = await gqlOk(
+      'query($a: String) { me { orders(first: 2, after: $a) { edges { node { id } } pageInfo { hasNextPage } } } }',
+      {
+        a: page1.me.orders.pageInfo.endCursor,
+      },
+      customer.token,
+    );
     expect(page2.me.orders.edges.map((e: any) => e.node.id)).toEqual([ids[0]]);
     expect(page2.me.orders.pageInfo.hasNextPage).toBe(false);
   });
@@ -274,7 +308,11 @@ describe('orders across all three subgraphs', () => {
       expect(errorCodes(result), JSON.stringify(input)).toEqual(['BAD_USER_INPUT']);
       expect(result.errors![0].message).toMatch(message);
     }
-    const unknownProduct = await gql(PLACE_ORDER, { input: { items: [{ productId: '6b0a00000000000000000000', quantity: 1 }] } }, customer.token);
+    const unknownProduct = await gql(
+      PLACE_ORDER,
+      { input: { items: [{ productId: '6b0a00000000000000000000', quantity: 1 }] } },
+      customer.token,
+    );
     expect(errorCodes(unknownProduct)).toEqual(['NOT_FOUND']);
     expect(await productStock(product.id)).toBe(10);
   });
@@ -283,9 +321,18 @@ describe('orders across all three subgraphs', () => {
     const plenty = await createProduct(admin, { stock: 10 });
     const scarce = await createProduct(admin, { stock: 1 });
     const customer = await signUpCustomer();
-    const result = await gql(PLACE_ORDER, {
-      input: { items: [{ productId: plenty.id, quantity: 4 }, { productId: scarce.id, quantity: 2 }] },
-    }, customer.token);
+    const result = await gql(
+      PLACE_ORDER,
+      {
+        input: {
+          items: [
+            { productId: plenty.id, quantity: 4 },
+            { productId: scarce.id, quantity: 2 },
+          ],
+        },
+      },
+      customer.token,
+    );
     expect(errorCodes(result)).toEqual(['OUT_OF_STOCK']);
     expect(result.errors![0].message).toMatch(/left/);
     expect(await productStock(plenty.id)).toBe(10);
@@ -366,7 +413,11 @@ describe('the gateway as a client sees it', () => {
   it('answers CORS preflights from browsers', async () => {
     const response = await fetch(inject('gatewayUrl'), {
       method: 'OPTIONS',
-      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+      headers: {
+        origin: 'http://localhost:5173',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,authorization',
+      },
     });
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBeTruthy();
@@ -387,7 +438,11 @@ describe('the gateway as a client sees it', () => {
   });
 
   it('answers malformed JSON with 400, not 500', async () => {
-    const response = await fetch(inject('gatewayUrl'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    const response = await fetch(inject('gatewayUrl'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
     expect(response.status).toBe(400);
     const body = (await response.json()) as any;
     expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');

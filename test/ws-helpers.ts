@@ -78,7 +78,8 @@ export function collect<T = any>(client: Client, query: string, variables: Recor
     get completed() {
       return state.completed;
     },
-    waitFor: (count, timeoutMs = 10_000) => until(() => state.events.length >= count, timeoutMs, `${count} events`).then(() => state.events),
+    waitFor: (count, timeoutMs = 10_000) =>
+      until(() => state.events.length >= count, timeoutMs, `${count} events`).then(() => state.events),
     ended: (timeoutMs = 10_000) => until(() => state.completed || state.errors.length > 0, timeoutMs, 'the end'),
     unsubscribe,
   };

@@ -42,10 +42,9 @@ describe('loadGatewayConfig', () => {
   });
 
   it('reads a comma-separated origin list, ignoring blanks', () => {
-    expect(loadGatewayConfig({ NODE_ENV: 'production', CORS_ORIGINS: 'https://shop.example.in, https://admin.example.in,,' }).corsOrigins).toEqual([
-      'https://shop.example.in',
-      'https://admin.example.in',
-    ]);
+    expect(
+      loadGatewayConfig({ NODE_ENV: 'production', CORS_ORIGINS: 'https://shop.example.in, https://admin.example.in,,' }).corsOrigins,
+    ).toEqual(['https://shop.example.in', 'https://admin.example.in']);
   });
 
   it('overrides the routing URL of a named subgraph only', () => {
@@ -76,7 +75,9 @@ describe('loadGatewayConfig', () => {
   });
 
   it('refuses introspection in production', () => {
-    expect(configError(() => loadGatewayConfig({ NODE_ENV: 'production', SUPERGRAPH_SOURCE: 'introspect' }))).toContain('SUPERGRAPH_SOURCE');
+    expect(configError(() => loadGatewayConfig({ NODE_ENV: 'production', SUPERGRAPH_SOURCE: 'introspect' }))).toContain(
+      'SUPERGRAPH_SOURCE',
+    );
     expect(loadGatewayConfig({ NODE_ENV: 'production', SUPERGRAPH_SOURCE: 'file' }).supergraphSource).toBe('file');
   });
 

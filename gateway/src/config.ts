@@ -1,6 +1,16 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, optionalString, readLogLevel, readNodeEnv, readWsKeepAlive, readPort, readUrl, type LogLevelName, type NodeEnv } from '@supergraph/runtime';
+import {
+  ConfigError,
+  optionalString,
+  readLogLevel,
+  readNodeEnv,
+  readWsKeepAlive,
+  readPort,
+  readUrl,
+  type LogLevelName,
+  type NodeEnv,
+} from '@supergraph/runtime';
 
 export const GATEWAY_DEFAULT_PORT = 4000;
 export const SUBGRAPH_NAMES = ['users', 'catalog', 'orders'] as const;
@@ -55,7 +65,10 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     supergraphSource,
     supergraphPath: optionalString(env, 'SUPERGRAPH_PATH', DEFAULT_SUPERGRAPH),
     subgraphUrls,
-    corsOrigins: cors.split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: cors
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     wsKeepAliveMs: readWsKeepAlive(env),
   };
 }

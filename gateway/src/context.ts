@@ -9,6 +9,7 @@ export interface GatewayContext {
 export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     // Subgraphs verify the token themselves; the gateway only passes it on.
-    if (context?.authorization) request.http?.headers.set('authorization', context.authorization);
+    const authorization = (context as GatewayContext | undefined)?.authorization;
+    if (authorization) request.http?.headers.set('authorization', authorization);
   }
 }

@@ -83,7 +83,12 @@ describe('createGatewayErrorFormatter', () => {
   it('masks unexpected errors and strips stack traces', async () => {
     logLines.length = 0;
     const [error] = await errorsOf('{ boom }');
-    expect(error).toEqual({ message: 'Internal server error', path: ['boom'], locations: [{ line: 1, column: 3 }], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(error).toEqual({
+      message: 'Internal server error',
+      path: ['boom'],
+      locations: [{ line: 1, column: 3 }],
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
     expect(logLines.join('\n')).toContain('connection to orders-db lost');
     const [clientError] = await errorsOf('{ orders(status: LOST) }');
     expect(clientError.extensions).not.toHaveProperty('stacktrace');

@@ -3,7 +3,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway, IntrospectAndCompose, type ServiceMap } from '@apollo/gateway';
-import { GraphQLError, print, type ExecutionResult } from 'graphql';
+import { GraphQLError, OperationTypeNode, print, type ExecutionResult } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGraphQLHandler, createLogger, createRedisClient, ErrorCode, listen, pingRedis, type Logger } from '@supergraph/runtime';
 import type { GatewayConfig, SubgraphName } from './config.js';
@@ -34,7 +34,7 @@ export function createDataSources(config: GatewayConfig) {
 export function createGateway(config: GatewayConfig, dataSources = createDataSources(config)): ApolloGateway {
   const buildService = ({ name, url }: { name: string; url?: string }) => dataSources.get(name, url);
   if (config.supergraphSource === 'introspect') {
-    const subgraphs = Object.entries(config.subgraphUrls).map(([name, url]) => ({ name, url: url! }));
+    const subgraphs = Object.entries(config.subgraphUrls).map(([name, url]) => ({ name, url: url }));
     return new ApolloGateway({ supergraphSdl: new IntrospectAndCompose({ subgraphs }), buildService });
   }
   return new ApolloGateway({ supergraphSdl: readFileSync(config.supergraphPath, 'utf8'), buildService });
@@ -45,7 +45,7 @@ const rejectSubscriptionsOverPlainHttp: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart() {
     return {
       async didResolveOperation({ operation }) {
-        if (operation?.operation === 'subscription') {
+        if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
           throw new GraphQLError(
             'Subscriptions need a stream: connect with WebSocket (graphql-transport-ws) or send Accept: text/event-stream',
             { extensions: { code: ErrorCode.BadRequest, http: { status: 400 } } },
@@ -84,7 +84,9 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     plugins: [
       rejectSubscriptionsOverPlainHttp,
       // Sandbox is a development tool; production serves only the API.
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
     ],
   });
   try {
@@ -97,7 +99,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     logger,
     planner: () => planner,
     serviceMap: dataSources.serviceMap,
-    subgraphUrl: (name) => dataSources.get(name).url!,
+    subgraphUrl: (name) => dataSources.get(name).url,
     formatError,
     keepAliveMs: config.wsKeepAliveMs,
     corsOrigins: config.corsOrigins,
@@ -106,9 +108,11 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
         { query: print(args.document), variables: args.variableValues ?? {}, operationName: args.operationName ?? undefined },
         { contextValue: args.contextValue as GatewayContext },
       );
-      return (response.body.kind === 'single'
-        ? response.body.singleResult
-        : { errors: [new GraphQLError('Incremental delivery is not supported over a subscription transport')] }) as ExecutionResult;
+      return (
+        response.body.kind === 'single'
+          ? response.body.singleResult
+          : { errors: [new GraphQLError('Incremental delivery is not supported over a subscription transport')] }
+      ) as ExecutionResult;
     },
   });
   const handler = createGraphQLHandler<GatewayContext>({

@@ -19,16 +19,19 @@ export async function seedIfEmpty(gatewayUrl, admin, log = console.log) {
   const adminToken = logIn.token;
   const ids = [];
   for (const input of demoProducts) {
-    const data = await gql(gatewayUrl, 'mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }', { input }, adminToken);
+    const data = await gql(
+      gatewayUrl,
+      'mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }',
+      { input },
+      adminToken,
+    );
     ids.push(data.createProduct.id);
   }
   const statuses = ['CONFIRMED', 'SHIPPED', 'DELIVERED'];
   for (const [index, customer] of demoCustomers.entries()) {
-    const { signUp } = await gql(
-      gatewayUrl,
-      'mutation($input: SignUpInput!) { signUp(input: $input) { token } }',
-      { input: { ...customer, password: DEMO_CUSTOMER_PASSWORD } },
-    );
+    const { signUp } = await gql(gatewayUrl, 'mutation($input: SignUpInput!) { signUp(input: $input) { token } }', {
+      input: { ...customer, password: DEMO_CUSTOMER_PASSWORD },
+    });
     for (let n = 0; n < 2; n++) {
       const items = [
         { productId: ids[(index * 7 + n * 3) % ids.length], quantity: 1 + n },
@@ -41,7 +44,12 @@ export async function seedIfEmpty(gatewayUrl, admin, log = console.log) {
         signUp.token,
       );
       const target = statuses[(index + n) % statuses.length];
-      await gql(gatewayUrl, 'mutation($id: ID!, $s: OrderStatus!) { updateOrderStatus(id: $id, status: $s) { id } }', { id: placeOrder.id, s: target }, adminToken);
+      await gql(
+        gatewayUrl,
+        'mutation($id: ID!, $s: OrderStatus!) { updateOrderStatus(id: $id, status: $s) { id } }',
+        { id: placeOrder.id, s: target },
+        adminToken,
+      );
     }
   }
   log(`seeded ${ids.length} products and ${demoCustomers.length} customers with ${demoCustomers.length * 2} orders`);

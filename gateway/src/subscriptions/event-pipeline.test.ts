@@ -43,7 +43,12 @@ function setup(maxBufferedEvents?: number) {
   return { pipeline, streams };
 }
 
-function argsFor(query: string, variables: Record<string, unknown>, authorization?: string, extra: Partial<SubscriptionContext> = {}): ExecutionArgs {
+function argsFor(
+  query: string,
+  variables: Record<string, unknown>,
+  authorization?: string,
+  extra: Partial<SubscriptionContext> = {},
+): ExecutionArgs {
   const prepared = prepare({ query, variables }, authorization);
   if (Array.isArray(prepared)) throw new Error(prepared[0].message);
   return { ...prepared, contextValue: { ...(prepared.contextValue as SubscriptionContext), ...extra } };

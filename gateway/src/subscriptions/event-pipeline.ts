@@ -77,7 +77,9 @@ export function createEventPipeline(options: EventPipelineOptions) {
               return;
             }
             try {
-              emit.next(await planner.executeEvent(planned, event, variables, { authorization: context.authorization }, options.serviceMap()));
+              emit.next(
+                await planner.executeEvent(planned, event, variables, { authorization: context.authorization }, options.serviceMap()),
+              );
             } catch (error) {
               logger.error('subscription event could not be resolved', { error });
               emit.next({ errors: [new GraphQLError('Internal server error', { extensions: { code: ErrorCode.Internal } })] });
@@ -91,7 +93,11 @@ export function createEventPipeline(options: EventPipelineOptions) {
               // A close graphql-ws will not retry (e.g. the subgraph refused the protocol).
               logger.error('upstream subscription failed', { subgraph: serviceName, error: describeClose(error) });
               emit.next({
-                errors: [new GraphQLError(`The ${serviceName} service ended this subscription; subscribe again`, { extensions: { code: ErrorCode.SubgraphUnavailable } })],
+                errors: [
+                  new GraphQLError(`The ${serviceName} service ended this subscription; subscribe again`, {
+                    extensions: { code: ErrorCode.SubgraphUnavailable },
+                  }),
+                ],
               });
             }
             emit.complete();
@@ -103,21 +109,31 @@ export function createEventPipeline(options: EventPipelineOptions) {
 
   return {
     /** The `subscribe` both transports run for a prepared subscription: the client's own queue of events. */
-    subscribe(args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> {
+    subscribe: (args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> => {
       const context = args.contextValue as SubscriptionContext;
       const planned = context.planned!;
-      const executionKey = JSON.stringify([print(planned.document), planned.operationName ?? null, args.variableValues ?? {}, context.authorization ?? null]);
+      const executionKey = JSON.stringify([
+        print(planned.document),
+        planned.operationName ?? null,
+        args.variableValues ?? {},
+        context.authorization ?? null,
+      ]);
       let leave = () => {};
       let expiry: NodeJS.Timeout | undefined;
       // A client that stops reading (a phone in a tunnel) is cut off rather than buffered forever.
-      const clientQueue = createPushIterator<ExecutionResult>(() => {
-        clearTimeout(expiry);
-        leave();
-      }, {
-        maxBuffered,
-        overflowError: () =>
-          new GraphQLError(`More than ${maxBuffered} events were waiting for this client; resubscribe`, { extensions: { code: ErrorCode.SlowConsumer } }),
-      });
+      const clientQueue = createPushIterator<ExecutionResult>(
+        () => {
+          clearTimeout(expiry);
+          leave();
+        },
+        {
+          maxBuffered,
+          overflowError: () =>
+            new GraphQLError(`More than ${maxBuffered} events were waiting for this client; resubscribe`, {
+              extensions: { code: ErrorCode.SlowConsumer },
+            }),
+        },
+      );
       leave = executions.join(executionKey, (emit) => openExecution(args, emit), {
         next: clientQueue.push,
         error: clientQueue.fail,
@@ -128,10 +144,19 @@ export function createEventPipeline(options: EventPipelineOptions) {
       context.signal?.addEventListener('abort', () => void clientQueue.iterator.return?.(), { once: true });
       if (context.expiresAt !== undefined) {
         // Authorization was checked when the subscription started; it holds no longer than the token.
-        expiry = setTimeout(() => {
-          clientQueue.push({ errors: [new GraphQLError('Your token has expired; subscribe again with a fresh token', { extensions: { code: ErrorCode.Unauthenticated } })] });
-          clientQueue.end();
-        }, Math.max(0, context.expiresAt - Date.now()));
+        expiry = setTimeout(
+          () => {
+            clientQueue.push({
+              errors: [
+                new GraphQLError('Your token has expired; subscribe again with a fresh token', {
+                  extensions: { code: ErrorCode.Unauthenticated },
+                }),
+              ],
+            });
+            clientQueue.end();
+          },
+          Math.max(0, context.expiresAt - Date.now()),
+        );
         expiry.unref();
       }
       return clientQueue.iterator;

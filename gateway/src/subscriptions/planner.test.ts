@@ -229,7 +229,10 @@ describe('SubscriptionPlanner.plan', () => {
   });
 
   it('refuses fields the client API does not have (inaccessible in the supergraph)', () => {
-    const errors = errorsOf('subscription { orderPlaced { id } } mutation M { reserveStock(orderId: "o1", lines: []) { productId } }', undefined);
+    const errors = errorsOf(
+      'subscription { orderPlaced { id } } mutation M { reserveStock(orderId: "o1", lines: []) { productId } }',
+      undefined,
+    );
     expect(errors.some((e) => /reserveStock/.test(e.message))).toBe(true);
     expect(errors.every((e) => e.extensions.code === 'GRAPHQL_VALIDATION_FAILED')).toBe(true);
   });
@@ -349,13 +352,21 @@ describe('SubscriptionPlanner.executeEvent', () => {
 
     expect(catalog.requests.map((r) => representationsOf(r.variables ?? {}).map((p) => p.id))).toEqual([['p1'], ['p3']]);
     expect((first.data as { orderStatusChanged: { status: string } }).orderStatusChanged.status).toBe('PLACED');
-    expect(second.data).toMatchObject({ orderStatusChanged: { status: 'CONFIRMED', items: [{ quantity: 2, product: { name: 'Brass Diya' } }] } });
+    expect(second.data).toMatchObject({
+      orderStatusChanged: { status: 'CONFIRMED', items: [{ quantity: 2, product: { name: 'Brass Diya' } }] },
+    });
   });
 
   it('passes the caller context (its token) to the data sources of the rest', async () => {
     const planned = planOf(ORDER_STATUS);
     const { users, catalog, serviceMap } = healthySubgraphs();
-    await planner.executeEvent(planned, orderEvent('SHIPPED', 'u1', [['p1', 1]]), { id: 'o1' }, { authorization: 'Bearer t0k3n' }, serviceMap);
+    await planner.executeEvent(
+      planned,
+      orderEvent('SHIPPED', 'u1', [['p1', 1]]),
+      { id: 'o1' },
+      { authorization: 'Bearer t0k3n' },
+      serviceMap,
+    );
     expect(users.requests[0].context.authorization).toBe('Bearer t0k3n');
     expect(catalog.requests[0].context.authorization).toBe('Bearer t0k3n');
   });
@@ -394,7 +405,9 @@ describe('SubscriptionPlanner.executeEvent', () => {
     );
     const catalog = subgraph((variables) => ({
       data: { _entities: representationsOf(variables).map((r) => ({ __typename: 'Product', name: PRODUCTS[r.id], description: null })) },
-      errors: [{ message: 'descriptions are being migrated', path: ['_entities', 1, 'description'], extensions: { code: 'SERVICE_UNAVAILABLE' } }],
+      errors: [
+        { message: 'descriptions are being migrated', path: ['_entities', 1, 'description'], extensions: { code: 'SERVICE_UNAVAILABLE' } },
+      ],
     }));
 
     const result = await planner.executeEvent(
@@ -462,7 +475,12 @@ describe('SubscriptionPlanner.executeEvent', () => {
       planned,
       {
         data: { productUpdated: { id: 'p1', description: null } },
-        errors: [new GraphQLError('description store down', { path: ['productUpdated', 'description'], extensions: { code: 'SERVICE_UNAVAILABLE' } })],
+        errors: [
+          new GraphQLError('description store down', {
+            path: ['productUpdated', 'description'],
+            extensions: { code: 'SERVICE_UNAVAILABLE' },
+          }),
+        ],
       },
       {},
       {},

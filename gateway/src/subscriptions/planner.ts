@@ -8,7 +8,6 @@ import {
   type ExecutionResult,
   type GraphQLSchema,
   type FragmentDefinitionNode,
-  type ObjectTypeDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
@@ -86,7 +85,7 @@ export class SubscriptionPlanner {
     context: GatewayContext,
     serviceMap: ServiceMap,
   ): Promise<ExecutionResult> {
-    const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data, errors: event.errors }) as never };
+    const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data, errors: event.errors }) };
     const primary: FetchNode = { ...planned.primary, serviceName: EVENT_SOURCE };
     const plan: QueryPlan = {
       kind: 'QueryPlan',
@@ -143,7 +142,7 @@ function publicSubscriptionFields(sdl: string): Set<string> {
   const fields = new Set<string>();
   for (const definition of parse(sdl).definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION || definition.name.value !== 'Subscription') continue;
-    for (const field of (definition as ObjectTypeDefinitionNode).fields ?? []) {
+    for (const field of definition.fields ?? []) {
       const isPublic = field.directives?.some(
         (d) =>
           d.name.value === 'tag' &&
@@ -154,4 +153,3 @@ function publicSubscriptionFields(sdl: string): Set<string> {
   }
   return fields;
 }
-

@@ -36,7 +36,9 @@ describe('operation preparation', () => {
     const invalid = refused(prepare({ query: 'subscription { productUpdated(id: "x") { colour } }' }, undefined));
     expect(invalid[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(invalid[0].message).toMatch(/colour/);
-    expect(codes(prepare({ query: 'subscription($id: ID!) { productUpdated(id: $id) { id } }', variables: {} }, undefined))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(prepare({ query: 'subscription($id: ID!) { productUpdated(id: $id) { id } }', variables: {} }, undefined))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
   });
 
   it('plans a subscription once, with coerced variables and the caller token in the context', () => {

@@ -1,4 +1,4 @@
-import { GraphQLError, getOperationAST, parse, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { GraphQLError, OperationTypeNode, getOperationAST, parse, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { ErrorCode } from '@supergraph/runtime';
 import type { GatewayContext } from '../context.js';
@@ -43,14 +43,16 @@ export function createOperationPreparer(options: { planner: () => SubscriptionPl
     const variables = (request.variables ?? {}) as Record<string, unknown>;
     const operation = getOperationAST(document, operationName);
     const base = { schema: planner.schema, document, operationName };
-    if (operation?.operation !== 'subscription') {
+    if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {
       return { ...base, variableValues: variables, contextValue: { authorization } satisfies SubscriptionContext };
     }
     const planned = planner.plan(document, operationName);
     if (Array.isArray(planned)) return options.errors.clientErrors(planned);
     const coerced = getVariableValues(planner.schema, operation.variableDefinitions ?? [], variables);
     if (coerced.errors) {
-      return options.errors.clientErrors(coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: ErrorCode.BadUserInput } })));
+      return options.errors.clientErrors(
+        coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: ErrorCode.BadUserInput } })),
+      );
     }
     return { ...base, variableValues: coerced.coerced, contextValue: { authorization, planned } satisfies SubscriptionContext };
   };

@@ -25,7 +25,6 @@ describe('createPushIterator', () => {
     expect(await feed.iterator.next()).toEqual({ value: undefined, done: true });
   });
 
-
   it('is its own async iterable', () => {
     const { iterator } = createPushIterator<number>(() => {});
     expect(iterator[Symbol.asyncIterator]()).toBe(iterator);

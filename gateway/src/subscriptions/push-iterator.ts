@@ -7,7 +7,10 @@
  */
 export function createPushIterator<T>(
   onClose: () => void,
-  { maxBuffered = Number.POSITIVE_INFINITY, overflowError = () => new Error('consumer too slow') }: { maxBuffered?: number; overflowError?: () => unknown } = {},
+  {
+    maxBuffered = Number.POSITIVE_INFINITY,
+    overflowError = () => new Error('consumer too slow'),
+  }: { maxBuffered?: number; overflowError?: () => unknown } = {},
 ) {
   const buffered: T[] = [];
   const waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void }[] = [];
@@ -30,6 +33,8 @@ export function createPushIterator<T>(
         const { error } = failure;
         failure = null;
         release();
+        // Handed on exactly as the producer failed with it (a GraphQLError for overflow).
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         return Promise.reject(error);
       }
       if (ended || released) {
@@ -67,7 +72,7 @@ export function createPushIterator<T>(
   // Plain functions (no `this`), so they can be handed around as callbacks.
   return {
     iterator,
-    push(value: T) {
+    push: (value: T) => {
       if (ended || released) return;
       const waiter = waiting.shift();
       if (waiter) waiter.resolve({ value, done: false });
@@ -76,7 +81,7 @@ export function createPushIterator<T>(
         fail(overflowError());
       } else buffered.push(value);
     },
-    end() {
+    end: () => {
       ended = true;
       if (buffered.length === 0) release();
     },

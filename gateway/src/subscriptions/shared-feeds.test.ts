@@ -39,10 +39,14 @@ describe('SharedFeeds', () => {
     const { sink, events } = recorder<number>();
     const close = vi.fn();
     const failure = new Error('refused at once');
-    feeds.join('k', (emit) => {
-      emit.error(failure);
-      return close;
-    }, sink);
+    feeds.join(
+      'k',
+      (emit) => {
+        emit.error(failure);
+        return close;
+      },
+      sink,
+    );
     expect(events).toEqual([['error', failure]]);
     expect(feeds.size()).toBe(0);
     expect(close).toHaveBeenCalledTimes(1);
@@ -51,9 +55,13 @@ describe('SharedFeeds', () => {
   it('leaves nothing behind when open throws, so the next join opens afresh', () => {
     const feeds = new SharedFeeds<number>();
     expect(() =>
-      feeds.join('k', () => {
-        throw new Error('cannot connect');
-      }, recorder<number>().sink),
+      feeds.join(
+        'k',
+        () => {
+          throw new Error('cannot connect');
+        },
+        recorder<number>().sink,
+      ),
     ).toThrow('cannot connect');
     expect(feeds.size()).toBe(0);
     const retry = source<number>();

@@ -23,13 +23,26 @@ async function serve(maxBodyBytes?: number) {
 }
 
 const stream = (url: string, query: string, headers: Record<string, string> = {}) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers }, body: JSON.stringify({ query }) });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+    body: JSON.stringify({ query }),
+  });
 
 /** The `data:` payloads of `event: next`, and whether the stream said `complete`. */
 function events(text: string) {
   const blocks = text.split('\n\n').filter(Boolean);
   return {
-    next: blocks.filter((b) => b.startsWith('event: next')).map((b) => JSON.parse(b.split('\n').find((l) => l.startsWith('data: '))!.slice(6))),
+    next: blocks
+      .filter((b) => b.startsWith('event: next'))
+      .map((b) =>
+        JSON.parse(
+          b
+            .split('\n')
+            .find((l) => l.startsWith('data: '))!
+            .slice(6),
+        ),
+      ),
     completed: blocks.some((b) => b.startsWith('event: complete')),
   };
 }
@@ -64,7 +77,13 @@ describe('SSE transport', () => {
     const url = new URL(await serve(1_000));
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { accept: 'text/event-stream', 'content-type': 'application/json' } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
+        },
         (res) => {
           let text = '';
           res.on('data', (chunk) => (text += chunk));

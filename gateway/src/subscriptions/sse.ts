@@ -57,7 +57,7 @@ export function createSseTransport(options: SseTransportOptions) {
 
   return {
     /** True for a request this transport serves: one that asks for an event stream on its path. */
-    handles(req: IncomingMessage): boolean {
+    handles: (req: IncomingMessage): boolean => {
       return (
         req.method !== 'OPTIONS' &&
         new URL(req.url ?? '/', 'http://localhost').pathname === path &&
@@ -65,7 +65,7 @@ export function createSseTransport(options: SseTransportOptions) {
       );
     },
 
-    async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    serve: async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       applyCors(req, res, options.corsOrigins);
       try {
         const body = req.method === 'POST' ? await readBody(req, maxBodyBytes) : null;

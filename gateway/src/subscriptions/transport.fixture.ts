@@ -26,7 +26,11 @@ export function fakeHandlers(results: ExecutionResult[]): TransportHandlers & { 
       const hold = (args.contextValue as { hold?: boolean }).hold;
       const iterator: AsyncIterableIterator<ExecutionResult> = {
         next: () =>
-          queue.length ? Promise.resolve({ value: queue.shift()!, done: false }) : hold ? new Promise(() => {}) : Promise.resolve({ value: undefined, done: true }),
+          queue.length
+            ? Promise.resolve({ value: queue.shift()!, done: false })
+            : hold
+              ? new Promise(() => {})
+              : Promise.resolve({ value: undefined, done: true }),
         return: () => {
           state.left++;
           return Promise.resolve({ value: undefined, done: true });

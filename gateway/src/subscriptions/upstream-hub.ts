@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import type { ExecutionResult } from 'graphql';
-import { type  Logger } from '@supergraph/runtime';
+import { type Logger } from '@supergraph/runtime';
 import { SharedFeeds, type Sink } from './shared-feeds.js';
 
 export interface UpstreamRequest {
@@ -105,6 +105,6 @@ export class UpstreamHub {
   async close(): Promise<void> {
     const clients = [...this.clients.values()];
     this.clients.clear();
-    await Promise.all(clients.map((c) => c.client.dispose()));
+    await Promise.all(clients.map((c) => Promise.resolve(c.client.dispose())));
   }
 }

@@ -11,7 +11,7 @@ let transport: WebSocketTransport | undefined;
 const clients: Client[] = [];
 
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+  await Promise.all(clients.splice(0).map((c) => Promise.resolve(c.dispose())));
   await transport?.dispose();
   await server?.close();
 });
@@ -36,7 +36,9 @@ function client(url: string, authorization?: string, closes: number[] = []) {
 
 function run(c: Client, query: string) {
   const received: unknown[] = [];
-  const done = new Promise<unknown>((resolve) => c.subscribe({ query }, { next: (v) => received.push(v), error: resolve, complete: () => resolve('complete') }));
+  const done = new Promise<unknown>((resolve) =>
+    c.subscribe({ query }, { next: (v) => received.push(v), error: resolve, complete: () => resolve('complete') }),
+  );
   return { received, done };
 }
 

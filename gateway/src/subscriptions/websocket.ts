@@ -51,10 +51,11 @@ export function createWebSocketTransport(options: WebSocketTransportOptions) {
         expiryTimers.set(ctx, timer);
       },
       onClose: (ctx) => clearTimeout(expiryTimers.get(ctx)),
-      onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => options.prepare(payload, authorizationFrom(ctx.connectionParams)),
+      onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] =>
+        options.prepare(payload, authorizationFrom(ctx.connectionParams)),
       subscribe: options.subscribe,
       execute: options.execute,
-      onNext: (_ctx, _id, _payload, _args, result) => options.formatResult(result as ExecutionResult),
+      onNext: (_ctx, _id, _payload, _args, result) => options.formatResult(result),
     },
     wss,
     options.keepAliveMs,
@@ -63,7 +64,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions) {
   let disposed: Promise<void> | undefined;
   return {
     /** Takes an HTTP upgrade on this transport's path; refuses any other path with a 404. */
-    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
       if (new URL(req.url ?? '/', 'http://localhost').pathname !== path) {
         socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
         return;

@@ -5,7 +5,8 @@ describe('bearer helpers', () => {
   it('bearerToken reads "Bearer <token>" in any case and nothing else', () => {
     expect(bearerToken('Bearer abc.def.ghi')).toBe('abc.def.ghi');
     expect(bearerToken('bearer   xyz')).toBe('xyz');
-    for (const value of [undefined, '', 'Basic dXNlcg==', 'Bearer', 'Bearer a b', 'abc']) expect(bearerToken(value), String(value)).toBeNull();
+    for (const value of [undefined, '', 'Basic dXNlcg==', 'Bearer', 'Bearer a b', 'abc'])
+      expect(bearerToken(value), String(value)).toBeNull();
   });
 
   it('authorizationFrom reads either spelling from connection params or headers, and ignores non-strings', () => {

@@ -9,7 +9,10 @@ const key = new TextEncoder().encode(SECRET);
 
 /** A token signed with the service's key, with claims chosen by the test. */
 function craft(claims: Record<string, unknown>, options: { sub?: string; aud?: string; iss?: string; alg?: string; exp?: string } = {}) {
-  let jwt = new SignJWT(claims).setProtectedHeader({ alg: options.alg ?? 'HS256' }).setIssuedAt().setExpirationTime(options.exp ?? '1h');
+  let jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: options.alg ?? 'HS256' })
+    .setIssuedAt()
+    .setExpirationTime(options.exp ?? '1h');
   if (options.sub !== undefined) jwt = jwt.setSubject(options.sub);
   jwt = jwt.setIssuer(options.iss ?? 'supergraph').setAudience(options.aud ?? 'supergraph-client');
   return jwt.sign(key);
@@ -55,7 +58,9 @@ describe('TokenService client tokens', () => {
   it('reports a tampered token as invalid', async () => {
     const token = await tokens.issue({ id: 'user-1', role: 'CUSTOMER' });
     const [header, , signature] = token.split('.');
-    const forgedPayload = Buffer.from(JSON.stringify({ sub: 'user-1', role: 'ADMIN', iss: 'supergraph', aud: 'supergraph-client', exp: 9999999999 })).toString('base64url');
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ sub: 'user-1', role: 'ADMIN', iss: 'supergraph', aud: 'supergraph-client', exp: 9999999999 }),
+    ).toString('base64url');
     const forged = await tokens.authenticate(`Bearer ${header}.${forgedPayload}.${signature}`);
     expect(forged).toEqual({ viewer: null, tokenProblem: 'the token is invalid' });
 
@@ -78,12 +83,11 @@ describe('TokenService client tokens', () => {
   });
 
   it('refuses tokens without a subject or with an unknown role', async () => {
-    for (const token of [
-      await craft({ role: 'CUSTOMER' }),
-      await craft({ role: 'ROOT' }, { sub: 'u' }),
-      await craft({}, { sub: 'u' }),
-    ]) {
-      expect(await tokens.authenticate(`Bearer ${token}`)).toEqual({ viewer: null, tokenProblem: 'the token does not name a user and role' });
+    for (const token of [await craft({ role: 'CUSTOMER' }), await craft({ role: 'ROOT' }, { sub: 'u' }), await craft({}, { sub: 'u' })]) {
+      expect(await tokens.authenticate(`Bearer ${token}`)).toEqual({
+        viewer: null,
+        tokenProblem: 'the token does not name a user and role',
+      });
     }
   });
 
@@ -91,7 +95,10 @@ describe('TokenService client tokens', () => {
     expect((await tokens.authenticate(`Bearer ${await craft({ role: 'ADMIN' }, { sub: 'u', iss: 'someone-else' })}`)).viewer).toBeNull();
     expect((await tokens.authenticate(`Bearer ${await craft({ role: 'ADMIN' }, { sub: 'u', alg: 'HS512' })}`)).viewer).toBeNull();
     // The same claims with the expected issuer and algorithm do pass, so the checks above are the reason.
-    expect((await tokens.authenticate(`Bearer ${await craft({ role: 'ADMIN' }, { sub: 'u' })}`)).viewer).toEqual({ id: 'u', role: 'ADMIN' });
+    expect((await tokens.authenticate(`Bearer ${await craft({ role: 'ADMIN' }, { sub: 'u' })}`)).viewer).toEqual({
+      id: 'u',
+      role: 'ADMIN',
+    });
   });
 
   it('sets a 7-day expiry by default', async () => {

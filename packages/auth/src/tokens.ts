@@ -9,7 +9,10 @@ const INTERNAL_AUDIENCE = 'supergraph-internal';
 export class TokenService {
   private readonly key: Uint8Array;
 
-  constructor(secret: string, private readonly ttlSeconds = 7 * 24 * 3600) {
+  constructor(
+    secret: string,
+    private readonly ttlSeconds = 7 * 24 * 3600,
+  ) {
     this.key = new TextEncoder().encode(secret);
   }
 

@@ -16,6 +16,11 @@ export function createErrorFormatter(logger: Logger): ErrorFormatter {
       return { ...formatted, extensions };
     }
     logger.error('unexpected error', { error, path: formatted.path });
-    return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.Internal } };
+    return {
+      message: 'Internal server error',
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: ErrorCode.Internal },
+    };
   };
 }

@@ -58,8 +58,7 @@ export function appError(code: ErrorCode, message: string, extensions: Record<st
 export const badInput = (field: string, problem: string): GraphQLError =>
   appError(ErrorCode.BadUserInput, `${field}: ${problem}`, { field });
 
-export const notFound = (what: string, id: string): GraphQLError =>
-  appError(ErrorCode.NotFound, `${what} ${id} was not found`);
+export const notFound = (what: string, id: string): GraphQLError => appError(ErrorCode.NotFound, `${what} ${id} was not found`);
 
 export const unauthenticated = (): GraphQLError =>
   appError(ErrorCode.Unauthenticated, 'You must be logged in: send "Authorization: Bearer <token>" from logIn or signUp');

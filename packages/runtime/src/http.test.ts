@@ -128,7 +128,9 @@ describe('createGraphQLHandler', () => {
     const response = await postJson(url, JSON.stringify({ query: '{ hello }' }));
     const body = (await response.json()) as { errors: unknown[] };
     expect(response.status).toBe(500);
-    expect(body.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+    expect(body.errors).toEqual([
+      expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
+    ]);
     expect(JSON.stringify(body)).not.toContain('secret detail');
     expect(logLines.join('\n')).toContain('secret detail');
   });

@@ -32,5 +32,5 @@ export async function pingRedis(client: Redis): Promise<void> {
     client.ping(),
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error('redis ping timed out')), 2_000).unref()),
   ]);
-  if (answer !== 'PONG') throw new Error(`unexpected redis ping answer: ${answer}`);
+  if (answer !== 'PONG') throw new Error(`unexpected redis ping answer: ${String(answer)}`);
 }

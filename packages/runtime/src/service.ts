@@ -10,7 +10,9 @@ export interface StoppableService {
  */
 export function runService(name: string, start: () => Promise<StoppableService>, logger?: Logger): void {
   const log = (msg: string, fields?: Record<string, unknown>) =>
-    logger ? logger.error(msg, fields) : process.stderr.write(`${name}: ${msg}: ${fields?.error ?? ''}\n`);
+    logger
+      ? logger.error(msg, fields)
+      : process.stderr.write(`${name}: ${msg}: ${typeof fields?.error === 'string' ? fields.error : ''}\n`);
   // Start inside a promise so a config error thrown synchronously is reported like any other.
   Promise.resolve()
     .then(start)

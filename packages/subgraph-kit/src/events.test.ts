@@ -194,7 +194,7 @@ function ownConnectionsTo(remotePort: number): Set<number> {
   }
   const ports = new Set<number>();
   for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(table, 'utf8');
     } catch {
@@ -319,7 +319,11 @@ describe('createRedisEventBus resources', () => {
 
   it('a publish that fails after dispose is logged, not thrown', async () => {
     const lines: string[] = [];
-    const bus = createRedisEventBus(REDIS_URL, uniquePrefix('logged'), createLogger('test', 'error', (line) => lines.push(line)));
+    const bus = createRedisEventBus(
+      REDIS_URL,
+      uniquePrefix('logged'),
+      createLogger('test', 'error', (line) => lines.push(line)),
+    );
     await bus.publish(channels.orderPlaced(), { n: 0 });
     expect(lines).toEqual([]);
     await bus.dispose();

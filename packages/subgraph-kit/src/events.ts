@@ -59,7 +59,7 @@ class PubSubEventBus implements EventBus {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([...this.open].map((iterator) => iterator.return?.()));
+    await Promise.all([...this.open].map((iterator) => Promise.resolve(iterator.return?.())));
     await this.close();
   }
 }

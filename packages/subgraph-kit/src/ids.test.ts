@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { GraphQLError } from 'graphql';
 import { Types } from 'mongoose';
 import { isObjectIdString, parseObjectId } from './index.js';
 import { thrownGraphQLError } from '@supergraph/runtime/testing';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
 import { Schema, Types, type Connection, type Model } from 'mongoose';
-import { connectMongo, createByIdLoader } from './index.js';
+import { connectMongo, createByIdLoader, loadOrNull } from './index.js';
 import { createLogger } from '@supergraph/runtime';
 import { testDatabaseUri } from './testing.js';
 
@@ -119,5 +119,14 @@ describe('createByIdLoader', () => {
     const results = await loader.loadMany([idOf('delta'), idOf('alpha')]);
     expect((results[0] as GraphQLError).extensions.code).toBe('NOT_FOUND');
     expect((results[1] as ThingDoc).name).toBe('alpha');
+  });
+});
+
+describe('loadOrNull', () => {
+  it('answers null for a missing document, the document when it exists, and still fails on a malformed id', async () => {
+    const loader = createByIdLoader<ThingDoc>(things, { name: 1 }, 'Thing');
+    expect(await loadOrNull(loader, String(new Types.ObjectId()))).toBeNull();
+    expect((await loadOrNull(loader, idOf('gamma')))?.name).toBe('gamma');
+    await expect(loadOrNull(loader, 'not-an-id')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
   });
 });

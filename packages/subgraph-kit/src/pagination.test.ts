@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { GraphQLError } from 'graphql';
 import { Types } from 'mongoose';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, MAX_PAGE_SIZE, parsePageArgs, toConnection } from './index.js';
 import { thrownGraphQLError } from '@supergraph/runtime/testing';

@@ -15,7 +15,7 @@ export interface Page {
   afterId: Types.ObjectId | null;
 }
 
-export interface Connection<T> {
+export interface RelayConnection<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   totalCount: number;
@@ -51,7 +51,7 @@ export function toConnection<T extends { _id: Types.ObjectId }>(
   first: number,
   totalCount: number,
   cursorOf: (node: T) => string = (node) => encodeCursor(node._id),
-): Connection<T> {
+): RelayConnection<T> {
   const pageRows = rows.slice(0, first);
   const edges = pageRows.map((node) => ({ cursor: cursorOf(node), node }));
   return {

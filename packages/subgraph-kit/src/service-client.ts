@@ -1,7 +1,7 @@
 import { appError, PASS_THROUGH_CODES, type ErrorCode } from '@supergraph/runtime';
 
-export class UpstreamError extends Error {
-  override name = 'UpstreamError';
+export class ServiceCallError extends Error {
+  override name = 'ServiceCallError';
 }
 
 interface GraphQLResponseBody<T> {
@@ -12,9 +12,9 @@ interface GraphQLResponseBody<T> {
 /**
  * The one place a service calls another over HTTP: POSTs a GraphQL operation
  * with a timeout. Client errors from upstream come back as GraphQLErrors with the
- * same code and message; anything else becomes an UpstreamError (masked for clients).
+ * same code and message; anything else becomes an ServiceCallError (masked for clients).
  */
-export async function postGraphQL<T>(
+export async function callService<T>(
   url: string,
   query: string,
   variables: Record<string, unknown>,
@@ -32,13 +32,13 @@ export async function postGraphQL<T>(
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
   } catch (error) {
-    throw new UpstreamError(`request to ${url} failed: ${(error as Error).message}`);
+    throw new ServiceCallError(`request to ${url} failed: ${(error as Error).message}`);
   }
   let body: GraphQLResponseBody<T>;
   try {
     body = (await response.json()) as GraphQLResponseBody<T>;
   } catch {
-    throw new UpstreamError(`${url} answered ${response.status} without a JSON body`);
+    throw new ServiceCallError(`${url} answered ${response.status} without a JSON body`);
   }
   const first = body.errors?.[0];
   if (first) {
@@ -47,9 +47,8 @@ export async function postGraphQL<T>(
       const { code: _code, ...rest } = first.extensions ?? {};
       throw appError(code as ErrorCode, first.message, rest);
     }
-    throw new UpstreamError(`${url} answered with error ${String(code)}: ${first.message}`);
+    throw new ServiceCallError(`${url} answered with error ${String(code)}: ${first.message}`);
   }
-  if (!body.data) throw new UpstreamError(`${url} answered ${response.status} with no data`);
+  if (!body.data) throw new ServiceCallError(`${url} answered ${response.status} with no data`);
   return body.data;
 }
-

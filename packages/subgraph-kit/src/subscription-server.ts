@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createErrorFormatter, MAX_BODY_BYTES, type Logger } from '@supergraph/runtime';
 
 export interface SubscriptionServer {
@@ -30,7 +30,7 @@ export function serveSubscriptions<TContext>(
   const disposable = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
-      context: (ctx) => options.context(ctx.connectionParams) as Promise<ExecutionArgs['contextValue']>,
+      context: (ctx) => options.context(ctx.connectionParams),
       // Same masking as HTTP: client errors keep their code, anything unexpected becomes INTERNAL_SERVER_ERROR.
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) } : undefined,

@@ -33,17 +33,22 @@ export async function reserveStock(
       if (!product) {
         const existing = await products.findById(id, { stock: 1, name: 1 }).lean<ProductDoc>();
         if (!existing) throw notFound('Product', line.productId);
-        throw appError(
-          ErrorCode.OutOfStock,
-          `Only ${existing.stock} unit(s) of "${existing.name}" left; you asked for ${line.quantity}`,
-          { productId: line.productId, available: existing.stock },
-        );
+        throw appError(ErrorCode.OutOfStock, `Only ${existing.stock} unit(s) of "${existing.name}" left; you asked for ${line.quantity}`, {
+          productId: line.productId,
+          available: existing.stock,
+        });
       }
       reserved.push({ line: { ...line, unitPricePaise: product.pricePaise }, product });
     }
   } catch (error) {
     try {
-      await releaseStock(products, events, logger, orderId, reserved.map((r) => r.line));
+      await releaseStock(
+        products,
+        events,
+        logger,
+        orderId,
+        reserved.map((r) => r.line),
+      );
     } catch {
       // Already logged line by line; the client needs the reason the reservation failed.
     }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError } from 'graphql';
 import { Types, type Connection } from 'mongoose';
@@ -114,7 +114,9 @@ describe('updateOrderStatus', () => {
 
   it('does not move a cancelled order', async () => {
     const cancelled = await order('CANCELLED', { stockReturn: 'DONE' });
-    expect((await rejectedGraphQLError(updateOrderStatus(services, String(cancelled._id), 'SHIPPED'))).extensions.code).toBe('BAD_USER_INPUT');
+    expect((await rejectedGraphQLError(updateOrderStatus(services, String(cancelled._id), 'SHIPPED'))).extensions.code).toBe(
+      'BAD_USER_INPUT',
+    );
     expect((await reload(cancelled._id)).status).toBe('CANCELLED');
   });
 
@@ -145,7 +147,11 @@ describe('updateOrderStatus', () => {
     await updateOrderStatus(services, id, 'CONFIRMED');
     // The event carries the order as stored, so subscribers need no read.
     const event = (await next).value!;
-    expect({ id: String(event._id), userId: String(event.userId), status: event.status }).toEqual({ id, userId: customerId, status: 'CONFIRMED' });
+    expect({ id: String(event._id), userId: String(event.userId), status: event.status }).toEqual({
+      id,
+      userId: customerId,
+      status: 'CONFIRMED',
+    });
     await iterator.return?.();
   });
 });

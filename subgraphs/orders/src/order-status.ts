@@ -26,7 +26,10 @@ export async function updateOrderStatus(services: OrdersServices, id: string, st
   }
   const current = await services.orders.findOne({ _id: orderId, status: { $ne: 'PENDING' } }, { status: 1 }).lean<OrderDoc>();
   if (!current) throw notFound('Order', id);
-  throw badInput('status', `cannot move an order from ${current.status} to ${status}; only forward moves along ${FORWARD_STATUSES.join(' → ')}`);
+  throw badInput(
+    'status',
+    `cannot move an order from ${current.status} to ${status}; only forward moves along ${FORWARD_STATUSES.join(' → ')}`,
+  );
 }
 
 /** Cancels an order before it ships and gives its stock back to the catalog. */
@@ -72,7 +75,5 @@ async function returnStock(services: OrdersServices, orderId: Types.ObjectId): P
     services.logger.error('stock return failed after cancellation; cancelOrder can be retried', { orderId: String(orderId), error });
     throw error;
   }
-  return (await services.orders
-    .findOneAndUpdate({ _id: orderId }, { $set: { stockReturn: 'DONE' } }, { new: true })
-    .lean<OrderDoc>())!;
+  return (await services.orders.findOneAndUpdate({ _id: orderId }, { $set: { stockReturn: 'DONE' } }, { new: true }).lean<OrderDoc>())!;
 }

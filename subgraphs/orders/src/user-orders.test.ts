@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { Types, type Connection } from 'mongoose';
 import { createLogger } from '@supergraph/runtime';
@@ -49,7 +49,7 @@ async function seed(userId: Types.ObjectId, specs: { at: number; status?: Stored
   }));
   // Straight to the collection, so the test controls createdAt.
   await orders.collection.insertMany(docs);
-  return docs as OrderDoc[];
+  return docs;
 }
 
 /** Ids newest first, as the API lists them. */
@@ -133,7 +133,10 @@ describe('createOrdersByUserLoader', () => {
 
   it('defaults to 20 per page', async () => {
     const user = new Types.ObjectId();
-    await seed(user, Array.from({ length: 21 }, (_, i) => ({ at: i })));
+    await seed(
+      user,
+      Array.from({ length: 21 }, (_, i) => ({ at: i })),
+    );
     const page = await createOrdersByUserLoader(orders).load({ userId: String(user) });
     expect(page.edges).toHaveLength(20);
     expect(page.pageInfo.hasNextPage).toBe(true);
@@ -155,7 +158,12 @@ describe('createOrdersByUserLoader', () => {
     commands = [];
     const loader = createOrdersByUserLoader(orders);
     const pages = await Promise.all(users.map((u) => loader.load({ userId: String(u), first: 2 })));
-    expect(commands.filter((c) => c.collection === 'orders').map((c) => c.name).sort()).toEqual(['aggregate', 'find']);
+    expect(
+      commands
+        .filter((c) => c.collection === 'orders')
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(['aggregate', 'find']);
 
     // Each user still gets their own page, cut to size.
     pages.forEach((page, i) => {

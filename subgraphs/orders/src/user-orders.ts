@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
 import { badInput } from '@supergraph/runtime';
-import { parsePageArgs, toConnection, type Connection } from '@supergraph/subgraph-kit';
+import { parsePageArgs, toConnection, type RelayConnection } from '@supergraph/subgraph-kit';
 import { ORDER_FIELDS, type OrderDoc, type OrderModel } from './model.js';
 
 export interface OrdersPageKey {
@@ -10,7 +10,7 @@ export interface OrdersPageKey {
   after?: string | null;
 }
 
-export type OrdersPage = Connection<OrderDoc>;
+export type OrdersPage = RelayConnection<OrderDoc>;
 
 // Orders are listed newest first, so the cursor carries createdAt and _id.
 export function encodeOrderCursor(order: Pick<OrderDoc, '_id' | 'createdAt'>): string {

@@ -79,8 +79,18 @@ describe('ensureAdmin', () => {
   it('logs the account id but never the email or password', async () => {
     const lines: string[] = [];
     const email = uniqueEmail('logged');
-    await ensureAdmin(users, email, 'logged-admin-password', createLogger('test', 'info', (line) => lines.push(line)));
-    await ensureAdmin(users, email, 'logged-admin-password', createLogger('test', 'info', (line) => lines.push(line)));
+    await ensureAdmin(
+      users,
+      email,
+      'logged-admin-password',
+      createLogger('test', 'info', (line) => lines.push(line)),
+    );
+    await ensureAdmin(
+      users,
+      email,
+      'logged-admin-password',
+      createLogger('test', 'info', (line) => lines.push(line)),
+    );
     const account = await users.findOne({ email }).lean();
     expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['admin account created', 'admin account checked']);
     expect(lines.every((l) => JSON.parse(l).userId === String(account!._id))).toBe(true);

@@ -34,7 +34,11 @@ describe('createContext', () => {
   });
 
   it('so a change made after one request is seen by the next', async () => {
-    const user = await services.users.create({ name: 'Before', email: `ctx-${randomBytes(3).toString('hex')}@example.in`, passwordHash: 'x' });
+    const user = await services.users.create({
+      name: 'Before',
+      email: `ctx-${randomBytes(3).toString('hex')}@example.in`,
+      passwordHash: 'x',
+    });
     const first = await createContext(services, undefined);
     expect((await first.loaders.userById.load(String(user._id))).name).toBe('Before');
 

@@ -26,4 +26,3 @@ export async function createContext(services: UsersServices, authorization: stri
     loaders: { userById: createByIdLoader<UserDoc>(services.users, PUBLIC_USER_FIELDS, 'User') },
   };
 }
-
