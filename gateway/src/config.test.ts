@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { ConfigError } from '@supergraph/runtime';
+import { configErrorMessage as configError } from '@supergraph/runtime/testing';
 import { GATEWAY_DEFAULT_PORT, loadGatewayConfig } from './config.js';
-
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadGatewayConfig', () => {
   it('fills in development defaults', () => {

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadServiceConfig, readLogLevel, readNodeEnv, readPort, readUrl } from './index.js';
-
-/** Runs fn, expecting a ConfigError, and returns its message. */
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).name).toBe('ConfigError');
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { loadServiceConfig, readLogLevel, readNodeEnv, readPort, readUrl } from './index.js';
+import { configErrorMessage as configError } from './testing.js';
 
 describe('loadServiceConfig', () => {
   it('fills in development defaults and needs no secret or database', () => {

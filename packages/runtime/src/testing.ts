@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { ConfigError } from './config.js';
 
 // For tests only (exported as @supergraph/runtime/testing, not from the main entry).
 
@@ -25,4 +26,15 @@ export async function rejectedGraphQLError(promise: Promise<unknown>): Promise<G
     return asGraphQLError(error);
   }
   throw new Error('expected the call to fail');
+}
+
+/** Runs fn, which must throw a ConfigError, and returns that error's message. */
+export function configErrorMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError && error.name === 'ConfigError') return error.message;
+    throw new Error('expected a ConfigError', { cause: error });
+  }
+  throw new Error('expected the call to throw a ConfigError');
 }

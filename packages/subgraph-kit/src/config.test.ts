@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@supergraph/runtime';
+import { configErrorMessage as configError } from '@supergraph/runtime/testing';
 import { loadSubgraphConfig } from './config.js';
 
 const SECRET = 's'.repeat(32);
-
-/** Runs fn, expecting a ConfigError, and returns its message. */
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).name).toBe('ConfigError');
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadSubgraphConfig', () => {
   it('fills in development defaults', () => {
