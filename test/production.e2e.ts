@@ -20,6 +20,16 @@ describe('gateway in production mode', () => {
   });
   afterAll(() => gateway?.stop());
 
+  it('does not suggest field names (they map the schema for whoever probes it)', async () => {
+    const result = await gql('{ produts(first: 1) { totalCount } }', {}, undefined, gateway.url);
+    expect(errorCodes(result)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(result.errors![0].message).toContain('produts');
+    expect(result.errors![0].message).not.toMatch(/did you mean/i);
+    // Outside production the suggestion helps developers.
+    const development = await gql('{ produts(first: 1) { totalCount } }');
+    expect(development.errors![0].message).toMatch(/did you mean/i);
+  });
+
   it('turns introspection off', async () => {
     const result = await gql('{ __schema { queryType { name } } }', {}, undefined, gateway.url);
     expect(errorCodes(result)).toEqual(['GRAPHQL_VALIDATION_FAILED']);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readOperationLimits, type OperationLimits } from '@supergraph/limits';
 import {
   ConfigError,
   optionalString,
@@ -30,6 +31,8 @@ export interface GatewayConfig {
   corsOrigins: string[];
   /** Ping interval for WebSocket connections (clients and subgraphs). */
   wsKeepAliveMs: number;
+  /** What one operation may ask for before it runs (LIMIT_* variables). */
+  operationLimits: OperationLimits;
 }
 
 const DEFAULT_SUPERGRAPH = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../schema/supergraph.graphql');
@@ -70,5 +73,6 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       .map((o) => o.trim())
       .filter(Boolean),
     wsKeepAliveMs: readWsKeepAlive(env),
+    operationLimits: readOperationLimits(env),
   };
 }

@@ -8,9 +8,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGraphQLHandler, createLogger, createRedisClient, ErrorCode, listen, pingRedis, type Logger } from '@supergraph/runtime';
 import type { GatewayConfig, SubgraphName } from './config.js';
 import { AuthForwardingDataSource, type GatewayContext } from './context.js';
+import { createOperationLimits } from '@supergraph/limits';
 import { createGatewayErrorFormatter } from './errors.js';
 import { SubscriptionPlanner } from './subscriptions/planner.js';
-import { createSubscriptionLayer } from './subscriptions/index.js';
+import { createSubscriptionLayer } from './subscriptions/subscription-layer.js';
 
 export { loadGatewayConfig, type GatewayConfig } from './config.js';
 export type { GatewayContext } from './context.js';
@@ -74,14 +75,19 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     planner = new SubscriptionPlanner(coreSupergraphSdl);
   });
   const formatError = createGatewayErrorFormatter(logger);
+  const limits = createOperationLimits(config.operationLimits);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    validationRules: limits.validationRules,
+    // No "Did you mean …?" in production: suggestions map the schema for whoever probes it.
+    hideSchemaDetailsFromClientErrors: production,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
     formatError,
     // runService owns SIGINT/SIGTERM and stops HTTP, Apollo and the clients in order.
     stopOnTerminationSignals: false,
     plugins: [
+      limits.apolloPlugin,
       rejectSubscriptionsOverPlainHttp,
       // Sandbox is a development tool; production serves only the API.
       production
@@ -101,6 +107,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     serviceMap: dataSources.serviceMap,
     subgraphUrl: (name) => dataSources.get(name).url,
     formatError,
+    limits,
     keepAliveMs: config.wsKeepAliveMs,
     corsOrigins: config.corsOrigins,
     executeOperation: async (args) => {
@@ -120,6 +127,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     logger,
     corsOrigins: config.corsOrigins,
     context: async (req) => ({ authorization: req.headers.authorization }),
+    checkDocument: limits.checkSource,
     readiness: [{ name: 'redis', check: () => pingRedis(redis) }],
     health: () => ({ subscriptions: subscriptions.stats() }),
   });

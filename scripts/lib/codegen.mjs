@@ -6,7 +6,7 @@
 // subgraph's team decides lives beside its schema in codegen.json:
 //   contextType  the resolvers' context, e.g. "../context.js#CatalogContext"
 //   mappers      GraphQL type -> the type its resolvers really return, e.g. "Product": "../model.js#ProductDoc",
-//                "ProductConnection": "@supergraph/subgraph-kit#Connection<ProductDoc>"
+//                "ProductConnection": "@supergraph/subgraph-kit#RelayConnection<ProductDoc>"
 //   scalars      custom scalar -> TypeScript, e.g. "DateTime": { "input": "Date", "output": "Date | string" }
 // Relative paths are relative to the generated file (src/generated/), with the .js extension
 // NodeNext resolution requires.

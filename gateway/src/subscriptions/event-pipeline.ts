@@ -119,21 +119,14 @@ export function createEventPipeline(options: EventPipelineOptions) {
         context.authorization ?? null,
       ]);
       let leave = () => {};
-      let expiry: NodeJS.Timeout | undefined;
       // A client that stops reading (a phone in a tunnel) is cut off rather than buffered forever.
-      const clientQueue = createPushIterator<ExecutionResult>(
-        () => {
-          clearTimeout(expiry);
-          leave();
-        },
-        {
-          maxBuffered,
-          overflowError: () =>
-            new GraphQLError(`More than ${maxBuffered} events were waiting for this client; resubscribe`, {
-              extensions: { code: ErrorCode.SlowConsumer },
-            }),
-        },
-      );
+      const clientQueue = createPushIterator<ExecutionResult>(() => leave(), {
+        maxBuffered,
+        overflowError: () =>
+          new GraphQLError(`More than ${maxBuffered} events were waiting for this client; resubscribe`, {
+            extensions: { code: ErrorCode.SlowConsumer },
+          }),
+      });
       leave = executions.join(executionKey, (emit) => openExecution(args, emit), {
         next: clientQueue.push,
         error: clientQueue.fail,
@@ -142,23 +135,6 @@ export function createEventPipeline(options: EventPipelineOptions) {
       // A transport may not be able to end an iterator that waits for an event (graphql-sse defers
       // return() of a suspended async generator), so it says the client left through this signal.
       context.signal?.addEventListener('abort', () => void clientQueue.iterator.return?.(), { once: true });
-      if (context.expiresAt !== undefined) {
-        // Authorization was checked when the subscription started; it holds no longer than the token.
-        expiry = setTimeout(
-          () => {
-            clientQueue.push({
-              errors: [
-                new GraphQLError('Your token has expired; subscribe again with a fresh token', {
-                  extensions: { code: ErrorCode.Unauthenticated },
-                }),
-              ],
-            });
-            clientQueue.end();
-          },
-          Math.max(0, context.expiresAt - Date.now()),
-        );
-        expiry.unref();
-      }
       return clientQueue.iterator;
     },
     stats: () => ({ subscriptions: executions.sinkCount(), executions: executions.size() }),

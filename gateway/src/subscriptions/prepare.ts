@@ -2,6 +2,7 @@ import { GraphQLError, OperationTypeNode, getOperationAST, parse, type DocumentN
 import { getVariableValues } from 'graphql/execution/values.js';
 import { ErrorCode } from '@supergraph/runtime';
 import type { GatewayContext } from '../context.js';
+import type { OperationLimiter } from '@supergraph/limits';
 import type { ClientErrorFormatting } from './client-errors.js';
 import type { PlannedSubscription, SubscriptionPlanner } from './planner.js';
 
@@ -11,8 +12,6 @@ export interface SubscriptionContext extends GatewayContext {
   planned?: PlannedSubscription;
   /** Aborted when the client has gone, so the subscription lets go of its upstream stream. */
   signal?: AbortSignal;
-  /** When the caller's token expires (ms since epoch): the subscription then ends with UNAUTHENTICATED. */
-  expiresAt?: number;
 }
 
 export interface OperationRequest {
@@ -26,13 +25,20 @@ export interface OperationRequest {
  * (with the plan in the context for a subscription) or the errors a client should see.
  * Queries and mutations sent over a stream are not planned here: they run through Apollo Server.
  */
-export function createOperationPreparer(options: { planner: () => SubscriptionPlanner | null; errors: ClientErrorFormatting }) {
+export function createOperationPreparer(options: {
+  planner: () => SubscriptionPlanner | null;
+  errors: ClientErrorFormatting;
+  /** Checked for subscriptions here; queries and mutations get them from Apollo Server. */
+  limits?: OperationLimiter;
+}) {
   const fail = (code: ErrorCode, message: string) => options.errors.clientErrors([new GraphQLError(message, { extensions: { code } })]);
 
   return (request: OperationRequest, authorization: string | undefined): ExecutionArgs | GraphQLError[] => {
     const planner = options.planner();
     if (!planner) return fail(ErrorCode.ServiceUnavailable, 'The gateway is still loading its schema; retry shortly');
     if (typeof request.query !== 'string') return fail(ErrorCode.BadRequest, 'query: expected a GraphQL document string');
+    const tooLarge = options.limits?.checkSource(request.query);
+    if (tooLarge) return options.errors.clientErrors([tooLarge]);
     let document: DocumentNode;
     try {
       document = parse(request.query);
@@ -46,6 +52,9 @@ export function createOperationPreparer(options: { planner: () => SubscriptionPl
     if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {
       return { ...base, variableValues: variables, contextValue: { authorization } satisfies SubscriptionContext };
     }
+    // Before planning, which is the expensive part; a document too large to parse was refused above.
+    const overLimit = options.limits?.checkOperation(planner.schema, document, variables, operationName) ?? [];
+    if (overLimit.length) return options.errors.clientErrors(overLimit);
     const planned = planner.plan(document, operationName);
     if (Array.isArray(planned)) return options.errors.clientErrors(planned);
     const coerced = getVariableValues(planner.schema, operation.variableDefinitions ?? [], variables);

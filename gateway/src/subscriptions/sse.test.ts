@@ -1,7 +1,8 @@
 import http, { type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, listen, type RunningHttpServer } from '@supergraph/runtime';
-import { createSseTransport, type SseTransport } from './sse.js';
+import type { ExecutionResult } from 'graphql';
+import { createSseTransport, untilExpiry, type SseTransport } from './sse.js';
 import { fakeHandlers } from './transport.fixture.js';
 
 let server: RunningHttpServer | undefined;
@@ -108,5 +109,40 @@ describe('SSE transport', () => {
     expect(transport.streams()).toBe(1);
     await reader.cancel();
     await expect.poll(() => transport.streams()).toBe(0);
+  });
+});
+
+describe('SSE token expiry', () => {
+  /** A stream that yields `values` and then waits until it is returned. */
+  function held(values: ExecutionResult[]) {
+    const state = { returned: false };
+    const queue = [...values];
+    const stream: AsyncIterableIterator<ExecutionResult> = {
+      next: () => (queue.length ? Promise.resolve({ value: queue.shift()!, done: false }) : new Promise(() => {})),
+      return: () => {
+        state.returned = true;
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]: () => stream,
+    };
+    return { stream, state };
+  }
+
+  it('passes results through until the token expires, then sends UNAUTHENTICATED once and lets go', async () => {
+    const { stream, state } = held([{ data: { n: 1 } }]);
+    const limited = untilExpiry(stream, Date.now() + 50);
+    expect(await limited.next()).toEqual({ value: { data: { n: 1 } }, done: false });
+    const expired = await limited.next();
+    expect(expired.value?.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect(await limited.next()).toEqual({ value: undefined, done: true });
+    expect(state.returned).toBe(true);
+  });
+
+  it('lets go of the stream when the client leaves first', async () => {
+    const { stream, state } = held([]);
+    const limited = untilExpiry(stream, Date.now() + 60_000);
+    await limited.return?.();
+    expect(state.returned).toBe(true);
+    expect(await limited.next()).toEqual({ value: undefined, done: true });
   });
 });

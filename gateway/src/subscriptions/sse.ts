@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHandler, type Request as SseRequest } from 'graphql-sse';
-import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { authorizationFrom, tokenExpiry } from '@supergraph/auth';
-import { applyCors, HttpError, MAX_BODY_BYTES, readBody, sendHttpError, type Logger } from '@supergraph/runtime';
+import { applyCors, ErrorCode, HttpError, MAX_BODY_BYTES, readBody, sendHttpError, type Logger } from '@supergraph/runtime';
 import type { SubscriptionContext } from './prepare.js';
-import type { TransportHandlers } from './websocket.js';
+import type { TransportHandlers } from './transport.js';
 
 export interface SseTransportOptions extends TransportHandlers {
   logger: Logger;
@@ -15,6 +15,54 @@ export interface SseTransportOptions extends TransportHandlers {
 
 interface SseRequestContext {
   res: ServerResponse;
+}
+
+/** The context of one event stream: the subscription's, and when the token it was opened with expires. */
+interface SseContext extends SubscriptionContext {
+  expiresAt: number | null;
+}
+
+const tokenExpired = (): ExecutionResult => ({
+  errors: [
+    new GraphQLError('Your token has expired; subscribe again with a fresh token', { extensions: { code: ErrorCode.Unauthenticated } }),
+  ],
+});
+
+/**
+ * A subscription's stream that ends at `expiresAt`: one UNAUTHENTICATED result, then done, and
+ * the subscription underneath is let go of. Authorization was checked when the stream opened; it
+ * holds no longer than the token it was checked with.
+ */
+export function untilExpiry(stream: AsyncIterableIterator<ExecutionResult>, expiresAt: number): AsyncIterableIterator<ExecutionResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), Math.max(0, expiresAt - Date.now()));
+    timer.unref();
+  });
+  let state: 'open' | 'expired' | 'done' = 'open';
+  const finish = async (): Promise<IteratorResult<ExecutionResult>> => {
+    if (state !== 'done') {
+      state = 'done';
+      clearTimeout(timer);
+      await stream.return?.();
+    }
+    return { value: undefined, done: true };
+  };
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    next: async () => {
+      if (state !== 'open') return finish();
+      const next = await Promise.race([stream.next(), expired]);
+      if (next === 'expired') {
+        state = 'expired';
+        return { value: tokenExpired(), done: false };
+      }
+      if (next.done) await finish();
+      return next;
+    },
+    return: finish,
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }
 
 /**
@@ -39,14 +87,18 @@ export function createSseTransport(options: SseTransportOptions) {
       if (Array.isArray(prepared)) return { data: null, errors: prepared };
       const left = new AbortController();
       req.context.res.once('close', () => left.abort());
-      const context: SubscriptionContext = {
+      const context: SseContext = {
         ...(prepared.contextValue as SubscriptionContext),
         signal: left.signal,
-        expiresAt: tokenExpiry(authorization) ?? undefined,
+        expiresAt: tokenExpiry(authorization),
       };
       return { ...prepared, contextValue: context } satisfies ExecutionArgs;
     },
-    subscribe: options.subscribe,
+    subscribe: (args: ExecutionArgs) => {
+      const { expiresAt } = args.contextValue as SseContext;
+      const stream = options.subscribe(args);
+      return expiresAt === null ? stream : untilExpiry(stream, expiresAt);
+    },
     execute: options.execute,
     // Incremental delivery is never planned here, so every result is a whole ExecutionResult.
     onNext: (_ctx, _req, result) => options.formatResult(result as ExecutionResult),

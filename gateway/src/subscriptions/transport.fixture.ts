@@ -1,6 +1,6 @@
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { buildSchema, GraphQLError, parse } from 'graphql';
-import type { TransportHandlers } from './websocket.js';
+import type { TransportHandlers } from './transport.js';
 
 /**
  * Transport handlers for unit tests: `subscription { … }` documents stream the given results and

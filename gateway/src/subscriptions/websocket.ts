@@ -2,21 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { ExecutionArgs, ExecutionResult, GraphQLError } from 'graphql';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { authorizationFrom, tokenExpiry } from '@supergraph/auth';
 import { MAX_BODY_BYTES } from '@supergraph/runtime';
-import type { OperationPreparer } from './prepare.js';
-
-/** What a transport needs from the rest of the subscription layer. */
-export interface TransportHandlers {
-  prepare: OperationPreparer;
-  /** Runs a prepared subscription: the client's own stream of results. */
-  subscribe: (args: ExecutionArgs) => AsyncIterableIterator<ExecutionResult>;
-  /** Runs a query or mutation sent over the stream, through the HTTP path's Apollo Server. */
-  execute: (args: ExecutionArgs) => Promise<ExecutionResult>;
-  /** A result's errors as the client sees them, or undefined to send the result as it is. */
-  formatResult: (result: ExecutionResult) => ExecutionResult | undefined;
-}
+import type { TransportHandlers } from './transport.js';
 
 export interface WebSocketTransportOptions extends TransportHandlers {
   /** Ping interval, so proxies and mobile networks keep idle sockets open. */

@@ -28,6 +28,11 @@ describe('loadServiceConfig', () => {
     expect(message).toContain(port);
   });
 
+  it('accepts PORT=0 (any free port) and PORT=65535', () => {
+    expect(loadServiceConfig({ PORT: '0' }, 1).port).toBe(0);
+    expect(loadServiceConfig({ PORT: '65535' }, 1).port).toBe(65535);
+  });
+
   it('refuses a Redis URL that is not redis: or rediss:, an unknown NODE_ENV and LOG_LEVEL', () => {
     expect(configError(() => loadServiceConfig({ REDIS_URL: 'http://cache:6379' }, 1))).toContain('REDIS_URL');
     expect(configError(() => loadServiceConfig({ NODE_ENV: 'staging' }, 1))).toContain('NODE_ENV');

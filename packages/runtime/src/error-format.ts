@@ -1,8 +1,23 @@
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { CLIENT_ERROR_CODES, ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 
 export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+/**
+ * Apollo Server reports every validation-rule error as GRAPHQL_VALIDATION_FAILED, keeping the
+ * rule's own error as `originalError`. A rule of ours (an operation limit) that set a client code
+ * of its own keeps that code and its extensions.
+ */
+function ruleExtensions(formatted: GraphQLFormattedError, error: unknown): Record<string, unknown> | undefined {
+  if (formatted.extensions?.code !== ErrorCode.GraphQLValidationFailed || !(error instanceof GraphQLError)) return undefined;
+  const original = error.originalError;
+  if (!(original instanceof GraphQLError) || original === error) return undefined;
+  const code = original.extensions.code;
+  return typeof code === 'string' && CLIENT_ERROR_CODES.has(code) && code !== String(ErrorCode.GraphQLValidationFailed)
+    ? original.extensions
+    : undefined;
+}
 
 /**
  * Keeps client errors as they are and replaces anything unexpected with a
@@ -10,9 +25,10 @@ export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) 
  */
 export function createErrorFormatter(logger: Logger): ErrorFormatter {
   return (formatted, error) => {
-    const code = formatted.extensions?.code;
+    const fromRule = ruleExtensions(formatted, error);
+    const code = fromRule?.code ?? formatted.extensions?.code;
     if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
-      const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
+      const { stacktrace: _stacktrace, http: _http, ...extensions } = { ...formatted.extensions, ...fromRule };
       return { ...formatted, extensions };
     }
     logger.error('unexpected error', { error, path: formatted.path });

@@ -26,6 +26,8 @@ export enum ErrorCode {
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   /** A subgraph ended a subscription for good; subscribe again. */
   SubgraphUnavailable = 'SUBGRAPH_UNAVAILABLE',
+  /** The operation exceeds a limit checked before execution (depth, cost, …); `extensions.limit` and `max` say which. */
+  OperationLimit = 'OPERATION_LIMIT',
   /** A subscriber fell too far behind and was cut off; subscribe again. */
   SlowConsumer = 'SLOW_CONSUMER',
   Internal = 'INTERNAL_SERVER_ERROR',

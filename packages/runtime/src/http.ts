@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 import { ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -28,6 +29,11 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   corsOrigins?: string[];
   graphqlPath?: string;
   maxBodyBytes?: number;
+  /**
+   * Checks the document text before Apollo Server parses it (length, tokens); a GraphQLError it
+   * returns is answered with HTTP 400 and nothing is parsed.
+   */
+  checkDocument?: (query: string) => GraphQLError | null;
 }
 
 /** A request that cannot be served, answered with its HTTP status and a BAD_REQUEST error body. */
@@ -91,6 +97,13 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, origins: st
   }
 }
 
+/** The document of a GraphQL request (a JSON body's `query`, or `?query=` on GET) through `check`, if both exist. */
+function checkDocumentOf(body: unknown, url: URL, check: ((query: string) => GraphQLError | null) | undefined): GraphQLError | null {
+  if (!check) return null;
+  const query = body !== null && typeof body === 'object' && 'query' in body ? body.query : url.searchParams.get('query');
+  return typeof query === 'string' ? check(query) : null;
+}
+
 /** A node:http request handler serving GraphQL, /health and /ready. */
 export function createGraphQLHandler<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>) {
   const path = options.graphqlPath ?? '/graphql';
@@ -137,6 +150,12 @@ export function createGraphQLHandler<TContext extends BaseContext>(options: Grap
         } catch {
           throw new HttpError(400, 'request body is not valid JSON');
         }
+      }
+      const refusal = checkDocumentOf(body, url, options.checkDocument);
+      if (refusal) {
+        const { http: _http, ...extensions } = refusal.extensions;
+        sendJson(res, 400, { errors: [{ message: refusal.message, extensions }] });
+        return;
       }
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers)) {

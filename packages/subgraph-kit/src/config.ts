@@ -1,9 +1,12 @@
+import { readOperationLimits, type OperationLimits } from '@supergraph/limits';
 import { ConfigError, loadServiceConfig, readUrl, requireString, type Env, type ServiceConfig } from '@supergraph/runtime';
 
 /** What every subgraph reads on top of the service configuration: its database and the token secret. */
 export interface SubgraphConfig extends ServiceConfig {
   mongodbUri: string;
   jwtSecret: string;
+  /** What one operation may ask for before it runs (LIMIT_* variables); the gateway checks the same. */
+  operationLimits: OperationLimits;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -23,5 +26,6 @@ export function loadSubgraphConfig(env: Env = process.env, defaultPort: number):
         ? readUrl(env, 'MONGODB_URI', undefined, mongoProtocols)
         : readUrl(env, 'MONGODB_URI', 'mongodb://127.0.0.1:27017/supergraph', mongoProtocols),
     jwtSecret,
+    operationLimits: readOperationLimits(env),
   };
 }

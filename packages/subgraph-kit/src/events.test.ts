@@ -246,22 +246,13 @@ describe('createRedisEventBus resources', () => {
   it('refuses an empty prefix before opening any connection', async () => {
     const before = await serverSideConnections();
     expect(() => createRedisEventBus(REDIS_URL, '', createLogger('test', 'silent'))).toThrow(/prefix/);
-    await sleep(200);
+    // The constructor threw synchronously, before any client could be created: nothing to wait for.
     expect((await serverSideConnections()).count).toBe(before.count);
   });
 
   async function numsub(channel: string): Promise<number> {
     const reply = (await inspector.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
     return Number(reply[1]);
-  }
-
-  async function eventually<T>(read: () => Promise<T>, expected: T): Promise<T> {
-    let value = await read();
-    for (let i = 0; i < 100 && JSON.stringify(value) !== JSON.stringify(expected); i++) {
-      await sleep(20);
-      value = await read();
-    }
-    return value;
   }
 
   it('subscribes on Redis under `<prefix>:<channel>`', async () => {
@@ -286,7 +277,7 @@ describe('createRedisEventBus resources', () => {
       await a.return!();
       expect(await numsub(`${prefix}:order.placed`)).toBe(1);
       await b.return!();
-      expect(await eventually(() => numsub(`${prefix}:order.placed`), 0)).toBe(0);
+      await expect.poll(() => numsub(`${prefix}:order.placed`), { timeout: 2_000, interval: 20 }).toBe(0);
     } finally {
       await bus.dispose();
     }
@@ -310,7 +301,7 @@ describe('createRedisEventBus resources', () => {
 
     await bus.dispose();
 
-    expect(await eventually(serverSideConnections, baseline)).toEqual(baseline);
+    await expect.poll(serverSideConnections, { timeout: 2_000, interval: 20 }).toEqual(baseline);
     const stillOpen = ownConnectionsTo(redisPort);
     expect(busPorts.filter((port) => stillOpen.has(port))).toEqual([]);
     expect(await numsub(`${prefix}:order.placed`)).toBe(0);

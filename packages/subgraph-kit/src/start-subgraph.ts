@@ -3,6 +3,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
 import { authorizationFrom, TokenService } from '@supergraph/auth';
+import { createOperationLimits } from '@supergraph/limits';
 import { createGraphQLHandler, createLogger, createRedisClient, listen, pingRedis, type Logger } from '@supergraph/runtime';
 import type { SubgraphConfig } from './config.js';
 import { createRedisEventBus, type EventBus } from './events.js';
@@ -69,11 +70,18 @@ export async function startSubgraph<TContext extends BaseContext>(
   try {
     const { createContext, onStop } = await definition.setup(deps);
     const schema = createSubgraphSchema(definition.schemaUrl, definition.resolvers);
-    const apollo = createSubgraphApollo<TContext>({ schema, logger, production: config.nodeEnv === 'production' });
+    const limits = createOperationLimits(config.operationLimits);
+    const apollo = createSubgraphApollo<TContext>({
+      schema,
+      logger,
+      production: config.nodeEnv === 'production',
+      limits,
+    });
     await apollo.start();
     const handler = createGraphQLHandler<TContext>({
       apollo,
       context: (req) => createContext(req.headers.authorization),
+      checkDocument: limits.checkSource,
       logger,
       readiness: [
         { name: 'mongodb', check: () => pingMongo(connection) },

@@ -4,6 +4,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { parse, type GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
+import type { OperationLimiter } from '@supergraph/limits';
 import { createErrorFormatter, type Logger } from '@supergraph/runtime';
 
 /** Reads a subgraph's SDL file given as a URL relative to the calling module. */
@@ -20,11 +21,16 @@ export function createSubgraphApollo<TContext extends BaseContext>(options: {
   schema: GraphQLSchema;
   logger: Logger;
   production: boolean;
+  /** The gateway checks the same limits first; checking again here holds for any caller that reaches a subgraph. */
+  limits: OperationLimiter;
 }): ApolloServer<TContext> {
+  const { limits } = options;
   return new ApolloServer<TContext>({
     schema: options.schema,
     // Subgraphs are reached through the gateway; clients explore there.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), limits.apolloPlugin],
+    validationRules: limits.validationRules,
+    hideSchemaDetailsFromClientErrors: options.production,
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(options.logger),

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError } from 'graphql';
 import { Types, type Connection } from 'mongoose';
 import { createLogger } from '@supergraph/runtime';
@@ -51,9 +50,17 @@ function watch(productId: string) {
       received.push({ id: String(event._id), stock: event.stock, pricePaise: event.pricePaise });
     }
   })();
+  const MARKER = 'end-of-events';
   return {
     received,
-    async stop() {
+    /**
+     * Waits until every event published so far has arrived: the bus delivers in order, so once a
+     * marker published now is received, nothing earlier is still on its way. Then stops watching.
+     */
+    async drainAndStop() {
+      await events.publish(channels.productUpdated(productId), { _id: MARKER, stock: -1, pricePaise: -1 });
+      await vi.waitFor(() => expect(received.at(-1)?.id).toBe(MARKER), { timeout: 2_000, interval: 5 });
+      received.pop();
       await iterator.return?.();
       await pump;
     },
@@ -163,8 +170,7 @@ describe('reserveStock', () => {
     const watcher = watch(id);
     await reserveStock(products, events, logger, 'evt', [{ productId: id, quantity: 3 }]);
     await rejectedGraphQLError(reserveStock(products, events, logger, 'evt-2', [{ productId: id, quantity: 3 }]));
-    await sleep(20);
-    await watcher.stop();
+    await watcher.drainAndStop();
     expect(watcher.received).toEqual([expect.objectContaining({ id, stock: 1, pricePaise: 49900 })]);
   });
 });
@@ -178,8 +184,7 @@ describe('releaseStock', () => {
       { productId: a, quantity: 2 },
       { productId: b, quantity: 5 },
     ]);
-    await sleep(20);
-    await watcher.stop();
+    await watcher.drainAndStop();
     expect(await stockOf(a)).toBe(3);
     expect(await stockOf(b)).toBe(5);
     expect(watcher.received).toEqual([expect.objectContaining({ id: b, stock: 5 })]);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import type { ServiceMap } from '@apollo/gateway';
+import type { OperationLimiter } from '@supergraph/limits';
 import type { ErrorFormatter, Logger } from '@supergraph/runtime';
 import { createClientErrorFormatting } from './client-errors.js';
 import { createEventPipeline } from './event-pipeline.js';
@@ -21,6 +22,8 @@ export interface SubscriptionLayerOptions {
   /** Runs queries and mutations sent over a stream through the HTTP path's Apollo Server (already formatted). */
   executeOperation: (args: ExecutionArgs) => Promise<ExecutionResult>;
   formatError: ErrorFormatter;
+  /** The same operation limits as the HTTP path (queries over a stream run through Apollo Server and get them there). */
+  limits: OperationLimiter;
   /** Ping interval for client and upstream sockets. */
   keepAliveMs: number;
   corsOrigins: string[];
@@ -43,7 +46,7 @@ export function createSubscriptionLayer(options: SubscriptionLayerOptions) {
     logger: options.logger,
   });
   const handlers = {
-    prepare: createOperationPreparer({ planner: options.planner, errors }),
+    prepare: createOperationPreparer({ planner: options.planner, errors, limits: options.limits }),
     subscribe: pipeline.subscribe,
     execute: options.executeOperation,
     formatResult: errors.formatResult,

@@ -2,9 +2,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { codegenTargets, generateResolverTypes, runCodegen } from '../../../scripts/lib/codegen.mjs';
+import { codegenTargets, generateResolverTypes, runCodegen } from '../scripts/lib/codegen.mjs';
 
-const root = resolve(import.meta.dirname, '../../..');
+const root = resolve(import.meta.dirname, '..');
 const GENERATED = 'subgraphs/catalog/src/generated/resolvers-types.ts';
 const SCHEMA = 'subgraphs/catalog/schema.graphql';
 const SETTINGS = 'subgraphs/catalog/codegen.json';

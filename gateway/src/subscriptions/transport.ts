@@ -1,0 +1,13 @@
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import type { OperationPreparer } from './prepare.js';
+
+/** What a transport needs from the rest of the subscription layer. */
+export interface TransportHandlers {
+  prepare: OperationPreparer;
+  /** Runs a prepared subscription: the client's own stream of results. */
+  subscribe: (args: ExecutionArgs) => AsyncIterableIterator<ExecutionResult>;
+  /** Runs a query or mutation sent over the stream, through the HTTP path's Apollo Server. */
+  execute: (args: ExecutionArgs) => Promise<ExecutionResult>;
+  /** A result's errors as the client sees them, or undefined to send the result as it is. */
+  formatResult: (result: ExecutionResult) => ExecutionResult | undefined;
+}
