@@ -32,7 +32,7 @@ async function main() {
   if (existsSync(join(root, '.env'))) process.loadEnvFile(join(root, '.env'));
   ensureInstalled(log);
   // Imported after installing: these need the project's dependencies.
-  const { startService, startTogether } = await import('./lib/processes.mjs');
+  const { startStack } = await import('./lib/processes.mjs');
   const { seedIfEmpty } = await import('./lib/seed.mjs');
 
   run('node', ['scripts/compose.mjs']);
@@ -71,16 +71,9 @@ async function main() {
     orders: process.env.ORDERS_PORT || '4003',
     gateway: process.env.GATEWAY_PORT || process.env.PORT || '4000',
   };
-  const onLine = (name, line) => console.log(`[${name}] ${line}`);
-  const start = async (name, extra) => {
-    const service = await startService(name, { ...env, PORT: ports[name], ...extra }, { onLine });
-    cleanups.push(service.stop);
-    return service;
-  };
-  // startTogether, not Promise.all: if one fails, the other is stopped, not left running after we exit.
-  const [users, catalog] = await startTogether([start('users'), start('catalog')]);
-  const orders = await start('orders', { CATALOG_URL: catalog.url });
-  const gateway = await start('gateway', { USERS_URL: users.url, CATALOG_URL: catalog.url, ORDERS_URL: orders.url });
+  const stack = await startStack(env, { ports, onLine: (name, line) => console.log(`[${name}] ${line}`) });
+  cleanups.push(stack.stop);
+  const { gateway } = stack;
 
   if (admin.email && admin.password) await seedIfEmpty(gateway.url, admin, log);
 

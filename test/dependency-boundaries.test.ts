@@ -1,4 +1,5 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,6 +86,58 @@ describe('package boundaries', () => {
     const closure = dependencyClosure(join(root, 'packages/runtime'));
     expect(closure).toContain('ioredis');
     expect(SUBGRAPH_ONLY.filter((name) => closure.has(name))).toEqual([]);
+  });
+});
+
+/** Every source file of a workspace package (not its tests), recursively. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.ts$/.test(entry.name) && !/\.(test|fixture)\.ts$/.test(entry.name) ? [path] : [];
+  });
+}
+
+/** The packages a source file imports (`@scope/name` or `name`), leaving out Node's built-ins and relative paths. */
+function importedPackages(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'([^'.][^']*)'/g)].map((m) => m[1]);
+  return specifiers
+    .filter((s) => !s.startsWith('node:') && !builtinModules.includes(s))
+    .map((s) =>
+      s
+        .split('/')
+        .slice(0, s.startsWith('@') ? 2 : 1)
+        .join('/'),
+    );
+}
+
+describe('declared dependencies', () => {
+  // The closure above is walked through package.json files; it proves something only if every
+  // import in the sources is declared there (an undeclared, hoisted import would slip past it).
+  const workspaces = [
+    'gateway',
+    'subgraphs/users',
+    'subgraphs/catalog',
+    'subgraphs/orders',
+    ...readdirSync(join(root, 'packages'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => `packages/${d.name}`),
+  ];
+
+  it('reads the imports of a source file', () => {
+    expect(importedPackages(join(root, 'gateway/src/server.ts'))).toEqual(
+      expect.arrayContaining(['@apollo/gateway', '@supergraph/runtime', 'graphql']),
+    );
+  });
+
+  it.each(workspaces)('%s imports only packages its package.json declares', (workspace) => {
+    const manifest = JSON.parse(readFileSync(join(root, workspace, 'package.json'), 'utf8')) as Manifest;
+    const declared = new Set(Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies }));
+    const files = sourceFiles(join(root, workspace, 'src'));
+    expect(files.length).toBeGreaterThan(0);
+    const undeclared = [...new Set(files.flatMap(importedPackages))].filter((name) => !declared.has(name));
+    expect(undeclared).toEqual([]);
   });
 });
 

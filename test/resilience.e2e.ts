@@ -8,7 +8,7 @@ import { stopChild } from '../scripts/lib/child-process.mjs';
 import { graphqlData } from '../scripts/lib/graphql-http.mjs';
 import { startService, startStack } from '../scripts/lib/processes.mjs';
 import { withDatabase } from '../scripts/lib/localdb.mjs';
-import { pingRedis } from '../scripts/lib/redis.mjs';
+import { redisAnswers } from '../scripts/lib/redis.mjs';
 import { collect, redisChannel, redisSubscribers, subscriptionStats, wsClient, wsUrl } from './ws-helpers.js';
 
 // Faults need a Redis and services of their own: this file starts a private
@@ -39,7 +39,7 @@ async function startRedis(): Promise<void> {
   });
   // vi.waitFor, not expect.poll: this also runs in beforeAll, outside any test.
   await vi.waitFor(async () => {
-    if (!(await pingRedis(redisUrl))) throw new Error('the private redis-server does not answer yet');
+    if (!(await redisAnswers(redisUrl))) throw new Error('the private redis-server does not answer yet');
   }, POLL);
 }
 

@@ -87,20 +87,32 @@ export async function startTogether(starting) {
   throw failure.reason;
 }
 
-/** Starts the three subgraphs, then the gateway pointed at them. */
+/**
+ * Starts the three subgraphs, then the gateway pointed at them: the one place that knows the
+ * start-up order (npm start, the tests and the benchmark all use it). `options.ports` gives a
+ * port per service ('0', a free one, by default).
+ */
 export async function startStack(env, options = {}) {
+  const port = (name) => String(options.ports?.[name] ?? '0');
   const started = [];
   try {
     const [users, catalog] = await startTogether([
-      startService('users', { PORT: '0', ...env }, options),
-      startService('catalog', { PORT: '0', ...env }, options),
+      startService('users', { PORT: port('users'), ...env }, options),
+      startService('catalog', { PORT: port('catalog'), ...env }, options),
     ]);
     started.push(users, catalog);
-    const orders = await startService('orders', { PORT: '0', CATALOG_URL: catalog.url, ...env }, options);
+    const orders = await startService('orders', { PORT: port('orders'), CATALOG_URL: catalog.url, ...env }, options);
     started.push(orders);
     const gateway = await startService(
       'gateway',
-      { PORT: '0', USERS_URL: users.url, CATALOG_URL: catalog.url, ORDERS_URL: orders.url, ...env, ...(options.gatewayEnv ?? {}) },
+      {
+        PORT: port('gateway'),
+        USERS_URL: users.url,
+        CATALOG_URL: catalog.url,
+        ORDERS_URL: orders.url,
+        ...env,
+        ...(options.gatewayEnv ?? {}),
+      },
       options,
     );
     started.push(gateway);

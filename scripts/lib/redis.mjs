@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { stopChild } from './child-process.mjs';
 
-export function pingRedis(url, timeoutMs = 1000) {
+export function redisAnswers(url, timeoutMs = 1000) {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = net.createConnection({ host: hostname || '127.0.0.1', port: Number(port || 6379) });
@@ -21,7 +21,7 @@ export function pingRedis(url, timeoutMs = 1000) {
 
 /** Resolves to { started, stop }: stop() shuts down a server this call started and does nothing otherwise. */
 export async function ensureRedis(url, log = console.log) {
-  if (await pingRedis(url)) return { started: false, stop: async () => {} };
+  if (await redisAnswers(url)) return { started: false, stop: async () => {} };
   const { hostname, port } = new URL(url);
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(hostname)) {
     throw new Error(`nothing answers at ${url}, and it is not local, so it cannot be started here`);
@@ -34,7 +34,7 @@ export async function ensureRedis(url, log = console.log) {
     stdio: 'ignore',
   });
   for (let i = 0; i < 100; i++) {
-    if (await pingRedis(url)) {
+    if (await redisAnswers(url)) {
       return { started: true, stop: () => stopChild(child) };
     }
     await new Promise((r) => setTimeout(r, 100));

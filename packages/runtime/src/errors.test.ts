@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 import {
   appError,
   badInput,
@@ -45,6 +46,17 @@ describe('error helpers', () => {
     expect(errorCodeOf(new GraphQLError('no code'))).toBeUndefined();
     expect(errorCodeOf(Object.assign(new Error('x'), { extensions: { code: 'CONFLICT' } }))).toBeUndefined();
     expect(errorCodeOf('CONFLICT')).toBeUndefined();
+  });
+
+  it("names Apollo Server's own codes exactly as Apollo Server sets them", () => {
+    expect(ErrorCode.GraphQLParseFailed).toBe(ApolloServerErrorCode.GRAPHQL_PARSE_FAILED);
+    expect(ErrorCode.GraphQLValidationFailed).toBe(ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED);
+    expect(ErrorCode.BadUserInput).toBe(ApolloServerErrorCode.BAD_USER_INPUT);
+    expect(ErrorCode.BadRequest).toBe(ApolloServerErrorCode.BAD_REQUEST);
+    expect(ErrorCode.PersistedQueryNotFound).toBe(ApolloServerErrorCode.PERSISTED_QUERY_NOT_FOUND);
+    expect(ErrorCode.PersistedQueryNotSupported).toBe(ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED);
+    expect(ErrorCode.OperationResolutionFailure).toBe(ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE);
+    expect(ErrorCode.Internal).toBe(ApolloServerErrorCode.INTERNAL_SERVER_ERROR);
   });
 
   it('has one list of codes: every client-visible and pass-through code is in the enum, and only internal errors are masked', () => {
