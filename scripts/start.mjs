@@ -75,7 +75,8 @@ async function main() {
   cleanups.push(stack.stop);
   const { gateway } = stack;
 
-  if (admin.email && admin.password) await seedIfEmpty(gateway.url, admin, log);
+  // Demo products and customers are for a developer's laptop only, never for a production database.
+  if (!production && admin.email && admin.password) await seedIfEmpty(gateway.url, admin, log);
 
   const sandbox = `http://localhost:${gateway.port}/graphql`;
   console.log(`

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -95,6 +95,30 @@ describe('local database shutdown', () => {
       await client?.close().catch(() => {});
       await stopChild(child, { signal: 'SIGKILL' });
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('local database files', () => {
+  it('keeps its data folder readable by its own user only, also one that existed with wider rights', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'supergraph-localdb-mode-'));
+    const dataDir = join(parent, 'data');
+    mkdirSync(dataDir, { mode: 0o755 });
+    chmodSync(dataDir, 0o755);
+    const child = spawn(
+      ensureLocalDbBinary(() => {}),
+      ['-data', dataDir, '-listen', '127.0.0.1:0'],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    try {
+      await Promise.race([
+        once(createInterface({ input: child.stdout }), 'line'),
+        once(child, 'exit').then(([code]) => Promise.reject(new Error(`localdb exited with code ${code} before it was ready`))),
+      ]);
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    } finally {
+      await stopChild(child, { graceMs: 5_000 });
+      rmSync(parent, { recursive: true, force: true });
     }
   });
 });

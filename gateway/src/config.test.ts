@@ -4,8 +4,13 @@ import { configErrorMessage as configError } from '@supergraph/runtime/testing';
 import { GATEWAY_DEFAULT_PORT, loadGatewayConfig } from './config.js';
 
 describe('loadGatewayConfig', () => {
+  it('behaves as production without NODE_ENV: no CORS origins, no introspection composition', () => {
+    expect(loadGatewayConfig({})).toMatchObject({ nodeEnv: 'production', corsOrigins: [] });
+    expect(configError(() => loadGatewayConfig({ SUPERGRAPH_SOURCE: 'introspect' }))).toContain('local development');
+  });
+
   it('fills in development defaults', () => {
-    const config = loadGatewayConfig({});
+    const config = loadGatewayConfig({ NODE_ENV: 'development' });
     expect(config).toMatchObject({
       nodeEnv: 'development',
       port: 4000,
@@ -43,14 +48,15 @@ describe('loadGatewayConfig', () => {
   });
 
   it('uses the local subgraph URLs when composing by introspection, with overrides', () => {
-    expect(loadGatewayConfig({ SUPERGRAPH_SOURCE: 'introspect' }).subgraphUrls).toEqual({
+    expect(loadGatewayConfig({ NODE_ENV: 'development', SUPERGRAPH_SOURCE: 'introspect' }).subgraphUrls).toEqual({
       users: 'http://localhost:4001/graphql',
       catalog: 'http://localhost:4002/graphql',
       orders: 'http://localhost:4003/graphql',
     });
-    expect(loadGatewayConfig({ SUPERGRAPH_SOURCE: 'introspect', ORDERS_URL: 'http://127.0.0.1:9003/graphql' }).subgraphUrls.orders).toBe(
-      'http://127.0.0.1:9003/graphql',
-    );
+    expect(
+      loadGatewayConfig({ NODE_ENV: 'development', SUPERGRAPH_SOURCE: 'introspect', ORDERS_URL: 'http://127.0.0.1:9003/graphql' })
+        .subgraphUrls.orders,
+    ).toBe('http://127.0.0.1:9003/graphql');
   });
 
   it('refuses a subgraph URL that is not http(s), naming the variable', () => {

@@ -36,7 +36,8 @@ export function ensureLocalDbBinary(log = console.log) {
  */
 export function startLocalDb(dataDir, log = console.log) {
   ensureLocalDbBinary(log);
-  mkdirSync(dataDir, { recursive: true });
+  // Readable by this user only (the database program tightens an existing folder the same way).
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const child = spawn(binaryPath, ['-data', dataDir, '-listen', '127.0.0.1:0'], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {

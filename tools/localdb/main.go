@@ -53,8 +53,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(absData, 0o755); err != nil {
+	// The database files are readable by this user only, also when the folder already existed.
+	if err := os.MkdirAll(absData, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
+	}
+	if err := os.Chmod(absData, 0o700); err != nil {
+		return fmt.Errorf("restrict data directory: %w", err)
 	}
 
 	// Unix socket paths are limited to ~108 bytes, so the socket lives in a short temp dir.

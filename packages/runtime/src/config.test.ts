@@ -4,7 +4,7 @@ import { configErrorMessage as configError } from './testing.js';
 
 describe('loadServiceConfig', () => {
   it('fills in development defaults and needs no secret or database', () => {
-    expect(loadServiceConfig({}, 4321)).toEqual({
+    expect(loadServiceConfig({ NODE_ENV: 'development' }, 4321)).toEqual({
       nodeEnv: 'development',
       port: 4321,
       host: '0.0.0.0',
@@ -41,8 +41,9 @@ describe('loadServiceConfig', () => {
 });
 
 describe('config readers', () => {
-  it('readNodeEnv defaults to development', () => {
-    expect(readNodeEnv({})).toBe('development');
+  it('readNodeEnv is production unless a service is told otherwise', () => {
+    expect(readNodeEnv({})).toBe('production');
+    expect(readNodeEnv({ NODE_ENV: 'development' })).toBe('development');
     expect(readNodeEnv({ NODE_ENV: 'test' })).toBe('test');
   });
 

@@ -25,8 +25,12 @@ export class ConfigError extends Error {
 
 export type Env = Record<string, string | undefined>;
 
+/**
+ * NODE_ENV, production when unset: a service started without it has no Sandbox, no introspection
+ * and no defaults meant for a laptop. `npm start` and the tests set development and test themselves.
+ */
 export function readNodeEnv(env: Env): NodeEnv {
-  const value = env.NODE_ENV ?? 'development';
+  const value = env.NODE_ENV ?? 'production';
   if (value !== 'development' && value !== 'test' && value !== 'production') {
     throw new ConfigError(`NODE_ENV must be development, test or production (got "${value}")`);
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApolloServer } from '@apollo/server';
+import net from 'node:net';
 import { createErrorFormatter, createGraphQLHandler, createLogger, listen, type ReadinessCheck, type RunningHttpServer } from './index.js';
 
 interface Ctx {
@@ -161,5 +162,51 @@ describe('CORS', () => {
     const response = await postJson(url, JSON.stringify({ query: '{ hello }' }), { origin: 'https://studio.apollographql.com' });
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
+  });
+});
+
+describe('slow and oversized requests', () => {
+  const timeouts = { headersTimeoutMs: 300, requestTimeoutMs: 600, maxHeaderBytes: 2_048 };
+
+  /** Opens a raw connection, writes `text`, and resolves with what the server answered once it closed the socket. */
+  function rawExchange(port: number, text: string): Promise<{ answer: string; closedAfterMs: number }> {
+    return new Promise((resolve, reject) => {
+      const started = Date.now();
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(text));
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk.toString()));
+      socket.on('error', reject);
+      socket.on('close', () => resolve({ answer, closedAfterMs: Date.now() - started }));
+    });
+  }
+
+  it('cuts off a client that does not finish its headers in time', async () => {
+    const running = await listen((_req, res) => void res.end('ok'), 0, '127.0.0.1', undefined, timeouts);
+    try {
+      const { answer } = await rawExchange(running.port, 'POST /graphql HTTP/1.1\r\nhost: x\r\nx-slow: ');
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('cuts off a client whose body does not arrive in time', async () => {
+    const running = await listen((req, res) => void req.resume().on('end', () => res.end('ok')), 0, '127.0.0.1', undefined, timeouts);
+    try {
+      const { answer } = await rawExchange(running.port, 'POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{"query":');
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('refuses headers larger than the limit with 431', async () => {
+    const running = await listen((_req, res) => void res.end('ok'), 0, '127.0.0.1', undefined, timeouts);
+    try {
+      const { answer } = await rawExchange(running.port, `GET /health HTTP/1.1\r\nhost: x\r\nx-big: ${'y'.repeat(3_000)}\r\n\r\n`);
+      expect(answer).toMatch(/^HTTP\/1\.1 431/);
+    } finally {
+      await running.close();
+    }
   });
 });

@@ -199,13 +199,39 @@ export interface RunningHttpServer {
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
+/** How long a client may take to send a request, and how large its headers may be. */
+export interface RequestTimeouts {
+  /** All request headers must arrive within this (a client dribbling headers cannot hold a socket). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this. Responses (event streams) are not bounded by it. */
+  requestTimeoutMs: number;
+  /** Largest total size of the request headers. */
+  maxHeaderBytes: number;
+}
+
+export const DEFAULT_REQUEST_TIMEOUTS: RequestTimeouts = { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, maxHeaderBytes: 16_384 };
+
 /** Serves `handler` (and WebSocket upgrades, when `upgrade` is given) on host:port; port 0 picks a free one. */
-export async function listen(handler: RequestHandler, port: number, host: string, upgrade?: UpgradeHandler): Promise<RunningHttpServer> {
-  const server = http.createServer((req, res) => void handler(req, res));
+export async function listen(
+  handler: RequestHandler,
+  port: number,
+  host: string,
+  upgrade?: UpgradeHandler,
+  timeouts: RequestTimeouts = DEFAULT_REQUEST_TIMEOUTS,
+): Promise<RunningHttpServer> {
+  const server = http.createServer(
+    {
+      maxHeaderSize: timeouts.maxHeaderBytes,
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      // How often Node checks those two timeouts; its default (30 s) would let a slow client stay far longer.
+      connectionsCheckingInterval: Math.min(1_000, timeouts.headersTimeoutMs),
+    },
+    (req, res) => void handler(req, res),
+  );
   if (upgrade) server.on('upgrade', upgrade);
   // Mobile clients reuse connections; keep them a little longer than typical load balancers.
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -8,7 +8,7 @@ const SECRET = 's'.repeat(32);
 // The service settings underneath (PORT, REDIS_URL, NODE_ENV, …) are tested with loadServiceConfig in runtime.
 describe('loadSubgraphConfig', () => {
   it('fills in development defaults', () => {
-    const config = loadSubgraphConfig({ JWT_SECRET: SECRET }, 4321);
+    const config = loadSubgraphConfig({ NODE_ENV: 'development', JWT_SECRET: SECRET }, 4321);
     expect(config).toEqual({
       nodeEnv: 'development',
       port: 4321,
@@ -54,10 +54,10 @@ describe('loadSubgraphConfig', () => {
   });
 
   it('refuses a JWT_SECRET shorter than 32 characters', () => {
-    const message = configError(() => loadSubgraphConfig({ JWT_SECRET: 's'.repeat(31) }, 1));
+    const message = configError(() => loadSubgraphConfig({ NODE_ENV: 'development', JWT_SECRET: 's'.repeat(31) }, 1));
     expect(message).toContain('JWT_SECRET');
     expect(message).toContain('32');
-    expect(loadSubgraphConfig({ JWT_SECRET: 's'.repeat(32) }, 1).jwtSecret).toHaveLength(32);
+    expect(loadSubgraphConfig({ NODE_ENV: 'development', JWT_SECRET: 's'.repeat(32) }, 1).jwtSecret).toHaveLength(32);
   });
 
   it('never echoes the secret in its error', () => {
@@ -67,6 +67,8 @@ describe('loadSubgraphConfig', () => {
 
   it('makes production name its database', () => {
     expect(configError(() => loadSubgraphConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }, 1))).toContain('MONGODB_URI');
+    // Without NODE_ENV a service is in production, so it needs a database named too.
+    expect(configError(() => loadSubgraphConfig({ JWT_SECRET: SECRET }, 1))).toContain('MONGODB_URI');
     expect(configError(() => loadSubgraphConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, MONGODB_URI: '' }, 1))).toContain(
       'MONGODB_URI',
     );

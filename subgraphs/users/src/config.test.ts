@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@supergraph/runtime';
 import { loadUsersConfig, USERS_DEFAULT_PORT } from './config.js';
 
-const base = { JWT_SECRET: 'j'.repeat(32) };
+const base = { NODE_ENV: 'development', JWT_SECRET: 'j'.repeat(32) };
 
 describe('loadUsersConfig', () => {
   it('defaults to port 4001 and no admin account', () => {
