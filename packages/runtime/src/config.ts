@@ -93,12 +93,12 @@ export function readWsKeepAlive(env: Env): number {
 }
 
 /** Reads the configuration every service shares; each service adds its own on top. */
-export function loadServiceConfig(env: Env, defaultPort: number): ServiceConfig {
+export function loadServiceConfig(env: Env, defaultPort: number, defaultHost = '0.0.0.0'): ServiceConfig {
   const nodeEnv = readNodeEnv(env);
   return {
     nodeEnv,
     port: readPort(env, 'PORT', defaultPort),
-    host: optionalString(env, 'HOST', '0.0.0.0'),
+    host: optionalString(env, 'HOST', defaultHost),
     redisUrl: readUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     redisPrefix: optionalString(env, 'REDIS_PREFIX', 'supergraph'),
     logLevel: readLogLevel(env, nodeEnv),

@@ -12,7 +12,7 @@ describe('loadSubgraphConfig', () => {
     expect(config).toEqual({
       nodeEnv: 'development',
       port: 4321,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       mongodbUri: 'mongodb://127.0.0.1:27017/supergraph',
       redisUrl: 'redis://127.0.0.1:6379',
       redisPrefix: 'supergraph',
@@ -29,7 +29,7 @@ describe('loadSubgraphConfig', () => {
         NODE_ENV: 'production',
         JWT_SECRET: SECRET,
         PORT: '8080',
-        HOST: '127.0.0.1',
+        HOST: '0.0.0.0',
         MONGODB_URI: 'mongodb+srv://user:pw@cluster.example.net/shop',
         REDIS_URL: 'rediss://cache.example.net:6380',
         REDIS_PREFIX: 'staging',
@@ -40,7 +40,7 @@ describe('loadSubgraphConfig', () => {
     expect(config).toMatchObject({
       nodeEnv: 'production',
       port: 8080,
-      host: '127.0.0.1',
+      host: '0.0.0.0',
       mongodbUri: 'mongodb+srv://user:pw@cluster.example.net/shop',
       redisUrl: 'rediss://cache.example.net:6380',
       redisPrefix: 'staging',

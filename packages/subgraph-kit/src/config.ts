@@ -12,7 +12,8 @@ export interface SubgraphConfig extends ServiceConfig {
 const MIN_SECRET_LENGTH = 32;
 
 export function loadSubgraphConfig(env: Env = process.env, defaultPort: number): SubgraphConfig {
-  const service = loadServiceConfig(env, defaultPort);
+  // Subgraphs answer only on this machine unless HOST opens them up deliberately: clients go through the gateway.
+  const service = loadServiceConfig(env, defaultPort, '127.0.0.1');
   const jwtSecret = requireString(env, 'JWT_SECRET');
   if (jwtSecret.length < MIN_SECRET_LENGTH) {
     throw new ConfigError(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters long`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decoyPasswordHash, hashPassword, verifyPassword } from './password.js';
+import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.js';
 
 describe('hashPassword / verifyPassword', () => {
   it('verifies the right password and refuses a wrong one', async () => {
@@ -13,12 +13,23 @@ describe('hashPassword / verifyPassword', () => {
     const stored = await hashPassword('correct-horse-42');
     const [scheme, n, r, p, salt, hash] = stored.split('$');
     expect(scheme).toBe('scrypt');
-    expect(Number(n)).toBeGreaterThanOrEqual(16384);
+    // OWASP's current minimum for scrypt.
+    expect(Number(n)).toBeGreaterThanOrEqual(2 ** 17);
     expect(Number(r)).toBeGreaterThanOrEqual(8);
     expect(Number(p)).toBeGreaterThanOrEqual(1);
     expect(Buffer.from(salt, 'base64')).toHaveLength(16);
     expect(Buffer.from(hash, 'base64')).toHaveLength(64);
     expect(stored).not.toContain('correct-horse-42');
+  });
+
+  it("asks for a new hash when a stored one was made with other parameters than today's", async () => {
+    const current = await hashPassword('correct-horse-42');
+    expect(needsRehash(current)).toBe(false);
+    const [, , r, p, salt, hash] = current.split('$');
+    expect(needsRehash(['scrypt', 32768, r, p, salt, hash].join('$'))).toBe(true);
+    expect(needsRehash(['scrypt', 2 ** 17, 4, p, salt, hash].join('$'))).toBe(true);
+    expect(needsRehash(['scrypt', 2 ** 17, r, p, salt, Buffer.alloc(32).toString('base64')].join('$'))).toBe(true);
+    expect(needsRehash('bcrypt$2b$10$whatever')).toBe(true);
   });
 
   it('salts every hash', async () => {

@@ -4,7 +4,7 @@ import { DateTimeScalar, isDuplicateKeyError, loadOrNull, parseObjectId, parsePa
 import type { UsersContext } from './context.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 import { PUBLIC_USER_FIELDS, type UserDoc } from './model.js';
-import { decoyPasswordHash, hashPassword, verifyPassword } from './password.js';
+import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.js';
 import { normaliseEmail, validateSignUp } from './validation.js';
 
 async function authPayload<TUser extends Pick<UserDoc, '_id' | 'role'>>(ctx: UsersContext, user: TUser) {
@@ -78,6 +78,14 @@ export const resolvers: Resolvers = {
       // Verify against a decoy when the email is unknown, so response time does not reveal registered emails.
       const ok = await verifyPassword(args.password, user?.passwordHash ?? (await decoyPasswordHash()));
       if (!user || !ok) throw appError(ErrorCode.Unauthenticated, 'Email or password is incorrect');
+      if (needsRehash(user.passwordHash)) {
+        // Only while the old hash is still the stored one: a password changed meanwhile is not overwritten.
+        await ctx.users.updateOne(
+          { _id: user._id, passwordHash: user.passwordHash },
+          { $set: { passwordHash: await hashPassword(args.password) } },
+        );
+        ctx.logger.info('password hash upgraded', { userId: String(user._id) });
+      }
       return authPayload(ctx, user);
     },
   },
