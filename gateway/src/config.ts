@@ -33,6 +33,8 @@ export interface GatewayConfig {
   wsKeepAliveMs: number;
   /** What one operation may ask for before it runs (LIMIT_* variables). */
   operationLimits: OperationLimits;
+  /** Proxies in front of the gateway that append to X-Forwarded-For; 0: trust no such header. */
+  trustedProxyHops: number;
 }
 
 const DEFAULT_SUPERGRAPH = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../schema/supergraph.graphql');
@@ -74,5 +76,14 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       .filter(Boolean),
     wsKeepAliveMs: readWsKeepAlive(env),
     operationLimits: readOperationLimits(env),
+    trustedProxyHops: readTrustedProxyHops(env),
   };
+}
+
+function readTrustedProxyHops(env: Record<string, string | undefined>): number {
+  const raw = env.TRUSTED_PROXY_HOPS?.trim();
+  if (raw === undefined || raw === '') return 0;
+  if (!/^\d+$/.test(raw) || Number(raw) > 10)
+    throw new ConfigError(`TRUSTED_PROXY_HOPS must be a whole number from 0 to 10 (got "${raw}")`);
+  return Number(raw);
 }

@@ -3,6 +3,8 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 /** What the gateway keeps per request or subscription: the caller's credentials, forwarded to subgraphs as they are. */
 export interface GatewayContext {
   authorization?: string;
+  /** The client's address (see client-ip.ts), passed on so subgraphs can keep per-address budgets. */
+  clientIp?: string;
 }
 
 /** Every HTTP call to a subgraph goes through here: the one place that adds headers to upstream requests. */
@@ -11,5 +13,7 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
     // Subgraphs verify the token themselves; the gateway only passes it on.
     const authorization = (context as GatewayContext | undefined)?.authorization;
     if (authorization) request.http?.headers.set('authorization', authorization);
+    const clientIp = (context as GatewayContext | undefined)?.clientIp;
+    if (clientIp) request.http?.headers.set('x-client-ip', clientIp);
   }
 }

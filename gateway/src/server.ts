@@ -9,6 +9,7 @@ import { createGraphQLHandler, createLogger, createRedisClient, ErrorCode, liste
 import type { GatewayConfig, SubgraphName } from './config.js';
 import { AuthForwardingDataSource, type GatewayContext } from './context.js';
 import { createOperationLimits } from '@supergraph/limits';
+import { clientIpOf } from './client-ip.js';
 import { createGatewayErrorFormatter } from './errors.js';
 import { SubscriptionPlanner } from './subscriptions/planner.js';
 import { createSubscriptionLayer } from './subscriptions/subscription-layer.js';
@@ -57,6 +58,25 @@ const rejectSubscriptionsOverPlainHttp: ApolloServerPlugin<GatewayContext> = {
   },
 };
 
+/**
+ * A subgraph that refused for a spent budget (RATE_LIMITED) answers inside a 200; clients and
+ * proxies understand 429 with Retry-After, so an operation refused that way gets them.
+ */
+const rateLimitedAs429: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single' || response.body.singleResult.data) return;
+        const limited = (response.body.singleResult.errors ?? []).filter((error) => error.extensions?.code === ErrorCode.RateLimited);
+        if (limited.length === 0) return;
+        response.http.status = 429;
+        const retryAfter = Math.max(...limited.map((error) => Number(error.extensions?.retryAfterSeconds) || 1));
+        response.http.headers.set('retry-after', String(retryAfter));
+      },
+    };
+  },
+};
+
 export interface RunningGateway {
   url: string;
   port: number;
@@ -89,6 +109,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     plugins: [
       limits.apolloPlugin,
       rejectSubscriptionsOverPlainHttp,
+      rateLimitedAs429,
       // Sandbox is a development tool; production serves only the API.
       production
         ? ApolloServerPluginLandingPageDisabled()
@@ -126,7 +147,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     apollo,
     logger,
     corsOrigins: config.corsOrigins,
-    context: async (req) => ({ authorization: req.headers.authorization }),
+    context: async (req) => ({ authorization: req.headers.authorization, clientIp: clientIpOf(req, config.trustedProxyHops) }),
     checkDocument: limits.checkSource,
     readiness: [{ name: 'redis', check: () => pingRedis(redis) }],
     health: () => ({ subscriptions: subscriptions.stats() }),

@@ -28,6 +28,8 @@ export enum ErrorCode {
   SubgraphUnavailable = 'SUBGRAPH_UNAVAILABLE',
   /** The operation exceeds a limit checked before execution (depth, cost, …); `extensions.limit` and `max` say which. */
   OperationLimit = 'OPERATION_LIMIT',
+  /** Too many requests of this kind for this account or address; `extensions.retryAfterSeconds` says when to retry. */
+  RateLimited = 'RATE_LIMITED',
   /** A subscriber fell too far behind and was cut off; subscribe again. */
   SlowConsumer = 'SLOW_CONSUMER',
   Internal = 'INTERNAL_SERVER_ERROR',

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { BaseContext } from '@apollo/server';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { Connection } from 'mongoose';
@@ -10,6 +11,21 @@ import { createRedisEventBus, type EventBus } from './events.js';
 import { connectMongo, pingMongo, type MongoOptions } from './mongo.js';
 import { createSubgraphApollo, createSubgraphSchema } from './subgraph-apollo.js';
 import { serveSubscriptions } from './subscription-server.js';
+
+/** Where a request comes from, as far as a subgraph can tell. */
+export interface CallerInfo {
+  /** The client's address: as the gateway saw it (`x-client-ip`), else the connection's own. */
+  ip: string | undefined;
+}
+
+/**
+ * The gateway forwards the address of the client it served in `x-client-ip`. Subgraphs listen on
+ * 127.0.0.1 by default, so only processes on this machine can set it.
+ */
+function clientIpOf(req: IncomingMessage): string | undefined {
+  const forwarded = req.headers['x-client-ip'];
+  return (typeof forwarded === 'string' && forwarded !== '' ? forwarded : undefined) ?? req.socket.remoteAddress;
+}
 
 /** What every subgraph gets from the shared bootstrap. */
 export interface SubgraphDeps {
@@ -30,7 +46,7 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
    * HTTP request and per WebSocket subscription with the caller's Authorization value.
    */
   setup(deps: SubgraphDeps): Promise<{
-    createContext: (authorization: string | undefined) => Promise<TContext>;
+    createContext: (authorization: string | undefined, caller: CallerInfo) => Promise<TContext>;
     onStop?: () => Promise<void>;
   }>;
 }
@@ -80,7 +96,7 @@ export async function startSubgraph<TContext extends BaseContext>(
     await apollo.start();
     const handler = createGraphQLHandler<TContext>({
       apollo,
-      context: (req) => createContext(req.headers.authorization),
+      context: (req) => createContext(req.headers.authorization, { ip: clientIpOf(req) }),
       checkDocument: limits.checkSource,
       logger,
       readiness: [
@@ -93,7 +109,7 @@ export async function startSubgraph<TContext extends BaseContext>(
     const subscriptions = serveSubscriptions(http.server, {
       schema,
       logger,
-      context: (connectionParams) => createContext(authorizationFrom(connectionParams)),
+      context: (connectionParams) => createContext(authorizationFrom(connectionParams), { ip: undefined }),
       keepAliveMs: config.wsKeepAliveMs,
     });
     logger.info('listening', { port: http.port, url: `${http.url}/graphql` });

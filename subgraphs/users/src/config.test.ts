@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@supergraph/runtime';
 import { loadUsersConfig, USERS_DEFAULT_PORT } from './config.js';
+import { DEFAULT_CREDENTIAL_LIMITS } from './credential-limits.js';
 
 const base = { NODE_ENV: 'development', JWT_SECRET: 'j'.repeat(32) };
 
@@ -34,5 +35,23 @@ describe('loadUsersConfig', () => {
 
   it('still applies the shared checks', () => {
     expect(() => loadUsersConfig({})).toThrow(/JWT_SECRET/);
+  });
+});
+
+describe('credential limits', () => {
+  it('default to 10 failed log-ins per account and generous per-address budgets per 15 minutes, each configurable', () => {
+    expect(loadUsersConfig(base).credentialLimits).toEqual(DEFAULT_CREDENTIAL_LIMITS);
+    expect(DEFAULT_CREDENTIAL_LIMITS).toEqual({ windowSeconds: 900, loginFailuresPerAccount: 10, loginsPerIp: 300, signUpsPerIp: 100 });
+    expect(
+      loadUsersConfig({ ...base, RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: '5', RATE_LIMIT_WINDOW_SECONDS: '60' }).credentialLimits,
+    ).toMatchObject({
+      loginFailuresPerAccount: 5,
+      windowSeconds: 60,
+      loginsPerIp: 300,
+    });
+  });
+
+  it.each(['0', 'many', '-3'])('refuses RATE_LIMIT_SIGNUPS_PER_IP=%s naming the variable', (raw) => {
+    expect(() => loadUsersConfig({ ...base, RATE_LIMIT_SIGNUPS_PER_IP: raw })).toThrow(/RATE_LIMIT_SIGNUPS_PER_IP/);
   });
 });

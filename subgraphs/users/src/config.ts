@@ -1,9 +1,12 @@
 import { ConfigError } from '@supergraph/runtime';
 import { loadSubgraphConfig, type SubgraphConfig } from '@supergraph/subgraph-kit';
+import { readCredentialLimits, type CredentialLimitsConfig } from './credential-limits.js';
 
 export interface UsersConfig extends SubgraphConfig {
   /** The admin account made sure of at start-up; null when not configured. */
   admin: { email: string; password: string } | null;
+  /** How often logIn and signUp may be tried (RATE_LIMIT_* variables). */
+  credentialLimits: CredentialLimitsConfig;
 }
 
 export const USERS_DEFAULT_PORT = 4001;
@@ -16,5 +19,5 @@ export function loadUsersConfig(env: Record<string, string | undefined> = proces
   if (password && base.nodeEnv === 'production' && password.length < 12) {
     throw new ConfigError('ADMIN_PASSWORD must be at least 12 characters in production');
   }
-  return { ...base, admin: email && password ? { email, password } : null };
+  return { ...base, admin: email && password ? { email, password } : null, credentialLimits: readCredentialLimits(env) };
 }

@@ -5,6 +5,7 @@ import { createLogger } from '@supergraph/runtime';
 import { TokenService } from '@supergraph/auth';
 import { connectMongo } from '@supergraph/subgraph-kit';
 import { createContext, type UsersServices } from './context.js';
+import { createCredentialLimits, DEFAULT_CREDENTIAL_LIMITS } from './credential-limits.js';
 import { registerUserModel } from './model.js';
 import { testDatabaseUri } from '@supergraph/subgraph-kit/testing';
 
@@ -14,6 +15,7 @@ let services: UsersServices;
 beforeAll(async () => {
   connection = await connectMongo(testDatabaseUri('users_context'), createLogger('test', 'silent'));
   services = {
+    credentialLimits: createCredentialLimits(DEFAULT_CREDENTIAL_LIMITS, { redis: null, prefix: 'users-context-test' }),
     users: registerUserModel(connection),
     tokens: new TokenService('users-context-test-secret'.padEnd(40, '!')),
     logger: createLogger('test', 'silent'),

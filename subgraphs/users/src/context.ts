@@ -1,11 +1,15 @@
 import type DataLoader from 'dataloader';
 import { type Logger } from '@supergraph/runtime';
 import { type AuthState, type TokenService } from '@supergraph/auth';
-import { createByIdLoader } from '@supergraph/subgraph-kit';
+import { createByIdLoader, type CallerInfo } from '@supergraph/subgraph-kit';
+import type { CredentialLimits } from './credential-limits.js';
 import { PUBLIC_USER_FIELDS, type UserDoc, type UserModel } from './model.js';
 
 export interface UsersContext {
   auth: AuthState;
+  /** The client's address, for per-address budgets; undefined when unknown. */
+  clientIp: string | undefined;
+  credentialLimits: CredentialLimits;
   users: UserModel;
   tokens: TokenService;
   logger: Logger;
@@ -13,15 +17,21 @@ export interface UsersContext {
 }
 
 export interface UsersServices {
+  credentialLimits: CredentialLimits;
   users: UserModel;
   tokens: TokenService;
   logger: Logger;
 }
 
 /** Builds the per-request context: the caller's identity and fresh DataLoaders. */
-export async function createContext(services: UsersServices, authorization: string | undefined): Promise<UsersContext> {
+export async function createContext(
+  services: UsersServices,
+  authorization: string | undefined,
+  caller: CallerInfo = { ip: undefined },
+): Promise<UsersContext> {
   return {
     ...services,
+    clientIp: caller.ip,
     auth: await services.tokens.authenticate(authorization),
     loaders: { userById: createByIdLoader<UserDoc>(services.users, PUBLIC_USER_FIELDS, 'User') },
   };

@@ -1,5 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { createRedisClient } from '@supergraph/runtime';
 import { startSubgraph, type RunningSubgraph, type StartOptions } from '@supergraph/subgraph-kit';
+import { createCredentialLimits } from './credential-limits.js';
 import { ensureAdmin } from './admin.js';
 import type { UsersConfig } from './config.js';
 import { createContext, type UsersContext } from './context.js';
@@ -24,7 +26,17 @@ export function start(config: UsersConfig, options: StartOptions = {}): Promise<
         const users = registerUserModel(connection);
         await users.syncIndexes();
         if (config.admin) await ensureAdmin(users, config.admin.email, config.admin.password, logger);
-        return { createContext: (authorization) => createContext({ users, tokens, logger }, authorization) };
+        // Its own client without an offline queue: while Redis is away, budgets fall back to memory
+        // at once instead of waiting for a reconnect.
+        const limitsRedis = createRedisClient(config.redisUrl, logger, 'users-rate-limits', {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+        });
+        const credentialLimits = createCredentialLimits(config.credentialLimits, { redis: limitsRedis, prefix: config.redisPrefix });
+        return {
+          createContext: (authorization, caller) => createContext({ users, tokens, logger, credentialLimits }, authorization, caller),
+          onStop: async () => limitsRedis.disconnect(),
+        };
       },
     },
     config,

@@ -1,0 +1,27 @@
+import type { IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { clientIpOf } from './client-ip.js';
+
+const request = (remoteAddress: string, forwardedFor?: string) =>
+  ({
+    socket: { remoteAddress },
+    headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
+  }) as unknown as IncomingMessage;
+
+describe('clientIpOf', () => {
+  it('uses the connection address and ignores X-Forwarded-For without trusted proxies (a client can send anything)', () => {
+    expect(clientIpOf(request('203.0.113.7', '1.2.3.4'), 0)).toBe('203.0.113.7');
+  });
+
+  it('behind one proxy takes the address that proxy appended', () => {
+    expect(clientIpOf(request('10.0.0.2', 'spoofed-by-client, 198.51.100.20'), 1)).toBe('198.51.100.20');
+  });
+
+  it('behind two proxies takes the entry two hops from the right', () => {
+    expect(clientIpOf(request('10.0.0.2', 'spoofed, 198.51.100.20, 10.0.0.9'), 2)).toBe('198.51.100.20');
+  });
+
+  it('falls back to the connection address when the header is missing', () => {
+    expect(clientIpOf(request('10.0.0.2'), 1)).toBe('10.0.0.2');
+  });
+});
