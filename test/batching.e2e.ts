@@ -26,6 +26,10 @@ describe('DataLoader batching', () => {
       HOST: '127.0.0.1',
       MONGODB_URI: withDatabase(process.env.TEST_MONGODB_URI!, `batching_${Date.now()}`),
       REDIS_URL: process.env.REDIS_URL,
+      // This run's own Redis prefix and budgets (npm test sets them), so no earlier run's counts apply.
+      REDIS_PREFIX: process.env.REDIS_PREFIX,
+      RATE_LIMIT_LOGINS_PER_IP: process.env.RATE_LIMIT_LOGINS_PER_IP,
+      RATE_LIMIT_SIGNUPS_PER_IP: process.env.RATE_LIMIT_SIGNUPS_PER_IP,
       JWT_SECRET: process.env.JWT_SECRET,
       ADMIN_EMAIL: 'batch-admin@test.in',
       ADMIN_PASSWORD: 'batch-admin-password',
