@@ -37,6 +37,15 @@ describe('log-in limits', () => {
     expect(typeof other.body.data.logIn.token).toBe('string');
   });
 
+  it('counts guesses sent all at once: no more than 10 are checked', async () => {
+    const victim = await signUpCustomer();
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => logIn(victim.email, i === 29 ? victim.password : `guess-${i}`)));
+    const codes = answers.map((a) => a.body.errors?.[0]?.extensions?.code ?? 'OK');
+    const checked = codes.filter((code) => code !== 'RATE_LIMITED');
+    expect(checked.length).toBeLessThanOrEqual(10);
+    expect(codes.filter((code) => code === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(20);
+  });
+
   it('a successful log-in clears the count of earlier failures', async () => {
     const customer = await signUpCustomer();
     for (let attempt = 1; attempt <= 9; attempt++) await logIn(customer.email, 'not-it-at-all');

@@ -68,4 +68,21 @@ describe('operation limits at the gateway', () => {
     const aliases = Array.from({ length: 16 }, (_, i) => `p${i}: products(first: 1) { totalCount }`).join(' ');
     expect((await refused(`{ ${aliases} }`, 'aliases', undefined, inject('subgraphUrls').catalog)).extensions).toMatchObject({ max: 15 });
   });
+
+  it("and the subgraph's own WebSocket serves only subscriptions, within the same limits", async () => {
+    const client = wsClient(undefined, inject('subgraphUrls').catalog.replace(/^http/, 'ws'));
+    try {
+      const query = collect(client, '{ products(first: 1) { totalCount } }');
+      await query.ended();
+      expect((query.errors[0] as any).extensions).toMatchObject({ code: 'BAD_REQUEST' });
+      const aliases = Array.from({ length: 16 }, (_, i) => `s${i}: stock`).join(' ');
+      const wide = collect(client, `subscription { productUpdated(id: "6b0a00000000000000000000") { ${aliases} } }`);
+      await wide.ended();
+      expect(wide.errors.map((e: any) => e.extensions)).toContainEqual(
+        expect.objectContaining({ code: 'OPERATION_LIMIT', limit: 'aliases' }),
+      );
+    } finally {
+      await client.dispose();
+    }
+  });
 });

@@ -21,7 +21,10 @@ describe('clientIpOf', () => {
     expect(clientIpOf(request('10.0.0.2', 'spoofed, 198.51.100.20, 10.0.0.9'), 2)).toBe('198.51.100.20');
   });
 
-  it('falls back to the connection address when the header is missing', () => {
+  it('falls back to the connection address when the header is missing, too short for the trusted proxies, or not an address', () => {
     expect(clientIpOf(request('10.0.0.2'), 1)).toBe('10.0.0.2');
+    // A client that reached the gateway directly and wrote the header itself.
+    expect(clientIpOf(request('203.0.113.7', '6.6.6.6'), 2)).toBe('203.0.113.7');
+    expect(clientIpOf(request('10.0.0.2', 'not-an-address'), 1)).toBe('10.0.0.2');
   });
 });

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 
 /**
  * The address of the client a request came from. Behind `trustedProxyHops` proxies (load
@@ -13,6 +14,9 @@ export function clientIpOf(req: IncomingMessage, trustedProxyHops: number): stri
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
-  // The last proxy appended the address it saw; each proxy before it did the same.
-  return chain[chain.length - trustedProxyHops] ?? chain[0] ?? socketAddress;
+  // The last proxy appended the address it saw; each proxy before it did the same. A chain shorter
+  // than the proxies we trust did not come through them (a client reached us directly and wrote
+  // the header itself), and anything that is not an address is not one.
+  const entry = chain.length >= trustedProxyHops ? chain[chain.length - trustedProxyHops] : undefined;
+  return entry !== undefined && isIP(entry) !== 0 ? entry : socketAddress;
 }

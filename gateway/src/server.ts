@@ -131,6 +131,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     limits,
     keepAliveMs: config.wsKeepAliveMs,
     corsOrigins: config.corsOrigins,
+    clientIp: (req) => clientIpOf(req, config.trustedProxyHops),
     executeOperation: async (args) => {
       const response = await apollo.executeOperation(
         { query: print(args.document), variables: args.variableValues ?? {}, operationName: args.operationName ?? undefined },

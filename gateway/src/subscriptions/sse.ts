@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHandler, type Request as SseRequest } from 'graphql-sse';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { authorizationFrom, tokenExpiry } from '@supergraph/auth';
-import { applyCors, ErrorCode, HttpError, MAX_BODY_BYTES, readBody, sendHttpError, type Logger } from '@supergraph/runtime';
+import { applyCors, clientWentAway, ErrorCode, HttpError, MAX_BODY_BYTES, readBody, sendHttpError, type Logger } from '@supergraph/runtime';
 import type { SubscriptionContext } from './prepare.js';
-import type { TransportHandlers } from './transport.js';
+import { withClientIp, type TransportHandlers } from './transport.js';
 
 export interface SseTransportOptions extends TransportHandlers {
   logger: Logger;
@@ -88,7 +88,7 @@ export function createSseTransport(options: SseTransportOptions) {
       const left = new AbortController();
       req.context.res.once('close', () => left.abort());
       const context: SseContext = {
-        ...(prepared.contextValue as SubscriptionContext),
+        ...(withClientIp(prepared, options.clientIp?.(req.raw)).contextValue as SubscriptionContext),
         signal: left.signal,
         expiresAt: tokenExpiry(authorization),
       };
@@ -157,6 +157,7 @@ export function createSseTransport(options: SseTransportOptions) {
           sendHttpError(res, error);
           return;
         }
+        if (clientWentAway(req)) return;
         options.logger.error('event stream failed', { error });
         if (!res.headersSent) res.writeHead(500).end();
         else res.end();

@@ -27,6 +27,8 @@ export interface SubscriptionLayerOptions {
   /** Ping interval for client and upstream sockets. */
   keepAliveMs: number;
   corsOrigins: string[];
+  /** The client's address for an upgrade or event-stream request. */
+  clientIp: (req: IncomingMessage) => string | undefined;
 }
 
 /**
@@ -50,6 +52,7 @@ export function createSubscriptionLayer(options: SubscriptionLayerOptions) {
     subscribe: pipeline.subscribe,
     execute: options.executeOperation,
     formatResult: errors.formatResult,
+    clientIp: options.clientIp,
   };
   const websocket = createWebSocketTransport({ ...handlers, keepAliveMs: options.keepAliveMs });
   const sse = createSseTransport({ ...handlers, logger: options.logger, corsOrigins: options.corsOrigins });

@@ -1,5 +1,6 @@
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
-import type { OperationPreparer } from './prepare.js';
+import type { IncomingMessage } from 'node:http';
+import type { OperationPreparer, SubscriptionContext } from './prepare.js';
 
 /** What a transport needs from the rest of the subscription layer. */
 export interface TransportHandlers {
@@ -10,4 +11,11 @@ export interface TransportHandlers {
   execute: (args: ExecutionArgs) => Promise<ExecutionResult>;
   /** A result's errors as the client sees them, or undefined to send the result as it is. */
   formatResult: (result: ExecutionResult) => ExecutionResult | undefined;
+  /** The client's address for a request (passed on to subgraphs for per-address budgets). */
+  clientIp?: (req: IncomingMessage) => string | undefined;
+}
+
+/** Prepared execution args with the client's address added to their context. */
+export function withClientIp(args: ExecutionArgs, clientIp: string | undefined): ExecutionArgs {
+  return { ...args, contextValue: { ...(args.contextValue as SubscriptionContext), clientIp } };
 }

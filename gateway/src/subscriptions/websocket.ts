@@ -5,7 +5,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { authorizationFrom, tokenExpiry } from '@supergraph/auth';
 import { MAX_BODY_BYTES } from '@supergraph/runtime';
-import type { TransportHandlers } from './transport.js';
+import { withClientIp, type TransportHandlers } from './transport.js';
 
 export interface WebSocketTransportOptions extends TransportHandlers {
   /** Ping interval, so proxies and mobile networks keep idle sockets open. */
@@ -40,8 +40,10 @@ export function createWebSocketTransport(options: WebSocketTransportOptions) {
         expiryTimers.set(ctx, timer);
       },
       onClose: (ctx) => clearTimeout(expiryTimers.get(ctx)),
-      onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] =>
-        options.prepare(payload, authorizationFrom(ctx.connectionParams)),
+      onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
+        const prepared = options.prepare(payload, authorizationFrom(ctx.connectionParams));
+        return Array.isArray(prepared) ? prepared : withClientIp(prepared, options.clientIp?.(ctx.extra.request));
+      },
       subscribe: options.subscribe,
       execute: options.execute,
       onNext: (_ctx, _id, _payload, _args, result) => options.formatResult(result),

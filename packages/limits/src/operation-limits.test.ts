@@ -96,6 +96,10 @@ describe('cost estimate', () => {
     );
   });
 
+  it('prices first: null as the default page it is served as', () => {
+    expect(cost('{ users(first: null) { nodes { id } } }')).toBe(cost('{ users(first: 20) { nodes { id } } }'));
+  });
+
   it('uses the schema default when first is not given, and never prices a page above 100', () => {
     expect(cost('{ users { nodes { id } } }')).toBe(cost('{ users(first: 20) { nodes { id } } }'));
     expect(cost('{ users(first: 1000) { nodes { id } } }')).toBe(cost('{ users(first: 100) { nodes { id } } }'));
@@ -126,6 +130,22 @@ describe('checks for operations run outside Apollo Server', () => {
       { n: 50 },
     );
     expect(error.extensions).toMatchObject({ code: 'OPERATION_LIMIT', limit: 'cost' });
+  });
+});
+
+describe('the cost limit fails closed', () => {
+  const limits = createOperationLimits({ ...small, maxCost: 100_000, maxTokens: 10_000, maxDocumentLength: 10_000, maxDepth: 50 });
+
+  it('refuses a document that fragments expand past what the estimator will price', () => {
+    // Each fragment spreads the one before twice: 2^14 copies of the expensive selection, in a few hundred characters.
+    const fragments = Array.from({ length: 14 }, (_, k) => `fragment F${k + 1} on Query { ...F${k} ...F${k} }`).join(' ');
+    const query = `{ users(first: 100) { nodes { orders(first: 100) { nodes { id } } } } ...F14 } fragment F0 on Query { __typename } ${fragments}`;
+    const [error] = limits.checkOperation(schema, parse(query), {});
+    expect(error?.extensions).toMatchObject({ code: 'OPERATION_LIMIT', limit: 'cost' });
+  });
+
+  it('leaves variables that do not fit the operation to execution, which names them', () => {
+    expect(limits.checkOperation(schema, parse('query($n: Int!) { users(first: $n) { nodes { id } } }'), { n: 'ten' })).toEqual([]);
   });
 });
 

@@ -1,5 +1,16 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { GraphQLError, Lexer, Source, TokenKind, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Lexer,
+  Source,
+  TokenKind,
+  getOperationAST,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values.js';
 import type { OperationLimits } from './config.js';
 import { operationCost } from './cost.js';
 import { limitError } from './limit-error.js';
@@ -46,13 +57,17 @@ export function createOperationLimits(limits: OperationLimits) {
     variables: Record<string, unknown> | undefined,
     operationName: string | undefined,
   ) => {
+    // Variables that do not fit the operation cannot be priced; execution refuses them next, with
+    // the BAD_USER_INPUT error that names the variable.
+    const operation = getOperationAST(document, operationName);
+    if (!operation || getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}).errors) return null;
     let cost: number;
     try {
       cost = operationCost(schema, document, variables, operationName);
     } catch {
-      // Variables that do not fit the operation cannot be priced; execution refuses them next,
-      // with the BAD_USER_INPUT error that names the variable.
-      return null;
+      // Anything else that stops the estimate (a document that expands past the estimator's node
+      // limit through fragments, say) is refused: the limit fails closed.
+      return limitError('cost', limits.maxCost, `Cost limit of ${limits.maxCost}: this operation is too large to estimate.`);
     }
     return cost > limits.maxCost
       ? limitError('cost', limits.maxCost, `Cost limit of ${limits.maxCost} exceeded: this operation is estimated at ${cost}.`)

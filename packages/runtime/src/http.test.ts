@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApolloServer } from '@apollo/server';
 import net from 'node:net';
 import { createErrorFormatter, createGraphQLHandler, createLogger, listen, type ReadinessCheck, type RunningHttpServer } from './index.js';
@@ -205,6 +205,27 @@ describe('slow and oversized requests', () => {
     try {
       const { answer } = await rawExchange(running.port, `GET /health HTTP/1.1\r\nhost: x\r\nx-big: ${'y'.repeat(3_000)}\r\n\r\n`);
       expect(answer).toMatch(/^HTTP\/1\.1 431/);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
+describe('a client that aborts its request', () => {
+  it('is not logged as a failure', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('test', 'debug', (line) => lines.push(line));
+    const handler = createGraphQLHandler({ apollo, logger, readiness: [], context: async () => ({ who: 'x' }) });
+    const running = await listen(handler, 0, '127.0.0.1');
+    try {
+      const socket = net.connect(running.port, '127.0.0.1', () =>
+        socket.write('POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"query":'),
+      );
+      // Time for the server to start reading the body; if it has not, no "went away" line comes and the test fails.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.destroy();
+      await vi.waitFor(() => expect(lines.some((line) => line.includes('client went away'))).toBe(true));
+      expect(lines.filter((line) => line.includes('"level":"error"'))).toEqual([]);
     } finally {
       await running.close();
     }

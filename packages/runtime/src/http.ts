@@ -75,6 +75,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** True when the client aborted its request (closed the connection before sending all of it). */
+export function clientWentAway(req: IncomingMessage): boolean {
+  return req.destroyed && !req.complete;
+}
+
 /** Answers an HttpError: its status, and the message as a GraphQL error with BAD_REQUEST. */
 export function sendHttpError(res: ServerResponse, error: HttpError): void {
   // After a 413 the rest of the body is not read, so the connection cannot be reused.
@@ -176,6 +181,11 @@ export function createGraphQLHandler<TContext extends BaseContext>(options: Grap
     } catch (error) {
       if (error instanceof HttpError) {
         sendHttpError(res, error);
+        return;
+      }
+      if (clientWentAway(req)) {
+        // The client cut its own request off (a phone losing signal mid-upload): nothing failed here.
+        options.logger.debug('client went away while sending its request', { path: url.pathname });
         return;
       }
       options.logger.error('request failed', { error, path: url.pathname });

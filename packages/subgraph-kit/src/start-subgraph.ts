@@ -111,6 +111,8 @@ export async function startSubgraph<TContext extends BaseContext>(
       logger,
       context: (connectionParams) => createContext(authorizationFrom(connectionParams), { ip: undefined }),
       keepAliveMs: config.wsKeepAliveMs,
+      limits,
+      production: config.nodeEnv === 'production',
     });
     logger.info('listening', { port: http.port, url: `${http.url}/graphql` });
     return {

@@ -1,8 +1,20 @@
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { createErrorFormatter, MAX_BODY_BYTES, type Logger } from '@supergraph/runtime';
+import {
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  OperationTypeNode,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLSchema,
+} from 'graphql';
+import type { OperationLimiter } from '@supergraph/limits';
+import { createErrorFormatter, ErrorCode, MAX_BODY_BYTES, type Logger } from '@supergraph/runtime';
 
 export interface SubscriptionServer {
   /** Open client sockets right now. */
@@ -22,15 +34,51 @@ export function serveSubscriptions<TContext>(
     logger: Logger;
     context: (connectionParams: Readonly<Record<string, unknown>> | undefined) => Promise<TContext>;
     keepAliveMs: number;
+    /** The same operation limits as the HTTP path. */
+    limits: OperationLimiter;
+    /** No introspection in production, as over HTTP. */
+    production: boolean;
     path?: string;
   },
 ): SubscriptionServer {
+  const rules = options.production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
+  const refuse = (code: ErrorCode, message: string) => [new GraphQLError(message, { extensions: { code } })];
+
+  /**
+   * Checks an operation as strictly as the HTTP path does before anything runs, and serves
+   * subscriptions only: the gateway sends queries and mutations over HTTP, so nothing else needs
+   * this socket for them (and it would be a way around the HTTP path's budgets).
+   */
+  const prepare = async (
+    payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+    contextValue: () => Promise<TContext>,
+  ): Promise<ExecutionArgs | GraphQLError[]> => {
+    const tooLarge = options.limits.checkSource(payload.query);
+    if (tooLarge) return [tooLarge];
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query);
+    } catch (error) {
+      return refuse(ErrorCode.GraphQLParseFailed, (error as Error).message);
+    }
+    const operationName = payload.operationName ?? undefined;
+    if (getOperationAST(document, operationName)?.operation !== OperationTypeNode.SUBSCRIPTION) {
+      return refuse(ErrorCode.BadRequest, 'Only subscriptions are served over this socket; send queries and mutations over HTTP');
+    }
+    const invalid = validate(options.schema, document, rules);
+    if (invalid.length)
+      return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.GraphQLValidationFailed } }));
+    const overLimit = options.limits.checkOperation(options.schema, document, payload.variables ?? {}, operationName);
+    if (overLimit.length) return overLimit;
+    return { schema: options.schema, document, operationName, variableValues: payload.variables, contextValue: await contextValue() };
+  };
+
   const wss = new WebSocketServer({ server, path: options.path ?? '/graphql', maxPayload: MAX_BODY_BYTES });
   const format = createErrorFormatter(options.logger);
   const disposable = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
-      context: (ctx) => options.context(ctx.connectionParams),
+      onSubscribe: (ctx, _id, payload) => prepare(payload, () => options.context(ctx.connectionParams)),
       // Same masking as HTTP: client errors keep their code, anything unexpected becomes INTERNAL_SERVER_ERROR.
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) } : undefined,

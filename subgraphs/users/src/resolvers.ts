@@ -76,17 +76,15 @@ export const resolvers: Resolvers = {
     logIn: async (_parent, args, ctx) => {
       const email = normaliseEmail(args.email);
       const limits = ctx.credentialLimits;
-      // Checked before the password is: a locked account costs no hash. The message is the same
-      // whether or not the account exists.
-      await limits.loginFailuresPerAccount.assertAllowed(email, 'Too many failed log-ins for this account');
+      // A point is taken before the password is checked, atomically in Redis, so concurrent guesses
+      // cannot all slip past the budget; a success gives the account its budget back. A locked
+      // account costs no hash, and the answer is the same whether or not the account exists.
+      await limits.loginFailuresPerAccount.consume(email, 'Too many failed log-ins for this account');
       if (ctx.clientIp) await limits.loginsPerIp.consume(ctx.clientIp, 'Too many log-in attempts from this address');
       const user = await ctx.users.findOne({ email }).lean();
       // Verify against a decoy when the email is unknown, so response time does not reveal registered emails.
       const ok = await verifyPassword(args.password, user?.passwordHash ?? (await decoyPasswordHash()));
-      if (!user || !ok) {
-        await limits.loginFailuresPerAccount.consume(email, 'Too many failed log-ins for this account');
-        throw appError(ErrorCode.Unauthenticated, 'Email or password is incorrect');
-      }
+      if (!user || !ok) throw appError(ErrorCode.Unauthenticated, 'Email or password is incorrect');
       await limits.loginFailuresPerAccount.reset(email);
       if (needsRehash(user.passwordHash)) {
         // Only while the old hash is still the stored one: a password changed meanwhile is not overwritten.
