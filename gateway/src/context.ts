@@ -9,6 +9,14 @@ export interface GatewayContext {
 
 /** Every HTTP call to a subgraph goes through here: the one place that adds headers to upstream requests. */
 export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  /**
+   * Node's own fetch (undici) instead of the default make-fetch-happen: its pooled connections
+   * are let go of after a few idle seconds and it honours the subgraph's Keep-Alive hint, so a
+   * request is never sent on a connection the subgraph is closing for idleness at that moment
+   * (which failed a request with "socket hang up").
+   */
+  override fetcher = fetch as unknown as RemoteGraphQLDataSource['fetcher'];
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     // Subgraphs verify the token themselves; the gateway only passes it on.
     const authorization = (context as GatewayContext | undefined)?.authorization;
