@@ -51,11 +51,6 @@ export function createRateLimit(rule: RateLimitRule, store: { redis: Redis | nul
         throw rejection;
       }
     },
-    /** Throws RATE_LIMITED when `key` has spent its budget, without taking a point (e.g. before checking a password). */
-    async assertAllowed(key: string, message: string): Promise<void> {
-      const used = await limiter.get(key);
-      if (used && used.consumedPoints >= rule.points) throw rateLimitedError(rule, used.msBeforeNext, message);
-    },
     /** Forgets `key`'s count (e.g. after a successful login). */
     async reset(key: string): Promise<void> {
       await limiter.delete(key);
