@@ -2,11 +2,11 @@
 // `npm start`: installs, provisions the local database and Redis, composes,
 // builds, starts the three subgraphs and the gateway, seeds demo data on an
 // empty database, and prints the Sandbox URL. Ctrl-C stops everything.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, ensureInstalled, run } from './lib/deps.mjs';
 import { root, startLocalDb, withDatabase } from './lib/localdb.mjs';
+import { developmentKeys, KEY_VARIABLES, keyEnv } from './lib/keys.mjs';
 import { ensureRedis } from './lib/redis.mjs';
 
 const log = (msg) => console.log(`[start] ${msg}`);
@@ -15,16 +15,6 @@ const cleanups = [];
 async function shutdown(code) {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   process.exit(code);
-}
-
-/** A development-only signing secret, kept across restarts so issued tokens stay valid. */
-function devJwtSecret() {
-  const file = join(root, '.localdb/dev-jwt-secret');
-  if (!existsSync(file)) {
-    mkdirSync(join(root, '.localdb'), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
-  }
-  return readFileSync(file, 'utf8').trim();
 }
 
 async function main() {
@@ -39,8 +29,11 @@ async function main() {
   build();
 
   const production = process.env.NODE_ENV === 'production';
-  if (production && (!process.env.JWT_SECRET || !process.env.MONGODB_URI)) {
-    throw new Error('in production, set JWT_SECRET and MONGODB_URI yourself; npm start only invents them for local development');
+  const keyVariables = Object.values(KEY_VARIABLES).flatMap((names) => [names.signing, names.public]);
+  if (production && (keyVariables.some((name) => !process.env[name]) || !process.env.MONGODB_URI)) {
+    throw new Error(
+      `in production, set MONGODB_URI and the keys (${keyVariables.join(', ')}; npm run keys prints a set) yourself; npm start only invents them for local development`,
+    );
   }
   let mongodbUri = process.env.MONGODB_URI;
   if (!mongodbUri) {
@@ -62,7 +55,9 @@ async function main() {
     NODE_ENV: process.env.NODE_ENV || 'development',
     MONGODB_URI: mongodbUri,
     REDIS_URL: redisUrl,
-    JWT_SECRET: process.env.JWT_SECRET || devJwtSecret(),
+    // Development keys are made once, kept in .localdb/dev-keys.json (mode 0600); keys set in the environment win.
+    ...(production ? {} : keyEnv(developmentKeys(join(root, '.localdb/dev-keys.json')))),
+    ...Object.fromEntries(keyVariables.filter((name) => process.env[name]).map((name) => [name, process.env[name]])),
     ...(admin.email && admin.password ? { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } : {}),
   };
   const ports = {

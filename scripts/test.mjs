@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { build, ensureInstalled, run } from './lib/deps.mjs';
 import { root, startTemporaryLocalDb } from './lib/localdb.mjs';
+import { generateKeySet, keyEnv } from './lib/keys.mjs';
 import { ensureRedis } from './lib/redis.mjs';
 
 const log = (msg) => console.log(`[test] ${msg}`);
@@ -49,14 +50,21 @@ async function main() {
           NODE_ENV: 'test',
           TEST_MONGODB_URI: mongodbUri,
           REDIS_URL: redisUrl,
-          // Each run signs with a fresh secret; nothing outlives the run.
-          JWT_SECRET: randomBytes(32).toString('base64url'),
+          // Each run signs with fresh keys; nothing outlives the run. The tests hold every key (to
+          // mint what an attacker could not); each service process gets its own signing key only.
+          ...keyEnv(generateKeySet()),
           // Its own channel prefix, so a dev stack on the same Redis and this run never see each other's events.
           REDIS_PREFIX: `test-${randomBytes(4).toString('hex')}`,
           // The whole run comes from one address, far more log-ins and sign-ups than one address may
           // make in 15 minutes; the per-address budgets are tested with a users subgraph of their own.
           RATE_LIMIT_LOGINS_PER_IP: '1000000',
           RATE_LIMIT_SIGNUPS_PER_IP: '1000000',
+          RATE_LIMIT_REFRESHES_PER_IP: '1000000',
+          // Likewise every test's requests: the request budgets are tested with gateways of their own.
+          RATE_LIMIT_REQUESTS_PER_MINUTE_PER_IP: '100000000',
+          RATE_LIMIT_REQUESTS_PER_MINUTE_PER_USER: '100000000',
+          LIMIT_SOCKETS_PER_IP: '100000',
+          LIMIT_SUBSCRIPTIONS_PER_IP: '100000',
         },
       },
     );

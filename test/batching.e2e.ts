@@ -30,7 +30,10 @@ describe('DataLoader batching', () => {
       REDIS_PREFIX: process.env.REDIS_PREFIX,
       RATE_LIMIT_LOGINS_PER_IP: process.env.RATE_LIMIT_LOGINS_PER_IP,
       RATE_LIMIT_SIGNUPS_PER_IP: process.env.RATE_LIMIT_SIGNUPS_PER_IP,
-      JWT_SECRET: process.env.JWT_SECRET,
+      RATE_LIMIT_REQUESTS_PER_MINUTE_PER_IP: process.env.RATE_LIMIT_REQUESTS_PER_MINUTE_PER_IP,
+      RATE_LIMIT_REQUESTS_PER_MINUTE_PER_USER: process.env.RATE_LIMIT_REQUESTS_PER_MINUTE_PER_USER,
+      // In one process, so every key is at hand here (each service reads only the ones it needs).
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => /_(SIGNING_KEY|PUBLIC_KEYS)$/.test(name))),
       ADMIN_EMAIL: 'batch-admin@test.in',
       ADMIN_PASSWORD: 'batch-admin-password',
     };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { startService } from '../scripts/lib/processes.mjs';
 import { postGraphQL } from '../scripts/lib/graphql-http.mjs';
-import { gql, signUpCustomer } from './helpers.js';
+import { asGateway, gql, signUpCustomer } from './helpers.js';
 
 const LOG_IN = 'mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }';
 
@@ -73,12 +73,13 @@ describe('per-address budgets', () => {
       REDIS_PREFIX: `limits-${randomBytes(4).toString('hex')}`,
     });
     try {
-      const signUp = (ip: string) =>
+      // Called as the gateway calls it: with its credential and the client's address.
+      const signUp = async (ip: string) =>
         postGraphQL(
           users.url,
           'mutation($i: SignUpInput!) { signUp(input: $i) { user { id } } }',
           { i: { name: 'Budget Tester', email: `budget-${randomBytes(6).toString('hex')}@test.in`, password: 'budget-pass-1' } },
-          { headers: { 'x-client-ip': ip } },
+          { headers: { 'x-client-ip': ip, ...(await asGateway('users')) } },
         );
       expect((await signUp('198.51.100.9')).errors).toBeUndefined();
       expect((await signUp('198.51.100.9')).errors).toBeUndefined();

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { adminToken, gql } from './helpers.js';
+import { SERVICE_CREDENTIAL_HEADER, SERVICE_CREDENTIAL_PARAM } from '@supergraph/auth';
+import { adminToken, asGateway, gql, gqlAsGateway } from './helpers.js';
 import { collect, wsClient } from './ws-helpers.js';
 
 /**
  * Sends `query` and checks it was refused before running: HTTP 400 and only OPERATION_LIMIT errors
  * (an operation can break several limits at once). Returns the error for `limit`.
  */
-async function refused(query: string, limit: string, token?: string, url?: string) {
-  const result = await gql(query, {}, token, url);
+async function refused(query: string, limit: string, token?: string, subgraph?: 'catalog') {
+  const result = subgraph ? await gqlAsGateway(subgraph, query, {}, token) : await gql(query, {}, token);
   expect(result.status, JSON.stringify(result)).toBe(400);
   expect(result.data ?? undefined).toBeUndefined();
   for (const error of result.errors ?? []) expect(error.extensions?.code).toBe('OPERATION_LIMIT');
@@ -64,13 +65,14 @@ describe('operation limits at the gateway', () => {
     }
   });
 
-  it('and each subgraph checks them again for any caller that reaches it', async () => {
+  it("and each subgraph checks them again, even for a caller with the gateway's credential", async () => {
     const aliases = Array.from({ length: 16 }, (_, i) => `p${i}: products(first: 1) { totalCount }`).join(' ');
-    expect((await refused(`{ ${aliases} }`, 'aliases', undefined, inject('subgraphUrls').catalog)).extensions).toMatchObject({ max: 15 });
+    expect((await refused(`{ ${aliases} }`, 'aliases', undefined, 'catalog')).extensions).toMatchObject({ max: 15 });
   });
 
   it("and the subgraph's own WebSocket serves only subscriptions, within the same limits", async () => {
-    const client = wsClient(undefined, inject('subgraphUrls').catalog.replace(/^http/, 'ws'));
+    const credential = (await asGateway('catalog'))[SERVICE_CREDENTIAL_HEADER];
+    const client = wsClient(undefined, inject('subgraphUrls').catalog.replace(/^http/, 'ws'), { [SERVICE_CREDENTIAL_PARAM]: credential });
     try {
       const query = collect(client, '{ products(first: 1) { totalCount } }');
       await query.ended();

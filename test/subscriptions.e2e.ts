@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenService } from '@supergraph/auth';
 import { inject } from 'vitest';
-import { adminToken, createProduct, gqlOk, PLACE_ORDER, signUpCustomer } from './helpers.js';
+import { adminToken, createProduct, gqlOk, mintAccessToken, PLACE_ORDER, signUpCustomer } from './helpers.js';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { collect, quiescent, redisChannel, settle, wsClient, wsUrl } from './ws-helpers.js';
@@ -98,7 +97,7 @@ describe('federated subscriptions through the gateway', () => {
   it('closes the socket with 4403 when the token it connected with expires', async () => {
     const customer = await signUpCustomer();
     // A token from the project's own token service, as the users subgraph issues it, but valid for two seconds.
-    const shortLived = await new TokenService(process.env.JWT_SECRET!, 2).issue({ id: customer.user.id, role: 'CUSTOMER' });
+    const shortLived = await mintAccessToken({ id: customer.user.id, role: 'CUSTOMER' }, 2);
     const closes: number[] = [];
     const client = createClient({
       url: wsUrl(),
@@ -211,7 +210,7 @@ describe('GraphQL over Server-Sent Events on the same path', () => {
     const { createClient } = await import('graphql-sse');
     const customer = await signUpCustomer();
     const product = await createProduct(admin);
-    const shortLived = await new TokenService(process.env.JWT_SECRET!, 2).issue({ id: customer.user.id, role: 'CUSTOMER' });
+    const shortLived = await mintAccessToken({ id: customer.user.id, role: 'CUSTOMER' }, 2);
     const client = createClient({ url: inject('gatewayUrl'), headers: { authorization: `Bearer ${shortLived}` }, retryAttempts: 0 });
     try {
       const received: any[] = [];

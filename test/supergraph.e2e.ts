@@ -1,6 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { adminToken, createProduct, errorCodes, gql, gqlOk, PLACE_ORDER, productStock, signUpCustomer, unique } from './helpers.js';
+import {
+  adminToken,
+  createProduct,
+  errorCodes,
+  gql,
+  gqlAsGateway,
+  gqlOk,
+  PLACE_ORDER,
+  productStock,
+  signUpCustomer,
+  unique,
+} from './helpers.js';
 
 let admin: string;
 beforeAll(async () => {
@@ -100,19 +111,19 @@ describe('accounts', () => {
     expect(errorCodes(await gql('{ users { totalCount } }', {}, 'not-a-jwt'))).toEqual(['UNAUTHENTICATED']);
   });
 
-  it('never hands out contact details to others, even to a caller that skips the gateway', async () => {
+  it('never hands out contact details to others, even in entity fetches the gateway signed', async () => {
     const victim = await signUpCustomer({ phone: '9811122233' });
     const entities = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { name email phone } } }';
     const other = await signUpCustomer();
-    const anonymous = await gql(entities, { r: [{ __typename: 'User', id: victim.user.id }] }, undefined, inject('subgraphUrls').users);
-    const stranger = await gql(entities, { r: [{ __typename: 'User', id: victim.user.id }] }, other.token, inject('subgraphUrls').users);
+    const anonymous = await gqlAsGateway('users', entities, { r: [{ __typename: 'User', id: victim.user.id }] });
+    const stranger = await gqlAsGateway('users', entities, { r: [{ __typename: 'User', id: victim.user.id }] }, other.token);
     expect(new Set(errorCodes(anonymous))).toEqual(new Set(['UNAUTHENTICATED']));
     expect(new Set(errorCodes(stranger))).toEqual(new Set(['FORBIDDEN']));
     for (const result of [anonymous, stranger]) {
       expect(JSON.stringify(result)).not.toContain(victim.email);
       expect(JSON.stringify(result)).not.toContain('9811122233');
     }
-    const own = await gql(entities, { r: [{ __typename: 'User', id: victim.user.id }] }, victim.token, inject('subgraphUrls').users);
+    const own = await gqlAsGateway('users', entities, { r: [{ __typename: 'User', id: victim.user.id }] }, victim.token);
     expect(own.data._entities[0]).toMatchObject({ email: victim.email, phone: '+919811122233' });
   });
 

@@ -19,11 +19,11 @@ export function wsUrl(httpUrl = inject('gatewayUrl')): string {
 }
 
 /** A graphql-ws client like a browser or app would open, with the token in connection_init. */
-export function wsClient(token?: string, url = wsUrl()): Client {
+export function wsClient(token?: string, url = wsUrl(), params: Record<string, string> = {}): Client {
   return createClient({
     url,
     webSocketImpl: WebSocket,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    connectionParams: { ...params, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     retryAttempts: 0,
     lazy: true,
   });

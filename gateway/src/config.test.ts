@@ -1,16 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { configErrorMessage as configError } from '@supergraph/runtime/testing';
-import { GATEWAY_DEFAULT_PORT, loadGatewayConfig } from './config.js';
+import { publicKeysOf, testSigningKey } from '@supergraph/auth/testing';
+import { DEFAULT_CLIENT_LIMITS, GATEWAY_DEFAULT_PORT, loadGatewayConfig } from './config.js';
+
+const signingKey = testSigningKey('gateway');
+const KEYS = {
+  GATEWAY_SIGNING_KEY: JSON.stringify(signingKey),
+  USER_TOKEN_PUBLIC_KEYS: JSON.stringify({ keys: publicKeysOf(testSigningKey('users')) }),
+};
+/** The gateway's configuration from `env` plus the keys it always needs. */
+const load = (env: Record<string, string | undefined>) => loadGatewayConfig({ ...KEYS, ...env });
 
 describe('loadGatewayConfig', () => {
   it('behaves as production without NODE_ENV: no CORS origins, no introspection composition', () => {
-    expect(loadGatewayConfig({})).toMatchObject({ nodeEnv: 'production', corsOrigins: [] });
-    expect(configError(() => loadGatewayConfig({ SUPERGRAPH_SOURCE: 'introspect' }))).toContain('local development');
+    expect(load({})).toMatchObject({ nodeEnv: 'production', corsOrigins: [] });
+    expect(configError(() => load({ SUPERGRAPH_SOURCE: 'introspect' }))).toContain('local development');
   });
 
   it('fills in development defaults', () => {
-    const config = loadGatewayConfig({ NODE_ENV: 'development' });
+    const config = load({ NODE_ENV: 'development' });
     expect(config).toMatchObject({
       nodeEnv: 'development',
       port: 4000,
@@ -25,60 +34,58 @@ describe('loadGatewayConfig', () => {
   });
 
   it('points at the composed supergraph file in the repository by default', () => {
-    const { supergraphPath } = loadGatewayConfig({});
+    const { supergraphPath } = load({});
     expect(supergraphPath.replace(/\\/g, '/')).toMatch(/\/schema\/supergraph\.graphql$/);
     expect(existsSync(supergraphPath)).toBe(true);
   });
 
   it('allows any browser origin in development and test, and none by default in production', () => {
-    expect(loadGatewayConfig({ NODE_ENV: 'development' }).corsOrigins).toEqual(['*']);
-    expect(loadGatewayConfig({ NODE_ENV: 'test' }).corsOrigins).toEqual(['*']);
-    expect(loadGatewayConfig({ NODE_ENV: 'production' }).corsOrigins).toEqual([]);
+    expect(load({ NODE_ENV: 'development' }).corsOrigins).toEqual(['*']);
+    expect(load({ NODE_ENV: 'test' }).corsOrigins).toEqual(['*']);
+    expect(load({ NODE_ENV: 'production' }).corsOrigins).toEqual([]);
   });
 
   it('reads a comma-separated origin list, ignoring blanks', () => {
-    expect(
-      loadGatewayConfig({ NODE_ENV: 'production', CORS_ORIGINS: 'https://shop.example.in, https://admin.example.in,,' }).corsOrigins,
-    ).toEqual(['https://shop.example.in', 'https://admin.example.in']);
+    expect(load({ NODE_ENV: 'production', CORS_ORIGINS: 'https://shop.example.in, https://admin.example.in,,' }).corsOrigins).toEqual([
+      'https://shop.example.in',
+      'https://admin.example.in',
+    ]);
   });
 
   it('overrides the routing URL of a named subgraph only', () => {
-    const config = loadGatewayConfig({ CATALOG_URL: 'https://catalog.internal:8443/graphql' });
+    const config = load({ CATALOG_URL: 'https://catalog.internal:8443/graphql' });
     expect(config.subgraphUrls).toEqual({ catalog: 'https://catalog.internal:8443/graphql' });
   });
 
   it('uses the local subgraph URLs when composing by introspection, with overrides', () => {
-    expect(loadGatewayConfig({ NODE_ENV: 'development', SUPERGRAPH_SOURCE: 'introspect' }).subgraphUrls).toEqual({
+    expect(load({ NODE_ENV: 'development', SUPERGRAPH_SOURCE: 'introspect' }).subgraphUrls).toEqual({
       users: 'http://localhost:4001/graphql',
       catalog: 'http://localhost:4002/graphql',
       orders: 'http://localhost:4003/graphql',
     });
     expect(
-      loadGatewayConfig({ NODE_ENV: 'development', SUPERGRAPH_SOURCE: 'introspect', ORDERS_URL: 'http://127.0.0.1:9003/graphql' })
-        .subgraphUrls.orders,
+      load({ NODE_ENV: 'development', SUPERGRAPH_SOURCE: 'introspect', ORDERS_URL: 'http://127.0.0.1:9003/graphql' }).subgraphUrls.orders,
     ).toBe('http://127.0.0.1:9003/graphql');
   });
 
   it('refuses a subgraph URL that is not http(s), naming the variable', () => {
-    expect(configError(() => loadGatewayConfig({ USERS_URL: 'ftp://users/graphql' }))).toContain('USERS_URL');
-    expect(configError(() => loadGatewayConfig({ ORDERS_URL: 'not a url' }))).toContain('ORDERS_URL');
+    expect(configError(() => load({ USERS_URL: 'ftp://users/graphql' }))).toContain('USERS_URL');
+    expect(configError(() => load({ ORDERS_URL: 'not a url' }))).toContain('ORDERS_URL');
   });
 
   it('refuses an unknown SUPERGRAPH_SOURCE', () => {
-    const message = configError(() => loadGatewayConfig({ SUPERGRAPH_SOURCE: 'managed' }));
+    const message = configError(() => load({ SUPERGRAPH_SOURCE: 'managed' }));
     expect(message).toContain('SUPERGRAPH_SOURCE');
     expect(message).toContain('managed');
   });
 
   it('refuses introspection in production', () => {
-    expect(configError(() => loadGatewayConfig({ NODE_ENV: 'production', SUPERGRAPH_SOURCE: 'introspect' }))).toContain(
-      'SUPERGRAPH_SOURCE',
-    );
-    expect(loadGatewayConfig({ NODE_ENV: 'production', SUPERGRAPH_SOURCE: 'file' }).supergraphSource).toBe('file');
+    expect(configError(() => load({ NODE_ENV: 'production', SUPERGRAPH_SOURCE: 'introspect' }))).toContain('SUPERGRAPH_SOURCE');
+    expect(load({ NODE_ENV: 'production', SUPERGRAPH_SOURCE: 'file' }).supergraphSource).toBe('file');
   });
 
   it('reads port, host, Redis URL, log level and supergraph path', () => {
-    const config = loadGatewayConfig({
+    const config = load({
       PORT: '8080',
       HOST: '127.0.0.1',
       REDIS_URL: 'rediss://cache:6380',
@@ -92,7 +99,33 @@ describe('loadGatewayConfig', () => {
       logLevel: 'error',
       supergraphPath: '/srv/supergraph.graphql',
     });
-    expect(configError(() => loadGatewayConfig({ PORT: 'eighty' }))).toContain('PORT');
-    expect(configError(() => loadGatewayConfig({ NODE_ENV: 'prod' }))).toContain('NODE_ENV');
+    expect(configError(() => load({ PORT: 'eighty' }))).toContain('PORT');
+    expect(configError(() => load({ NODE_ENV: 'prod' }))).toContain('NODE_ENV');
+  });
+
+  it('refuses to start without its signing key or the access-token keys, in any environment, never echoing a key', () => {
+    for (const NODE_ENV of ['production', 'development', 'test']) {
+      expect(configError(() => loadGatewayConfig({ NODE_ENV, USER_TOKEN_PUBLIC_KEYS: KEYS.USER_TOKEN_PUBLIC_KEYS }))).toContain(
+        'GATEWAY_SIGNING_KEY',
+      );
+      expect(configError(() => loadGatewayConfig({ NODE_ENV, GATEWAY_SIGNING_KEY: KEYS.GATEWAY_SIGNING_KEY }))).toContain(
+        'USER_TOKEN_PUBLIC_KEYS',
+      );
+    }
+    const publicOnly = JSON.stringify(publicKeysOf(signingKey)[0]);
+    expect(configError(() => load({ GATEWAY_SIGNING_KEY: publicOnly }))).toContain('private key');
+    const broken = `${KEYS.GATEWAY_SIGNING_KEY.slice(0, -2)}`;
+    expect(configError(() => load({ GATEWAY_SIGNING_KEY: broken }))).not.toContain(signingKey.d);
+    expect(load({}).signingKey).toEqual(signingKey);
+  });
+
+  it('reads the client budgets and caps, each configurable and checked', () => {
+    expect(load({}).clientLimits).toEqual(DEFAULT_CLIENT_LIMITS);
+    expect(DEFAULT_CLIENT_LIMITS).toMatchObject({ requestsPerMinutePerUser: 600, requestsPerMinutePerIp: 3000, socketsPerUser: 10 });
+    expect(load({ RATE_LIMIT_REQUESTS_PER_MINUTE_PER_USER: '120', LIMIT_SOCKETS_PER_IP: '50' }).clientLimits).toMatchObject({
+      requestsPerMinutePerUser: 120,
+      socketsPerIp: 50,
+    });
+    expect(configError(() => load({ LIMIT_SUBSCRIPTIONS_PER_USER: '0' }))).toContain('LIMIT_SUBSCRIPTIONS_PER_USER');
   });
 });

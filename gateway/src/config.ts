@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readPrivateKey, readPublicKeys, type PrivateKeyJwk, type PublicKeyJwk } from '@supergraph/auth';
 import { readOperationLimits, type OperationLimits } from '@supergraph/limits';
 import {
   ConfigError,
   optionalString,
   readLogLevel,
   readNodeEnv,
+  readWholeNumbers,
   readWsKeepAlive,
   readPort,
   readUrl,
@@ -35,6 +37,46 @@ export interface GatewayConfig {
   operationLimits: OperationLimits;
   /** Proxies in front of the gateway that append to X-Forwarded-For; 0: trust no such header. */
   trustedProxyHops: number;
+  /** Prefix for every Redis key and channel (budgets, revocations). */
+  redisPrefix: string;
+  /** The gateway's own key (GATEWAY_SIGNING_KEY): every subgraph request carries a credential signed with it. */
+  signingKey: PrivateKeyJwk;
+  /** Public keys of access tokens (USER_TOKEN_PUBLIC_KEYS): budgets and revocations are per verified user. */
+  userTokenKeys: PublicKeyJwk[];
+  clientLimits: ClientLimits;
+}
+
+/** What one client may use: requests per minute, and open sockets and subscriptions at once (per gateway instance). */
+export interface ClientLimits {
+  requestsPerMinutePerUser: number;
+  /** Anonymous clients by address: generous, since carrier-grade NAT puts thousands of phones behind one. */
+  requestsPerMinutePerIp: number;
+  socketsPerUser: number;
+  socketsPerIp: number;
+  subscriptionsPerUser: number;
+  subscriptionsPerIp: number;
+}
+
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
+  requestsPerMinutePerUser: 600,
+  requestsPerMinutePerIp: 3000,
+  socketsPerUser: 10,
+  socketsPerIp: 500,
+  subscriptionsPerUser: 100,
+  subscriptionsPerIp: 2000,
+};
+
+const CLIENT_LIMIT_VARIABLES: Record<keyof ClientLimits, string> = {
+  requestsPerMinutePerUser: 'RATE_LIMIT_REQUESTS_PER_MINUTE_PER_USER',
+  requestsPerMinutePerIp: 'RATE_LIMIT_REQUESTS_PER_MINUTE_PER_IP',
+  socketsPerUser: 'LIMIT_SOCKETS_PER_USER',
+  socketsPerIp: 'LIMIT_SOCKETS_PER_IP',
+  subscriptionsPerUser: 'LIMIT_SUBSCRIPTIONS_PER_USER',
+  subscriptionsPerIp: 'LIMIT_SUBSCRIPTIONS_PER_IP',
+};
+
+export function readClientLimits(env: Record<string, string | undefined>): ClientLimits {
+  return readWholeNumbers(env, CLIENT_LIMIT_VARIABLES, DEFAULT_CLIENT_LIMITS, { min: 1, max: 100_000_000 });
 }
 
 const DEFAULT_SUPERGRAPH = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../schema/supergraph.graphql');
@@ -77,6 +119,10 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     wsKeepAliveMs: readWsKeepAlive(env),
     operationLimits: readOperationLimits(env),
     trustedProxyHops: readTrustedProxyHops(env),
+    redisPrefix: optionalString(env, 'REDIS_PREFIX', 'supergraph'),
+    signingKey: readPrivateKey(env, 'GATEWAY_SIGNING_KEY'),
+    userTokenKeys: readPublicKeys(env, 'USER_TOKEN_PUBLIC_KEYS'),
+    clientLimits: readClientLimits(env),
   };
 }
 

@@ -5,7 +5,9 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloGateway, IntrospectAndCompose, type ServiceMap } from '@apollo/gateway';
 import { GraphQLError, OperationTypeNode, print, type ExecutionResult } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CredentialSigner, createRedisRevocationList } from '@supergraph/auth';
 import { createGraphQLHandler, createLogger, createRedisClient, ErrorCode, listen, pingRedis, type Logger } from '@supergraph/runtime';
+import { createAdmission, type ClientIdentity } from './admission.js';
 import type { GatewayConfig, SubgraphName } from './config.js';
 import { AuthForwardingDataSource, type GatewayContext } from './context.js';
 import { createOperationLimits } from '@supergraph/limits';
@@ -17,14 +19,15 @@ import { createSubscriptionLayer } from './subscriptions/subscription-layer.js';
 export { loadGatewayConfig, type GatewayConfig } from './config.js';
 export type { GatewayContext } from './context.js';
 
-/** One data source per subgraph, shared by query execution and subscription events. */
-export function createDataSources(config: GatewayConfig) {
+/** One data source per subgraph, shared by query execution and subscription events; each signs with the gateway's key. */
+export function createDataSources(config: GatewayConfig, signer = new CredentialSigner('gateway', config.signingKey)) {
   const sources = new Map<string, AuthForwardingDataSource>();
   return {
+    signer,
     get(name: string, url?: string): AuthForwardingDataSource {
       let source = sources.get(name);
       if (!source) {
-        source = new AuthForwardingDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url });
+        source = new AuthForwardingDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url }, name, signer);
         sources.set(name, source);
       }
       return source;
@@ -88,6 +91,28 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
   const production = config.nodeEnv === 'production';
   const redis = createRedisClient(config.redisUrl, logger, 'gateway-commands');
+  // Budgets get a client of their own without an offline queue: while Redis is away they fall back
+  // to this instance's memory at once instead of holding requests until it is back.
+  const budgetRedis = createRedisClient(config.redisUrl, logger, 'gateway-budgets', { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  const revocations = createRedisRevocationList({
+    redisUrl: config.redisUrl,
+    prefix: config.redisPrefix,
+    logger,
+    service: 'gateway',
+  });
+  const admission = createAdmission({
+    userTokenKeys: config.userTokenKeys,
+    revocations,
+    limits: config.clientLimits,
+    redis: budgetRedis,
+    prefix: config.redisPrefix,
+    logger,
+  });
+  const closeClients = async () => {
+    redis.disconnect();
+    budgetRedis.disconnect();
+    await revocations.dispose();
+  };
   const dataSources = createDataSources(config);
   const gateway = createGateway(config, dataSources);
   let planner: SubscriptionPlanner | null = null;
@@ -119,7 +144,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
   try {
     await apollo.start();
   } catch (error) {
-    redis.disconnect();
+    await closeClients();
     throw error;
   }
   const subscriptions = createSubscriptionLayer({
@@ -127,6 +152,10 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     planner: () => planner,
     serviceMap: dataSources.serviceMap,
     subgraphUrl: (name) => dataSources.get(name).url,
+    serviceCredential: (name) => dataSources.signer.credentialFor(name),
+    admission,
+    revocations,
+    clientLimits: config.clientLimits,
     formatError,
     limits,
     keepAliveMs: config.wsKeepAliveMs,
@@ -144,11 +173,18 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
       ) as ExecutionResult;
     },
   });
-  const handler = createGraphQLHandler<GatewayContext>({
+  const handler = createGraphQLHandler<GatewayContext, { clientIp: string | undefined; client: ClientIdentity }>({
     apollo,
     logger,
     corsOrigins: config.corsOrigins,
-    context: async (req) => ({ authorization: req.headers.authorization, clientIp: clientIpOf(req, config.trustedProxyHops) }),
+    // Before the body is read: a revoked token gets 401, a client over its budget 429.
+    admit: async (req) => {
+      const clientIp = clientIpOf(req, config.trustedProxyHops);
+      const client = await admission.identify(req.headers.authorization, clientIp);
+      await admission.spend(client);
+      return { clientIp, client };
+    },
+    context: async (req, { clientIp, client }) => ({ authorization: req.headers.authorization, clientIp, client }),
     checkDocument: limits.checkSource,
     readiness: [{ name: 'redis', check: () => pingRedis(redis) }],
     health: () => ({ subscriptions: subscriptions.stats() }),
@@ -165,7 +201,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
       await subscriptions.dispose();
       await http.close();
       await apollo.stop();
-      redis.disconnect();
+      await closeClients();
     },
   };
 }

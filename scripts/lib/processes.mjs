@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stopChild } from './child-process.mjs';
+import { withOwnSigningKeyOnly } from './keys.mjs';
 import { root } from './localdb.mjs';
 
 export const serviceEntries = {
@@ -18,7 +19,8 @@ export const serviceEntries = {
  * first, or (after stopping it) if it does not listen within timeoutMs.
  */
 export function startService(name, env, { onLine = () => {}, timeoutMs = 30_000 } = {}) {
-  const merged = { ...process.env, ...env };
+  // Each service gets its own signing key only, whatever the caller's environment holds.
+  const merged = withOwnSigningKeyOnly(name, { ...process.env, ...env });
   // The "listening" line is logged at info level and is how the port becomes known.
   if (merged.LOG_LEVEL !== 'debug') merged.LOG_LEVEL = 'info';
   const child = spawn(process.execPath, [serviceEntries[name]], {

@@ -2,8 +2,8 @@ import http, { type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, listen, type RunningHttpServer } from '@supergraph/runtime';
 import type { ExecutionResult } from 'graphql';
-import { createSseTransport, untilExpiry, type SseTransport } from './sse.js';
-import { fakeHandlers } from './transport.fixture.js';
+import { atExpiry, createSseTransport, until, type SseTransport } from './sse.js';
+import { fakeGuard, fakeHandlers } from './transport.fixture.js';
 
 let server: RunningHttpServer | undefined;
 let transport: SseTransport;
@@ -12,9 +12,9 @@ afterEach(async () => {
   await server?.close();
 });
 
-async function serve(maxBodyBytes?: number) {
+async function serve(maxBodyBytes?: number, guard = fakeGuard()) {
   transport = createSseTransport({
-    ...fakeHandlers([{ data: { n: 1 } }, { data: { n: 2 } }]),
+    ...fakeHandlers([{ data: { n: 1 } }, { data: { n: 2 } }], guard.guard),
     logger: createLogger('test', 'silent'),
     corsOrigins: ['https://shop.example.in'],
     maxBodyBytes,
@@ -101,6 +101,36 @@ describe('SSE transport', () => {
     expect(JSON.parse(body).errors[0].extensions.code).toBe('BAD_REQUEST');
   });
 
+  it('ends a running stream with UNAUTHENTICATED when its session is revoked, and leaves other sessions alone', async () => {
+    const guard = fakeGuard();
+    const url = await serve(undefined, guard);
+    const issue = guard.issuer(3600);
+    const mine = await issue.issue({ id: 'u1', role: 'ADMIN' }, 'session-1');
+    const other = await issue.issue({ id: 'u1', role: 'ADMIN' }, 'session-2');
+    const revoked = await stream(url, 'subscription { hold }', { authorization: `Bearer ${mine.token}` });
+    const kept = await stream(url, 'subscription { hold }', { authorization: `Bearer ${other.token}` });
+    const text = revoked.text();
+    await expect.poll(() => transport.streams()).toBe(2);
+    await guard.revocations.revoke({ kind: 'session', userId: 'u1', sessionId: 'session-1' });
+    const { next, completed } = events(await text);
+    expect(next.at(-1).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(completed).toBe(true);
+    await expect.poll(() => transport.streams()).toBe(1);
+    // A demotion ends the other session's admin stream too.
+    await guard.revocations.revoke({ kind: 'role', userId: 'u1', role: 'CUSTOMER' });
+    expect(events(await kept.text()).next.at(-1).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    // A revoked token cannot open a new stream.
+    const refused = events(await (await stream(url, 'subscription { n }', { authorization: `Bearer ${mine.token}` })).text());
+    expect(refused.next[0].errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  it("refuses a stream past the client's subscription budget with RATE_LIMITED", async () => {
+    const url = await serve(undefined, fakeGuard({ requestsPerMinutePerIp: 2 }));
+    for (let i = 0; i < 2; i++) expect(events(await (await stream(url, 'subscription { n }')).text()).completed).toBe(true);
+    const third = events(await (await stream(url, 'subscription { n }')).text());
+    expect(third.next[0].errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'requests-per-ip' });
+  });
+
   it('lets go of the subscription when the client disconnects', async () => {
     const url = await serve();
     const response = await stream(url, 'subscription { hold }');
@@ -130,7 +160,7 @@ describe('SSE token expiry', () => {
 
   it('passes results through until the token expires, then sends UNAUTHENTICATED once and lets go', async () => {
     const { stream, state } = held([{ data: { n: 1 } }]);
-    const limited = untilExpiry(stream, Date.now() + 50);
+    const limited = until(stream, [atExpiry(Date.now() + 50)]);
     expect(await limited.next()).toEqual({ value: { data: { n: 1 } }, done: false });
     const expired = await limited.next();
     expect(expired.value?.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
@@ -140,7 +170,7 @@ describe('SSE token expiry', () => {
 
   it('lets go of the stream when the client leaves first', async () => {
     const { stream, state } = held([]);
-    const limited = untilExpiry(stream, Date.now() + 60_000);
+    const limited = until(stream, [atExpiry(Date.now() + 60_000)]);
     await limited.return?.();
     expect(state.returned).toBe(true);
     expect(await limited.next()).toEqual({ value: undefined, done: true });

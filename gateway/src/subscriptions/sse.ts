@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHandler, type Request as SseRequest } from 'graphql-sse';
-import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { authorizationFrom, tokenExpiry } from '@supergraph/auth';
 import { applyCors, clientWentAway, ErrorCode, HttpError, MAX_BODY_BYTES, readBody, sendHttpError, type Logger } from '@supergraph/runtime';
+import type { ClientIdentity } from '../admission.js';
+import { errorResult } from './client-guard.js';
 import type { SubscriptionContext } from './prepare.js';
-import { withClientIp, type TransportHandlers } from './transport.js';
+import { withClient, type TransportHandlers } from './transport.js';
 
 export interface SseTransportOptions extends TransportHandlers {
   logger: Logger;
@@ -20,30 +22,44 @@ interface SseRequestContext {
 /** The context of one event stream: the subscription's, and when the token it was opened with expires. */
 interface SseContext extends SubscriptionContext {
   expiresAt: number | null;
+  client: ClientIdentity;
 }
 
-const tokenExpired = (): ExecutionResult => ({
-  errors: [
-    new GraphQLError('Your token has expired; subscribe again with a fresh token', { extensions: { code: ErrorCode.Unauthenticated } }),
-  ],
-});
+const tokenExpired = () => errorResult(ErrorCode.Unauthenticated, 'Your token has expired; subscribe again with a fresh token');
+const sessionEnded = () =>
+  errorResult(
+    ErrorCode.Unauthenticated,
+    'Your session has ended (logged out, or the account changed); refresh the session and subscribe again',
+  );
 
-/**
- * A subscription's stream that ends at `expiresAt`: one UNAUTHENTICATED result, then done, and
- * the subscription underneath is let go of. Authorization was checked when the stream opened; it
- * holds no longer than the token it was checked with.
- */
-export function untilExpiry(stream: AsyncIterableIterator<ExecutionResult>, expiresAt: number): AsyncIterableIterator<ExecutionResult> {
+/** Something that may end a stream: resolves with the last result to send, and is cancelled when the stream ends first. */
+export interface StreamEnd {
+  ended: Promise<ExecutionResult>;
+  cancel: () => void;
+}
+
+/** Ends at `expiresAt` with an UNAUTHENTICATED result. */
+export function atExpiry(expiresAt: number): StreamEnd {
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), Math.max(0, expiresAt - Date.now()));
+  const ended = new Promise<ExecutionResult>((resolve) => {
+    timer = setTimeout(() => resolve(tokenExpired()), Math.max(0, expiresAt - Date.now()));
     timer.unref();
   });
-  let state: 'open' | 'expired' | 'done' = 'open';
+  return { ended, cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * A subscription's stream that ends at the first of `ends`: that one's result, then done, and
+ * the subscription underneath is let go of. Authorization was checked when the stream opened; it
+ * holds no longer than the token it was checked with, nor past its session's revocation.
+ */
+export function until(stream: AsyncIterableIterator<ExecutionResult>, ends: StreamEnd[]): AsyncIterableIterator<ExecutionResult> {
+  const ended = Promise.race(ends.map((end) => end.ended.then((result) => ({ ended: result }))));
+  let state: 'open' | 'ended' | 'done' = 'open';
   const finish = async (): Promise<IteratorResult<ExecutionResult>> => {
     if (state !== 'done') {
       state = 'done';
-      clearTimeout(timer);
+      for (const end of ends) end.cancel();
       await stream.return?.();
     }
     return { value: undefined, done: true };
@@ -51,10 +67,10 @@ export function untilExpiry(stream: AsyncIterableIterator<ExecutionResult>, expi
   const iterator: AsyncIterableIterator<ExecutionResult> = {
     next: async () => {
       if (state !== 'open') return finish();
-      const next = await Promise.race([stream.next(), expired]);
-      if (next === 'expired') {
-        state = 'expired';
-        return { value: tokenExpired(), done: false };
+      const next = await Promise.race([stream.next(), ended]);
+      if ('ended' in next) {
+        state = 'ended';
+        return { value: next.ended, done: false };
       }
       if (next.done) await finish();
       return next;
@@ -63,6 +79,15 @@ export function untilExpiry(stream: AsyncIterableIterator<ExecutionResult>, expi
     [Symbol.asyncIterator]: () => iterator,
   };
   return iterator;
+}
+
+/** Ends when the guard reports the token's session revoked or its user's role changed. */
+function atRevocation(options: TransportHandlers, client: ClientIdentity): StreamEnd {
+  let cancel = () => {};
+  const ended = new Promise<ExecutionResult>((resolve) => {
+    cancel = options.guard.watch(client.token, () => resolve(sessionEnded()));
+  });
+  return { ended, cancel };
 }
 
 /**
@@ -80,24 +105,35 @@ export function createSseTransport(options: SseTransportOptions) {
   const open = new Set<ServerResponse>();
 
   const handle = createHandler<IncomingMessage, SseRequestContext>({
-    onSubscribe: (req, params) => {
+    onSubscribe: async (req, params) => {
       const authorization = authorizationFrom(req.raw.headers);
+      const clientIp = options.clientIp?.(req.raw);
+      let client: ClientIdentity;
+      try {
+        client = await options.guard.identify(authorization, clientIp);
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        return { data: null, errors: sessionEnded().errors };
+      }
+      const overBudget = await options.guard.spend(client);
+      if (overBudget) return { data: null, errors: [overBudget] };
       const prepared = options.prepare(params, authorization);
       // graphql-sse takes an object with `data` as a finished result; without it, as execution arguments.
       if (Array.isArray(prepared)) return { data: null, errors: prepared };
       const left = new AbortController();
       req.context.res.once('close', () => left.abort());
       const context: SseContext = {
-        ...(withClientIp(prepared, options.clientIp?.(req.raw)).contextValue as SubscriptionContext),
+        ...(withClient(prepared, clientIp, client).contextValue as SubscriptionContext),
         signal: left.signal,
         expiresAt: tokenExpiry(authorization),
+        client,
       };
       return { ...prepared, contextValue: context } satisfies ExecutionArgs;
     },
     subscribe: (args: ExecutionArgs) => {
-      const { expiresAt } = args.contextValue as SseContext;
-      const stream = options.subscribe(args);
-      return expiresAt === null ? stream : untilExpiry(stream, expiresAt);
+      const { expiresAt, client } = args.contextValue as SseContext;
+      const ends = [atRevocation(options, client), ...(expiresAt === null ? [] : [atExpiry(expiresAt)])];
+      return until(options.guard.subscribe(args, options.subscribe), ends);
     },
     execute: options.execute,
     // Incremental delivery is never planned here, so every result is a whole ExecutionResult.

@@ -2,9 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import type { ServiceMap } from '@apollo/gateway';
+import type { RevocationList } from '@supergraph/auth';
 import type { OperationLimiter } from '@supergraph/limits';
 import type { ErrorFormatter, Logger } from '@supergraph/runtime';
+import type { Admission } from '../admission.js';
+import type { ClientLimits } from '../config.js';
 import { createClientErrorFormatting } from './client-errors.js';
+import { createClientGuard } from './client-guard.js';
 import { createEventPipeline } from './event-pipeline.js';
 import type { SubscriptionPlanner } from './planner.js';
 import { createOperationPreparer } from './prepare.js';
@@ -19,6 +23,13 @@ export interface SubscriptionLayerOptions {
   /** The gateway's data sources, reused for the entity fetches of every event. */
   serviceMap: () => ServiceMap;
   subgraphUrl: (serviceName: string) => string;
+  /** The gateway's credential for a subgraph, sent in every upstream socket's connection_init. */
+  serviceCredential: (serviceName: string) => Promise<string>;
+  /** Token checks and request budgets, shared with the HTTP path. */
+  admission: Admission;
+  /** Revocations from the users subgraph, which end the streams of the sessions they name. */
+  revocations: RevocationList;
+  clientLimits: ClientLimits;
   /** Runs queries and mutations sent over a stream through the HTTP path's Apollo Server (already formatted). */
   executeOperation: (args: ExecutionArgs) => Promise<ExecutionResult>;
   formatError: ErrorFormatter;
@@ -39,7 +50,8 @@ export interface SubscriptionLayerOptions {
  */
 export function createSubscriptionLayer(options: SubscriptionLayerOptions) {
   const errors = createClientErrorFormatting(options.formatError);
-  const hub = new UpstreamHub(options.logger, options.keepAliveMs);
+  const hub = new UpstreamHub(options.logger, options.keepAliveMs, options.serviceCredential);
+  const guard = createClientGuard({ admission: options.admission, revocations: options.revocations, limits: options.clientLimits });
   const pipeline = createEventPipeline({
     upstream: hub,
     planner: options.planner,
@@ -50,6 +62,7 @@ export function createSubscriptionLayer(options: SubscriptionLayerOptions) {
   const handlers = {
     prepare: createOperationPreparer({ planner: options.planner, errors, limits: options.limits }),
     subscribe: pipeline.subscribe,
+    guard,
     execute: options.executeOperation,
     formatResult: errors.formatResult,
     clientIp: options.clientIp,
@@ -64,7 +77,7 @@ export function createSubscriptionLayer(options: SubscriptionLayerOptions) {
     handlesRequest: (req: IncomingMessage) => sse.handles(req),
     serveRequest: (req: IncomingMessage, res: ServerResponse) => sse.serve(req, res),
     /** Cheap counters for /health. */
-    stats: () => ({ clients: websocket.clients(), eventStreams: sse.streams(), ...pipeline.stats(), ...hub.stats() }),
+    stats: () => ({ clients: websocket.clients(), eventStreams: sse.streams(), ...pipeline.stats(), ...hub.stats(), ...guard.stats() }),
     /**
      * Closes every client socket with 1001 (going away), then the upstream sockets; ending those
      * completes every execution, which also ends the event streams of SSE clients.
@@ -72,6 +85,7 @@ export function createSubscriptionLayer(options: SubscriptionLayerOptions) {
     async dispose(): Promise<void> {
       await websocket.dispose();
       await hub.close();
+      guard.dispose();
     },
   };
 }

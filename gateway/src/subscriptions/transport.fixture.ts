@@ -1,5 +1,11 @@
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { buildSchema, GraphQLError, parse } from 'graphql';
+import { AccessTokenIssuer, createMemoryRevocationList } from '@supergraph/auth';
+import { publicKeysOf, testSigningKey } from '@supergraph/auth/testing';
+import { createLogger } from '@supergraph/runtime';
+import { createAdmission } from '../admission.js';
+import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from '../config.js';
+import { createClientGuard } from './client-guard.js';
 import type { TransportHandlers } from './transport.js';
 
 /**
@@ -9,9 +15,35 @@ import type { TransportHandlers } from './transport.js';
  */
 const schema = buildSchema('type Query { ok: Boolean } type Subscription { n: Int, hold: Int }');
 
-export function fakeHandlers(results: ExecutionResult[]): TransportHandlers & { left: number } {
+/**
+ * A real client guard over in-memory stores: revocations in this process, budgets in memory.
+ * `issuer` signs access tokens it accepts; `revocations` is where a test revokes them.
+ */
+export function fakeGuard(limits: Partial<ClientLimits> = {}) {
+  const userKey = testSigningKey('users');
+  const revocations = createMemoryRevocationList();
+  const admission = createAdmission({
+    userTokenKeys: publicKeysOf(userKey),
+    revocations,
+    limits: { ...DEFAULT_CLIENT_LIMITS, ...limits },
+    redis: null,
+    prefix: 'transport-test',
+    logger: createLogger('test', 'silent'),
+  });
+  return {
+    guard: createClientGuard({ admission, revocations, limits: { ...DEFAULT_CLIENT_LIMITS, ...limits } }),
+    revocations,
+    issuer: (ttlSeconds?: number) => new AccessTokenIssuer(userKey, ttlSeconds),
+  };
+}
+
+export function fakeHandlers(
+  results: ExecutionResult[],
+  guard: ReturnType<typeof fakeGuard>['guard'] = fakeGuard().guard,
+): TransportHandlers & { left: number } {
   const state = { left: 0 };
   return {
+    guard,
     get left() {
       return state.left;
     },

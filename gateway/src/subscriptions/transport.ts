@@ -1,5 +1,7 @@
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import type { IncomingMessage } from 'node:http';
+import type { ClientIdentity } from '../admission.js';
+import type { ClientGuard } from './client-guard.js';
 import type { OperationPreparer, SubscriptionContext } from './prepare.js';
 
 /** What a transport needs from the rest of the subscription layer. */
@@ -13,9 +15,11 @@ export interface TransportHandlers {
   formatResult: (result: ExecutionResult) => ExecutionResult | undefined;
   /** The client's address for a request (passed on to subgraphs for per-address budgets). */
   clientIp?: (req: IncomingMessage) => string | undefined;
+  /** Revoked tokens, budgets, caps and revocation callbacks. */
+  guard: ClientGuard;
 }
 
-/** Prepared execution args with the client's address added to their context. */
-export function withClientIp(args: ExecutionArgs, clientIp: string | undefined): ExecutionArgs {
-  return { ...args, contextValue: { ...(args.contextValue as SubscriptionContext), clientIp } };
+/** Prepared execution args with who the client is added to their context. */
+export function withClient(args: ExecutionArgs, clientIp: string | undefined, client: ClientIdentity): ExecutionArgs {
+  return { ...args, contextValue: { ...(args.contextValue as SubscriptionContext), clientIp, client } };
 }

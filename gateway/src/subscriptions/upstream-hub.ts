@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import type { ExecutionResult } from 'graphql';
+import { SERVICE_CREDENTIAL_PARAM } from '@supergraph/auth';
 import { type Logger } from '@supergraph/runtime';
 import { SharedFeeds, type Sink } from './shared-feeds.js';
 
@@ -26,6 +27,8 @@ export class UpstreamHub {
   constructor(
     private readonly logger: Logger,
     private readonly keepAliveMs: number,
+    /** The gateway's credential for a subgraph: subgraph sockets without one are closed at connection_init. */
+    private readonly credential: (serviceName: string) => Promise<string>,
   ) {}
 
   subscribe(request: UpstreamRequest, sink: Sink<ExecutionResult>): () => void {
@@ -60,7 +63,11 @@ export class UpstreamHub {
       const client = createClient({
         url,
         webSocketImpl: WebSocket,
-        connectionParams: request.authorization ? { authorization: request.authorization } : {},
+        // Called on every (re)connect, so a socket that reconnects after a subgraph restart sends a fresh credential.
+        connectionParams: async () => ({
+          [SERVICE_CREDENTIAL_PARAM]: await this.credential(request.serviceName),
+          ...(request.authorization ? { authorization: request.authorization } : {}),
+        }),
         keepAlive: this.keepAliveMs,
         // A subgraph that restarts is retried for as long as anyone listens.
         retryAttempts: Number.POSITIVE_INFINITY,

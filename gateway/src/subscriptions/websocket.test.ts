@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
-import { TokenService } from '@supergraph/auth';
 import { listen, MAX_BODY_BYTES, type RunningHttpServer } from '@supergraph/runtime';
-import { fakeHandlers } from './transport.fixture.js';
+import { fakeGuard, fakeHandlers } from './transport.fixture.js';
+import { TOO_MANY_SOCKETS_CLOSE_CODE } from './client-guard.js';
 import { createWebSocketTransport, TOKEN_EXPIRED_CLOSE_CODE, type WebSocketTransport } from './websocket.js';
 
 let server: RunningHttpServer | undefined;
@@ -16,7 +16,9 @@ afterEach(async () => {
   await server?.close();
 });
 
-async function serve(handlers = fakeHandlers([{ data: { n: 1 } }, { data: { n: 2 } }])) {
+const defaultGuard = fakeGuard();
+
+async function serve(handlers = fakeHandlers([{ data: { n: 1 } }, { data: { n: 2 } }], defaultGuard.guard)) {
   transport = createWebSocketTransport({ ...handlers, keepAliveMs: 10_000 });
   server = await listen((_req, res) => void res.writeHead(404).end(), 0, '127.0.0.1', transport.handleUpgrade);
   return { handlers, url: `ws://127.0.0.1:${server.port}/graphql` };
@@ -75,11 +77,62 @@ describe('WebSocket transport', () => {
 
   it('closes the socket with 4403 when the token it connected with expires', async () => {
     const { url } = await serve();
-    const token = await new TokenService('t'.repeat(32), 1).issue({ id: 'u1', role: 'CUSTOMER' });
+    const { token } = await defaultGuard.issuer(1).issue({ id: 'u1', role: 'CUSTOMER' });
     const closes: number[] = [];
     const { done } = run(client(url, `Bearer ${token}`, closes), 'subscription { hold }');
     await done;
     expect(closes).toContain(TOKEN_EXPIRED_CLOSE_CODE);
+  });
+
+  it('closes the socket with 4403 when its session is revoked or its role changes, and refuses the token afterwards', async () => {
+    const guard = fakeGuard();
+    const { url } = await serve(fakeHandlers([{ data: { n: 1 } }], guard.guard));
+    const issue = guard.issuer(3600);
+    const session = await issue.issue({ id: 'u2', role: 'CUSTOMER' }, 's-ws');
+    const closes: number[] = [];
+    const { received, done } = run(client(url, `Bearer ${session.token}`, closes), 'subscription { hold }');
+    await expect.poll(() => received.length).toBe(1);
+    await guard.revocations.revoke({ kind: 'session', userId: 'u2', sessionId: 's-ws' });
+    await done;
+    expect(closes).toEqual([TOKEN_EXPIRED_CLOSE_CODE]);
+    const again: number[] = [];
+    await run(client(url, `Bearer ${session.token}`, again), 'subscription { n }').done;
+    expect(again).toEqual([TOKEN_EXPIRED_CLOSE_CODE]);
+
+    const admin = await issue.issue({ id: 'u3', role: 'ADMIN' }, 's-admin');
+    const demoted: number[] = [];
+    const feed = run(client(url, `Bearer ${admin.token}`, demoted), 'subscription { hold }');
+    await expect.poll(() => feed.received.length).toBe(1);
+    await guard.revocations.revoke({ kind: 'role', userId: 'u3', role: 'ADMIN' }); // the same role: nothing ends
+    await guard.revocations.revoke({ kind: 'role', userId: 'u9', role: 'CUSTOMER' }); // someone else: nothing ends
+    expect(transport!.clients()).toBe(1);
+    await guard.revocations.revoke({ kind: 'role', userId: 'u3', role: 'CUSTOMER' });
+    await feed.done;
+    expect(demoted).toEqual([TOKEN_EXPIRED_CLOSE_CODE]);
+  });
+
+  it('caps open sockets per user (4429) and subscriptions per client (RATE_LIMITED), freeing slots as they close', async () => {
+    const guard = fakeGuard({ socketsPerUser: 1, subscriptionsPerUser: 2 });
+    const { url } = await serve(fakeHandlers([{ data: { n: 1 } }], guard.guard));
+    const { token } = await guard.issuer(3600).issue({ id: 'u4', role: 'CUSTOMER' }, 's-cap');
+    const first = client(url, `Bearer ${token}`);
+    const a = run(first, 'subscription { hold }');
+    const b = run(first, 'subscription { hold }');
+    await expect.poll(() => a.received.length + b.received.length).toBe(2);
+    const third = run(first, 'subscription { hold }');
+    expect(await third.done).toBe('complete');
+    expect(third.received).toEqual([
+      { errors: [expect.objectContaining({ extensions: { code: 'RATE_LIMITED', limit: 'subscriptions' } })] },
+    ]);
+
+    const closes: number[] = [];
+    await run(client(url, `Bearer ${token}`, closes), 'subscription { n }').done;
+    expect(closes).toEqual([TOO_MANY_SOCKETS_CLOSE_CODE]);
+    // Anonymous clients are counted by address, apart from the user.
+    expect(await run(client(url), 'subscription { n }').done).toBe('complete');
+    await first.dispose();
+    await expect.poll(() => transport!.clients()).toBe(0);
+    expect(await run(client(url, `Bearer ${token}`), 'subscription { n }').done).toBe('complete');
   });
 
   it('counts open sockets and closes them with 1001 on dispose, releasing their subscriptions', async () => {

@@ -4,8 +4,10 @@ import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { authorizationFrom, tokenExpiry } from '@supergraph/auth';
-import { MAX_BODY_BYTES } from '@supergraph/runtime';
-import { withClientIp, type TransportHandlers } from './transport.js';
+import { HttpError, MAX_BODY_BYTES } from '@supergraph/runtime';
+import type { ClientIdentity } from '../admission.js';
+import { TOO_MANY_SOCKETS_CLOSE_CODE } from './client-guard.js';
+import { withClient, type TransportHandlers } from './transport.js';
 
 export interface WebSocketTransportOptions extends TransportHandlers {
   /** Ping interval, so proxies and mobile networks keep idle sockets open. */
@@ -13,38 +15,77 @@ export interface WebSocketTransportOptions extends TransportHandlers {
   path?: string;
 }
 
-/** Close code sent when the token a socket connected with expires (the client reconnects with a fresh one). */
+/**
+ * Close code sent when the token a socket connected with expires, its session is revoked or its
+ * user's role changes (the client refreshes its session and reconnects).
+ */
 export const TOKEN_EXPIRED_CLOSE_CODE = 4403;
+
+/** What the transport keeps per socket, released when it closes. */
+interface SocketState {
+  client: ClientIdentity;
+  release: () => void;
+}
 
 /**
  * GraphQL over WebSocket (the graphql-transport-ws protocol). It owns its routing (upgrades on
- * its path only), its message limit, keep-alive, and the timers that close a socket when the
- * token it connected with expires: authorization is checked when a subscription starts, and
- * nobody keeps receiving events on a token that is no longer valid.
+ * its path only), its message limit, keep-alive, its client's socket cap, and closing a socket
+ * when the token it connected with expires or is revoked: authorization is checked when a
+ * subscription starts, and nobody keeps receiving events on a token that is no longer valid.
  */
 export function createWebSocketTransport(options: WebSocketTransportOptions) {
   const path = options.path ?? '/graphql';
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
-  const expiryTimers = new WeakMap<object, NodeJS.Timeout>();
+  const sockets = new WeakMap<object, SocketState>();
   const disposable = useServer<Record<string, unknown>>(
     {
-      onConnect: (ctx) => {
-        const expiresAt = tokenExpiry(authorizationFrom(ctx.connectionParams));
-        if (expiresAt === null) return;
+      onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
-        const timer = setTimeout(
-          () => socket.close(TOKEN_EXPIRED_CLOSE_CODE, 'Token expired; reconnect with a fresh token'),
-          Math.max(0, expiresAt - Date.now()),
-        );
-        timer.unref();
-        expiryTimers.set(ctx, timer);
+        const authorization = authorizationFrom(ctx.connectionParams);
+        let client: ClientIdentity;
+        try {
+          client = await options.guard.identify(authorization, options.clientIp?.(ctx.extra.request));
+        } catch (error) {
+          if (!(error instanceof HttpError)) throw error;
+          socket.close(TOKEN_EXPIRED_CLOSE_CODE, 'Session ended; refresh the session and reconnect');
+          return false;
+        }
+        const releaseSocket = options.guard.openSocket(client);
+        if (!releaseSocket) {
+          socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, 'Too many open connections for this client');
+          return false;
+        }
+        const endSession = () => socket.close(TOKEN_EXPIRED_CLOSE_CODE, 'Session ended; refresh the session and reconnect');
+        const unwatch = options.guard.watch(client.token, endSession);
+        const expiresAt = tokenExpiry(authorization);
+        const timer =
+          expiresAt === null
+            ? undefined
+            : setTimeout(
+                () => socket.close(TOKEN_EXPIRED_CLOSE_CODE, 'Token expired; reconnect with a fresh token'),
+                Math.max(0, expiresAt - Date.now()),
+              );
+        timer?.unref();
+        sockets.set(ctx, {
+          client,
+          release: () => {
+            clearTimeout(timer);
+            unwatch();
+            releaseSocket();
+          },
+        });
+        return true;
       },
-      onClose: (ctx) => clearTimeout(expiryTimers.get(ctx)),
-      onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
+      onClose: (ctx) => sockets.get(ctx)?.release(),
+      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+        const state = sockets.get(ctx)!;
+        // Every operation over the socket takes from the same budget as one over HTTP.
+        const overBudget = await options.guard.spend(state.client);
+        if (overBudget) return [overBudget];
         const prepared = options.prepare(payload, authorizationFrom(ctx.connectionParams));
-        return Array.isArray(prepared) ? prepared : withClientIp(prepared, options.clientIp?.(ctx.extra.request));
+        return Array.isArray(prepared) ? prepared : withClient(prepared, options.clientIp?.(ctx.extra.request), state.client);
       },
-      subscribe: options.subscribe,
+      subscribe: (args) => options.guard.subscribe(args, options.subscribe),
       execute: options.execute,
       onNext: (_ctx, _id, _payload, _args, result) => options.formatResult(result),
     },

@@ -1,4 +1,7 @@
-// Who is calling: bearer tokens, their issuing and checking, and the guards resolvers use. See ../README.md.
+// Who is calling: bearer tokens, service credentials, their keys, and the guards resolvers use. See ../README.md.
 export * from './bearer.js';
+export * from './keys.js';
+export * from './revocations.js';
+export * from './service-credentials.js';
 export * from './tokens.js';
 export * from './viewer.js';

@@ -11,6 +11,8 @@ export interface Viewer {
 export interface AuthState {
   viewer: Viewer | null;
   tokenProblem: string | null;
+  /** About the verified token itself: which session it belongs to and when it was issued and expires (ms). */
+  token?: { sessionId: string | null; issuedAt: number; expiresAt: number };
 }
 
 export function requireViewer(auth: AuthState): Viewer {

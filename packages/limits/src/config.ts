@@ -1,4 +1,4 @@
-import { ConfigError, type Env } from '@supergraph/runtime';
+import { readWholeNumbers, type Env } from '@supergraph/runtime';
 
 /** What one GraphQL operation may ask for before anything runs. Every value has its own environment variable. */
 export interface OperationLimits {
@@ -44,15 +44,5 @@ const VARIABLES: Record<keyof OperationLimits, string> = {
 
 /** Reads the operation limits, each from its LIMIT_* variable or its default; a malformed value stops the service. */
 export function readOperationLimits(env: Env): OperationLimits {
-  const limits = { ...DEFAULT_OPERATION_LIMITS };
-  for (const key of Object.keys(VARIABLES) as (keyof OperationLimits)[]) {
-    const name = VARIABLES[key];
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') continue;
-    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1_000_000_000) {
-      throw new ConfigError(`${name} must be a whole number from 1 to 1000000000 (got "${raw}")`);
-    }
-    limits[key] = Number(raw);
-  }
-  return limits;
+  return readWholeNumbers(env, VARIABLES, DEFAULT_OPERATION_LIMITS, { min: 1, max: 1_000_000_000 });
 }

@@ -81,6 +81,33 @@ export function readLogLevel(env: Env, nodeEnv: NodeEnv): LogLevelName {
   return level as LogLevelName;
 }
 
+/** A whole number from `min` to `max` in variable `name`, or `fallback` when it is unset or blank. */
+export function readWholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+/**
+ * A group of settings, each a whole number from `min` to `max` in its own variable (`variables`
+ * names them), else its default.
+ */
+export function readWholeNumbers<T extends { [K in keyof T]: number }>(
+  env: Env,
+  variables: Record<keyof T, string>,
+  defaults: T,
+  range: { min: number; max: number },
+): T {
+  const result = { ...defaults };
+  for (const key of Object.keys(variables) as (keyof T)[]) {
+    result[key] = readWholeNumber(env, variables[key], defaults[key], range.min, range.max) as T[keyof T];
+  }
+  return result;
+}
+
 export const DEFAULT_WS_KEEPALIVE_MS = 12_000;
 
 export function readWsKeepAlive(env: Env): number {

@@ -17,10 +17,16 @@ export interface ReadinessCheck {
   check: () => Promise<void>;
 }
 
-export interface GraphQLHttpOptions<TContext extends BaseContext> {
+export interface GraphQLHttpOptions<TContext extends BaseContext, TAdmission = undefined> {
   apollo: ApolloServer<TContext>;
+  /**
+   * Decides whether a GraphQL request may be served at all, before its body is read: throws an
+   * HttpError to refuse it (401 without a service credential, 429 over a budget). What it returns
+   * is handed to `context`. /health and /ready never pass through it.
+   */
+  admit?: (req: IncomingMessage) => Promise<TAdmission>;
   /** Builds the per-request context (fresh DataLoaders, the caller's identity). */
-  context: (req: IncomingMessage) => Promise<TContext>;
+  context: (req: IncomingMessage, admission: TAdmission) => Promise<TContext>;
   readiness: ReadinessCheck[];
   /** Extra fields for the /health body (cheap counters only: it is polled often). */
   health?: () => Record<string, unknown>;
@@ -36,11 +42,14 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   checkDocument?: (query: string) => GraphQLError | null;
 }
 
-/** A request that cannot be served, answered with its HTTP status and a BAD_REQUEST error body. */
+/** A request that cannot be served, answered with its HTTP status and a GraphQL error body with `code` (BAD_REQUEST by default). */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code: ErrorCode = ErrorCode.BadRequest,
+    /** Extra response headers (e.g. Retry-After) and error extensions. */
+    readonly extras: { headers?: Record<string, string>; extensions?: Record<string, unknown> } = {},
   ) {
     super(message);
   }
@@ -80,11 +89,12 @@ export function clientWentAway(req: IncomingMessage): boolean {
   return req.destroyed && !req.complete;
 }
 
-/** Answers an HttpError: its status, and the message as a GraphQL error with BAD_REQUEST. */
+/** Answers an HttpError: its status and headers, and the message as a GraphQL error with its code. */
 export function sendHttpError(res: ServerResponse, error: HttpError): void {
   // After a 413 the rest of the body is not read, so the connection cannot be reused.
   if (error.status === 413) res.setHeader('connection', 'close');
-  sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: ErrorCode.BadRequest } }] });
+  for (const [name, value] of Object.entries(error.extras.headers ?? {})) res.setHeader(name, value);
+  sendJson(res, error.status, { errors: [{ message: error.message, extensions: { ...error.extras.extensions, code: error.code } }] });
 }
 
 export function applyCors(req: IncomingMessage, res: ServerResponse, origins: string[]): void {
@@ -110,7 +120,9 @@ function checkDocumentOf(body: unknown, url: URL, check: ((query: string) => Gra
 }
 
 /** A node:http request handler serving GraphQL, /health and /ready. */
-export function createGraphQLHandler<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>) {
+export function createGraphQLHandler<TContext extends BaseContext, TAdmission = undefined>(
+  options: GraphQLHttpOptions<TContext, TAdmission>,
+) {
   const path = options.graphqlPath ?? '/graphql';
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const corsOrigins = options.corsOrigins ?? [];
@@ -147,6 +159,7 @@ export function createGraphQLHandler<TContext extends BaseContext>(options: Grap
         return;
       }
 
+      const admission = options.admit ? await options.admit(req) : (undefined as TAdmission);
       const raw = req.method === 'POST' ? await readBody(req, limit) : '';
       let body: unknown = raw;
       if (req.method === 'POST' && (req.headers['content-type'] ?? '').includes('application/json')) {
@@ -168,7 +181,7 @@ export function createGraphQLHandler<TContext extends BaseContext>(options: Grap
       }
       const response = await options.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-        context: () => options.context(req),
+        context: () => options.context(req, admission),
       });
       for (const [key, value] of response.headers) res.setHeader(key, value);
       res.statusCode = response.status ?? 200;

@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { configErrorMessage as configError } from '@supergraph/runtime/testing';
 import { DEFAULT_OPERATION_LIMITS } from '@supergraph/limits';
+import { publicKeysOf, testSigningKey } from '@supergraph/auth/testing';
 import { loadSubgraphConfig } from './config.js';
 
-const SECRET = 's'.repeat(32);
+const gatewayKeys = publicKeysOf(testSigningKey('gateway'));
+const userTokenKeys = publicKeysOf(testSigningKey('users'));
+/** The keys every subgraph needs, as the environment gives them. */
+const KEYS = {
+  GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: gatewayKeys }),
+  USER_TOKEN_PUBLIC_KEYS: JSON.stringify({ keys: userTokenKeys }),
+};
 
 // The service settings underneath (PORT, REDIS_URL, NODE_ENV, …) are tested with loadServiceConfig in runtime.
 describe('loadSubgraphConfig', () => {
   it('fills in development defaults', () => {
-    const config = loadSubgraphConfig({ NODE_ENV: 'development', JWT_SECRET: SECRET }, 4321);
+    const config = loadSubgraphConfig({ NODE_ENV: 'development', ...KEYS }, 4321);
     expect(config).toEqual({
       nodeEnv: 'development',
       port: 4321,
@@ -16,7 +23,9 @@ describe('loadSubgraphConfig', () => {
       mongodbUri: 'mongodb://127.0.0.1:27017/supergraph',
       redisUrl: 'redis://127.0.0.1:6379',
       redisPrefix: 'supergraph',
-      jwtSecret: SECRET,
+      gatewayKeys,
+      userTokenKeys,
+      serviceCallers: [],
       logLevel: 'info',
       wsKeepAliveMs: 12_000,
       operationLimits: DEFAULT_OPERATION_LIMITS,
@@ -27,7 +36,7 @@ describe('loadSubgraphConfig', () => {
     const config = loadSubgraphConfig(
       {
         NODE_ENV: 'production',
-        JWT_SECRET: SECRET,
+        ...KEYS,
         PORT: '8080',
         HOST: '0.0.0.0',
         MONGODB_URI: 'mongodb+srv://user:pw@cluster.example.net/shop',
@@ -48,45 +57,52 @@ describe('loadSubgraphConfig', () => {
     });
   });
 
-  it('requires JWT_SECRET', () => {
-    expect(configError(() => loadSubgraphConfig({}, 1))).toContain('JWT_SECRET');
-    expect(configError(() => loadSubgraphConfig({ JWT_SECRET: '   ' }, 1))).toContain('JWT_SECRET');
+  it('refuses to start without the keys it verifies with, in any environment', () => {
+    for (const NODE_ENV of ['production', 'development', 'test']) {
+      const env = { NODE_ENV, MONGODB_URI: 'mongodb://db:27017/shop' };
+      expect(configError(() => loadSubgraphConfig({ ...env, USER_TOKEN_PUBLIC_KEYS: KEYS.USER_TOKEN_PUBLIC_KEYS }, 1))).toContain(
+        'GATEWAY_PUBLIC_KEYS',
+      );
+      expect(configError(() => loadSubgraphConfig({ ...env, GATEWAY_PUBLIC_KEYS: KEYS.GATEWAY_PUBLIC_KEYS }, 1))).toContain(
+        'USER_TOKEN_PUBLIC_KEYS',
+      );
+    }
   });
 
-  it('refuses a JWT_SECRET shorter than 32 characters', () => {
-    const message = configError(() => loadSubgraphConfig({ NODE_ENV: 'development', JWT_SECRET: 's'.repeat(31) }, 1));
-    expect(message).toContain('JWT_SECRET');
-    expect(message).toContain('32');
-    expect(loadSubgraphConfig({ NODE_ENV: 'development', JWT_SECRET: 's'.repeat(32) }, 1).jwtSecret).toHaveLength(32);
+  it('lets the users subgraph, which signs access tokens, go without USER_TOKEN_PUBLIC_KEYS', () => {
+    const config = loadSubgraphConfig({ NODE_ENV: 'test', GATEWAY_PUBLIC_KEYS: KEYS.GATEWAY_PUBLIC_KEYS }, 1, { signsUserTokens: true });
+    expect(config.userTokenKeys).toEqual([]);
   });
 
-  it('never echoes the secret in its error', () => {
-    const short = 'hunter2-is-my-secret';
-    expect(configError(() => loadSubgraphConfig({ JWT_SECRET: short }, 1))).not.toContain(short);
+  it('refuses a private key where a public one belongs, without echoing it', () => {
+    const privateKey = testSigningKey('gateway');
+    const message = configError(() =>
+      loadSubgraphConfig({ NODE_ENV: 'test', ...KEYS, GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: [privateKey] }) }, 1),
+    );
+    expect(message).toContain('GATEWAY_PUBLIC_KEYS');
+    expect(message).not.toContain(privateKey.d);
   });
 
   it('makes production name its database', () => {
-    expect(configError(() => loadSubgraphConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }, 1))).toContain('MONGODB_URI');
+    expect(configError(() => loadSubgraphConfig({ NODE_ENV: 'production', ...KEYS }, 1))).toContain('MONGODB_URI');
     // Without NODE_ENV a service is in production, so it needs a database named too.
-    expect(configError(() => loadSubgraphConfig({ JWT_SECRET: SECRET }, 1))).toContain('MONGODB_URI');
-    expect(configError(() => loadSubgraphConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, MONGODB_URI: '' }, 1))).toContain(
-      'MONGODB_URI',
-    );
-    expect(loadSubgraphConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, MONGODB_URI: 'mongodb://db:27017/shop' }, 1).mongodbUri).toBe(
+    expect(configError(() => loadSubgraphConfig({ ...KEYS }, 1))).toContain('MONGODB_URI');
+    expect(configError(() => loadSubgraphConfig({ NODE_ENV: 'production', ...KEYS, MONGODB_URI: '' }, 1))).toContain('MONGODB_URI');
+    expect(loadSubgraphConfig({ NODE_ENV: 'production', ...KEYS, MONGODB_URI: 'mongodb://db:27017/shop' }, 1).mongodbUri).toBe(
       'mongodb://db:27017/shop',
     );
   });
 
   it('uses the local database outside production', () => {
-    expect(loadSubgraphConfig({ NODE_ENV: 'test', JWT_SECRET: SECRET }, 1).mongodbUri).toBe('mongodb://127.0.0.1:27017/supergraph');
+    expect(loadSubgraphConfig({ NODE_ENV: 'test', ...KEYS }, 1).mongodbUri).toBe('mongodb://127.0.0.1:27017/supergraph');
   });
 
   it('refuses a database URL of the wrong kind without echoing it', () => {
     const uri = 'postgres://admin:topsecret@db/shop';
-    const message = configError(() => loadSubgraphConfig({ JWT_SECRET: SECRET, MONGODB_URI: uri }, 1));
+    const message = configError(() => loadSubgraphConfig({ ...KEYS, MONGODB_URI: uri }, 1));
     expect(message).toContain('MONGODB_URI');
     expect(message).not.toContain('topsecret');
-    const unparseable = configError(() => loadSubgraphConfig({ JWT_SECRET: SECRET, MONGODB_URI: 'not a url with secret-pw' }, 1));
+    const unparseable = configError(() => loadSubgraphConfig({ ...KEYS, MONGODB_URI: 'not a url with secret-pw' }, 1));
     expect(unparseable).toContain('MONGODB_URI');
     expect(unparseable).not.toContain('secret-pw');
   });

@@ -1,23 +1,31 @@
+import { readPublicKeys, type PublicKeyJwk, type TrustedCaller } from '@supergraph/auth';
 import { readOperationLimits, type OperationLimits } from '@supergraph/limits';
-import { ConfigError, loadServiceConfig, readUrl, requireString, type Env, type ServiceConfig } from '@supergraph/runtime';
+import { loadServiceConfig, readUrl, type Env, type ServiceConfig } from '@supergraph/runtime';
 
-/** What every subgraph reads on top of the service configuration: its database and the token secret. */
+/** What every subgraph reads on top of the service configuration: its database and the keys it trusts. */
 export interface SubgraphConfig extends ServiceConfig {
   mongodbUri: string;
-  jwtSecret: string;
+  /** The gateway's public keys (GATEWAY_PUBLIC_KEYS): GraphQL is served only to requests it signed. */
+  gatewayKeys: PublicKeyJwk[];
+  /** Public keys of the users subgraph's access tokens (USER_TOKEN_PUBLIC_KEYS). */
+  userTokenKeys: PublicKeyJwk[];
+  /** Services other than the gateway allowed to call this subgraph directly (e.g. orders → catalog). */
+  serviceCallers: TrustedCaller[];
   /** What one operation may ask for before it runs (LIMIT_* variables); the gateway checks the same. */
   operationLimits: OperationLimits;
 }
 
-const MIN_SECRET_LENGTH = 32;
-
-export function loadSubgraphConfig(env: Env = process.env, defaultPort: number): SubgraphConfig {
+/**
+ * `signsUserTokens`: the users subgraph verifies with its own signing key's public part, so
+ * USER_TOKEN_PUBLIC_KEYS is optional there (it adds older keys during a rotation).
+ */
+export function loadSubgraphConfig(
+  env: Env = process.env,
+  defaultPort: number,
+  options: { signsUserTokens?: boolean } = {},
+): SubgraphConfig {
   // Subgraphs answer only on this machine unless HOST opens them up deliberately: clients go through the gateway.
   const service = loadServiceConfig(env, defaultPort, '127.0.0.1');
-  const jwtSecret = requireString(env, 'JWT_SECRET');
-  if (jwtSecret.length < MIN_SECRET_LENGTH) {
-    throw new ConfigError(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters long`);
-  }
   const mongoProtocols = ['mongodb:', 'mongodb+srv:'];
   return {
     ...service,
@@ -26,7 +34,9 @@ export function loadSubgraphConfig(env: Env = process.env, defaultPort: number):
       service.nodeEnv === 'production'
         ? readUrl(env, 'MONGODB_URI', undefined, mongoProtocols)
         : readUrl(env, 'MONGODB_URI', 'mongodb://127.0.0.1:27017/supergraph', mongoProtocols),
-    jwtSecret,
+    gatewayKeys: readPublicKeys(env, 'GATEWAY_PUBLIC_KEYS'),
+    userTokenKeys: readPublicKeys(env, 'USER_TOKEN_PUBLIC_KEYS', { optional: options.signsUserTokens }),
+    serviceCallers: [],
     operationLimits: readOperationLimits(env),
   };
 }

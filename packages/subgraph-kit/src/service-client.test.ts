@@ -43,29 +43,29 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('callService', () => {
-  it('POSTs the operation as JSON with the authorization header and returns data', async () => {
+  it('POSTs the operation as JSON with the given headers and returns data', async () => {
     received = [];
     answer = json(200, { data: { reserveStock: [{ productId: 'p', quantity: 1 }] } });
     const data = await callService<{ reserveStock: unknown[] }>(
       baseUrl,
       'mutation { reserveStock }',
       { orderId: 'o1' },
-      {
-        authorization: 'Bearer internal-token',
-      },
+      { headers: { 'x-service-credential': 'signed-credential', 'content-type': 'text/plain' } },
     );
     expect(data).toEqual({ reserveStock: [{ productId: 'p', quantity: 1 }] });
     expect(received).toHaveLength(1);
     expect(received[0].body).toEqual({ query: 'mutation { reserveStock }', variables: { orderId: 'o1' } });
+    // The body is JSON whatever the caller's headers say.
     expect(received[0].headers['content-type']).toBe('application/json');
-    expect(received[0].headers.authorization).toBe('Bearer internal-token');
+    expect(received[0].headers['x-service-credential']).toBe('signed-credential');
   });
 
-  it('sends no authorization header when none is given', async () => {
+  it('sends no credential or authorization header when none is given', async () => {
     received = [];
     answer = json(200, { data: { ok: true } });
     await callService(baseUrl, '{ ok }', {});
     expect(received[0].headers.authorization).toBeUndefined();
+    expect(received[0].headers['x-service-credential']).toBeUndefined();
   });
 
   it.each(['BAD_USER_INPUT', 'NOT_FOUND', 'OUT_OF_STOCK', 'CONFLICT', 'FORBIDDEN'])(

@@ -18,15 +18,15 @@ export async function callService<T>(
   url: string,
   query: string,
   variables: Record<string, unknown>,
-  options: { authorization?: string; timeoutMs?: number } = {},
+  options: { headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<T> {
   let response: Response;
   try {
     response = await fetch(url, {
       method: 'POST',
       headers: {
+        ...options.headers,
         'content-type': 'application/json',
-        ...(options.authorization ? { authorization: options.authorization } : {}),
       },
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),

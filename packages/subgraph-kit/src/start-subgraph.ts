@@ -3,9 +3,18 @@ import type { BaseContext } from '@apollo/server';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
-import { authorizationFrom, TokenService } from '@supergraph/auth';
+import { AccessTokenVerifier, authorizationFrom, CredentialVerifier, SERVICE_CREDENTIAL_HEADER } from '@supergraph/auth';
 import { createOperationLimits } from '@supergraph/limits';
-import { createGraphQLHandler, createLogger, createRedisClient, listen, pingRedis, type Logger } from '@supergraph/runtime';
+import {
+  createGraphQLHandler,
+  createLogger,
+  createRedisClient,
+  ErrorCode,
+  HttpError,
+  listen,
+  pingRedis,
+  type Logger,
+} from '@supergraph/runtime';
 import type { SubgraphConfig } from './config.js';
 import { createRedisEventBus, type EventBus } from './events.js';
 import { connectMongo, pingMongo, type MongoOptions } from './mongo.js';
@@ -14,17 +23,24 @@ import { serveSubscriptions } from './subscription-server.js';
 
 /** Where a request comes from, as far as a subgraph can tell. */
 export interface CallerInfo {
-  /** The client's address: as the gateway saw it (`x-client-ip`), else the connection's own. */
+  /** The client's address as the gateway saw it (`x-client-ip`); undefined when not known. */
   ip: string | undefined;
+  /** The service whose credential the request carried ('gateway', or e.g. 'orders' for internal calls). */
+  service: string;
 }
 
 /**
- * The gateway forwards the address of the client it served in `x-client-ip`. Subgraphs listen on
- * 127.0.0.1 by default, so only processes on this machine can set it.
+ * The address of the client the gateway served, which it forwards in `x-client-ip`. Only read on
+ * requests that carry a verified service credential, so nobody else can choose it.
  */
-function clientIpOf(req: IncomingMessage): string | undefined {
+function forwardedClientIp(req: IncomingMessage): string | undefined {
   const forwarded = req.headers['x-client-ip'];
-  return (typeof forwarded === 'string' && forwarded !== '' ? forwarded : undefined) ?? req.socket.remoteAddress;
+  return typeof forwarded === 'string' && forwarded !== '' ? forwarded : undefined;
+}
+
+/** The trust boundary: which callers a subgraph serves GraphQL to. */
+export function createCallerVerifier(name: string, config: SubgraphConfig): CredentialVerifier {
+  return new CredentialVerifier([{ issuer: 'gateway', audience: name, keys: config.gatewayKeys }, ...config.serviceCallers]);
 }
 
 /** What every subgraph gets from the shared bootstrap. */
@@ -34,7 +50,8 @@ export interface SubgraphDeps {
   connection: Connection;
   redis: Redis;
   events: EventBus;
-  tokens: TokenService;
+  /** Checks the access tokens clients send (public keys only: no subgraph but users can issue one). */
+  tokens: AccessTokenVerifier;
 }
 
 export interface SubgraphDefinition<TContext extends BaseContext> {
@@ -74,7 +91,8 @@ export async function startSubgraph<TContext extends BaseContext>(
   const connection = await connectMongo(config.mongodbUri, logger, options.mongo);
   const redis = createRedisClient(config.redisUrl, logger, `${definition.name}-commands`);
   const events = createRedisEventBus(config.redisUrl, config.redisPrefix, logger);
-  const deps: SubgraphDeps = { config, logger, connection, redis, events, tokens: new TokenService(config.jwtSecret) };
+  const deps: SubgraphDeps = { config, logger, connection, redis, events, tokens: new AccessTokenVerifier(config.userTokenKeys) };
+  const callers = createCallerVerifier(definition.name, config);
 
   const closeClients = async () => {
     await events.dispose();
@@ -94,9 +112,16 @@ export async function startSubgraph<TContext extends BaseContext>(
       limits,
     });
     await apollo.start();
-    const handler = createGraphQLHandler<TContext>({
+    const handler = createGraphQLHandler<TContext, CallerInfo>({
       apollo,
-      context: (req) => createContext(req.headers.authorization, { ip: clientIpOf(req) }),
+      // Nothing is read from a request without a credential from the gateway or a trusted service.
+      admit: async (req) => {
+        const credential = req.headers[SERVICE_CREDENTIAL_HEADER];
+        const check = await callers.verify(typeof credential === 'string' ? credential : undefined);
+        if ('problem' in check) throw new HttpError(401, `Unauthenticated: ${check.problem}`, ErrorCode.Unauthenticated);
+        return { ip: forwardedClientIp(req), service: check.caller };
+      },
+      context: (req, caller) => createContext(req.headers.authorization, caller),
       checkDocument: limits.checkSource,
       logger,
       readiness: [
@@ -105,11 +130,12 @@ export async function startSubgraph<TContext extends BaseContext>(
       ],
     });
     const http = await listen(handler, config.port, config.host);
-    // Subscriptions: the gateway connects here with graphql-ws and forwards the client's token in connection_init.
+    // Subscriptions: the gateway connects here with graphql-ws, with its credential and the client's token in connection_init.
     const subscriptions = serveSubscriptions(http.server, {
       schema,
       logger,
-      context: (connectionParams) => createContext(authorizationFrom(connectionParams), { ip: undefined }),
+      callers,
+      context: (connectionParams, service) => createContext(authorizationFrom(connectionParams), { ip: undefined, service }),
       keepAliveMs: config.wsKeepAliveMs,
       limits,
       production: config.nodeEnv === 'production',

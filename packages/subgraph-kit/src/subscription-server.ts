@@ -13,6 +13,7 @@ import {
   type ExecutionArgs,
   type GraphQLSchema,
 } from 'graphql';
+import { SERVICE_CREDENTIAL_PARAM, type CredentialVerifier } from '@supergraph/auth';
 import type { OperationLimiter } from '@supergraph/limits';
 import { createErrorFormatter, ErrorCode, MAX_BODY_BYTES, type Logger } from '@supergraph/runtime';
 
@@ -32,7 +33,10 @@ export function serveSubscriptions<TContext>(
   options: {
     schema: GraphQLSchema;
     logger: Logger;
-    context: (connectionParams: Readonly<Record<string, unknown>> | undefined) => Promise<TContext>;
+    /** Who may connect: the socket's connection_init must carry a credential one of these signed. */
+    callers: CredentialVerifier;
+    /** The context of one subscription, from the socket's connection_init and the service that opened it. */
+    context: (connectionParams: Readonly<Record<string, unknown>> | undefined, service: string) => Promise<TContext>;
     keepAliveMs: number;
     /** The same operation limits as the HTTP path. */
     limits: OperationLimiter;
@@ -75,10 +79,22 @@ export function serveSubscriptions<TContext>(
 
   const wss = new WebSocketServer({ server, path: options.path ?? '/graphql', maxPayload: MAX_BODY_BYTES });
   const format = createErrorFormatter(options.logger);
+  const services = new WeakMap<object, string>();
   const disposable = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
-      onSubscribe: (ctx, _id, payload) => prepare(payload, () => options.context(ctx.connectionParams)),
+      // The same trust boundary as HTTP: a socket without a valid service credential is closed with 4403 at connection_init.
+      onConnect: async (ctx) => {
+        const credential = ctx.connectionParams?.[SERVICE_CREDENTIAL_PARAM];
+        const check = await options.callers.verify(typeof credential === 'string' ? credential : undefined);
+        if ('problem' in check) {
+          options.logger.warn('subscription socket refused', { problem: check.problem });
+          return false;
+        }
+        services.set(ctx, check.caller);
+        return true;
+      },
+      onSubscribe: (ctx, _id, payload) => prepare(payload, () => options.context(ctx.connectionParams, services.get(ctx)!)),
       // Same masking as HTTP: client errors keep their code, anything unexpected becomes INTERNAL_SERVER_ERROR.
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) } : undefined,

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { createLogger } from '@supergraph/runtime';
-import { TokenService } from '@supergraph/auth';
+import { AccessTokenIssuer, AccessTokenVerifier } from '@supergraph/auth';
+import { publicKeysOf, testSigningKey } from '@supergraph/auth/testing';
 import { connectMongo, createInMemoryEventBus } from '@supergraph/subgraph-kit';
 import { createContext, type CatalogServices } from './context.js';
 import { registerProductModel } from './model.js';
@@ -10,13 +11,15 @@ import { testDatabaseUri } from '@supergraph/subgraph-kit/testing';
 
 let connection: Connection;
 let services: CatalogServices;
+const userKey = testSigningKey('users');
+const issuer = new AccessTokenIssuer(userKey);
 
 beforeAll(async () => {
   const logger = createLogger('test', 'silent');
   connection = await connectMongo(testDatabaseUri('catalog_context'), logger);
   services = {
     products: registerProductModel(connection),
-    tokens: new TokenService('catalog-context-test-secret'.padEnd(40, '#')),
+    tokens: new AccessTokenVerifier(publicKeysOf(userKey)),
     events: createInMemoryEventBus('unit-catalog-context', logger),
     logger,
   };
@@ -29,14 +32,15 @@ afterAll(async () => {
 });
 
 describe('createContext', () => {
-  it('recognises a service token as an internal caller, not as a user', async () => {
-    const ctx = await createContext(services, `Bearer ${await services.tokens.issueInternal('orders')}`);
+  it('takes the orders service (as its verified credential named it) as the internal caller, not as a user', async () => {
+    const ctx = await createContext(services, undefined, { ip: undefined, service: 'orders' });
     expect(ctx.internalCaller).toBe('orders');
     expect(ctx.auth.viewer).toBeNull();
   });
 
-  it('does not treat a user token, even an admin one, as an internal caller', async () => {
-    const ctx = await createContext(services, `Bearer ${await services.tokens.issue({ id: 'a1', role: 'ADMIN' })}`);
+  it('does not treat a user token, even an admin one, arriving through the gateway as an internal caller', async () => {
+    const { token } = await issuer.issue({ id: 'a1', role: 'ADMIN' });
+    const ctx = await createContext(services, `Bearer ${token}`, { ip: undefined, service: 'gateway' });
     expect(ctx.internalCaller).toBeNull();
     expect(ctx.auth.viewer).toEqual({ id: 'a1', role: 'ADMIN' });
   });

@@ -1,6 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { readPublicKeys } from '@supergraph/auth';
 import { loadSubgraphConfig, startSubgraph, type RunningSubgraph, type StartOptions, type SubgraphConfig } from '@supergraph/subgraph-kit';
-import { createContext, type CatalogContext } from './context.js';
+import { createContext, ORDERS_SERVICE, type CatalogContext } from './context.js';
 import { registerProductModel } from './model.js';
 import { resolvers } from './resolvers.js';
 
@@ -8,8 +9,17 @@ export { createContext } from './context.js';
 
 export const CATALOG_DEFAULT_PORT = 4002;
 
+/** Audience of the orders service's credentials: distinct from the gateway's ('catalog'), so neither can stand in for the other. */
+export const CATALOG_INTERNAL_AUDIENCE = 'catalog-internal';
+
 export function loadCatalogConfig(env: Record<string, string | undefined> = process.env): SubgraphConfig {
-  return loadSubgraphConfig(env, CATALOG_DEFAULT_PORT);
+  const base = loadSubgraphConfig(env, CATALOG_DEFAULT_PORT);
+  return {
+    ...base,
+    serviceCallers: [
+      { issuer: ORDERS_SERVICE, audience: CATALOG_INTERNAL_AUDIENCE, keys: readPublicKeys(env, 'ORDERS_SERVICE_PUBLIC_KEYS') },
+    ],
+  };
 }
 
 /** Starts the catalog subgraph; port 0 picks a free port. No side effects on import. */
@@ -26,7 +36,7 @@ export function start(config: SubgraphConfig, options: StartOptions = {}): Promi
       async setup({ connection, tokens, events, logger }) {
         const products = registerProductModel(connection);
         await products.syncIndexes();
-        return { createContext: (authorization) => createContext({ products, tokens, events, logger }, authorization) };
+        return { createContext: (authorization, caller) => createContext({ products, tokens, events, logger }, authorization, caller) };
       },
     },
     config,

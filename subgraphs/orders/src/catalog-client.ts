@@ -1,4 +1,4 @@
-import type { TokenService } from '@supergraph/auth';
+import { SERVICE_CREDENTIAL_HEADER, type CredentialSigner } from '@supergraph/auth';
 import {
   RELEASE_STOCK_MUTATION,
   RESERVE_STOCK_MUTATION,
@@ -14,22 +14,24 @@ export interface CatalogClient {
   release(orderId: string, lines: StockLine[]): Promise<void>;
 }
 
-export function createCatalogClient(catalogUrl: string, tokens: TokenService): CatalogClient {
-  const authorization = async () => `Bearer ${await tokens.issueInternal('orders')}`;
+/** Audience the catalog expects on the orders service's credentials (not the gateway's 'catalog'). */
+const CATALOG_INTERNAL_AUDIENCE = 'catalog-internal';
+
+export function createCatalogClient(catalogUrl: string, signer: CredentialSigner): CatalogClient {
+  // Signed with the orders service's own key: no user token and no gateway key can stand in for it.
+  const headers = async () => ({ [SERVICE_CREDENTIAL_HEADER]: await signer.credentialFor(CATALOG_INTERNAL_AUDIENCE) });
   return {
     async reserve(orderId, lines) {
       const data = await callService<ReserveStockResult>(
         catalogUrl,
         RESERVE_STOCK_MUTATION,
         { orderId, lines },
-        {
-          authorization: await authorization(),
-        },
+        { headers: await headers() },
       );
       return data.reserveStock;
     },
     async release(orderId, lines) {
-      await callService(catalogUrl, RELEASE_STOCK_MUTATION, { orderId, lines }, { authorization: await authorization() });
+      await callService(catalogUrl, RELEASE_STOCK_MUTATION, { orderId, lines }, { headers: await headers() });
     },
   };
 }

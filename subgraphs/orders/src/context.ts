@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
 import { type Logger } from '@supergraph/runtime';
-import { type AuthState, type TokenService } from '@supergraph/auth';
+import { type AccessTokenVerifier, type AuthState } from '@supergraph/auth';
 import { createByIdLoader, type EventBus } from '@supergraph/subgraph-kit';
 import type { CatalogClient } from './catalog-client.js';
 import { ORDER_FIELDS, type OrderDoc, type OrderModel } from './model.js';
@@ -9,7 +9,7 @@ import { createOrdersByUserLoader, type OrdersPageKey, type OrdersPage } from '.
 export interface OrdersServices {
   orders: OrderModel;
   catalog: CatalogClient;
-  tokens: TokenService;
+  tokens: AccessTokenVerifier;
   events: EventBus;
   logger: Logger;
 }

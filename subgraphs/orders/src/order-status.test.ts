@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError } from 'graphql';
 import { Types, type Connection } from 'mongoose';
 import { createLogger } from '@supergraph/runtime';
-import { TokenService, type AuthState } from '@supergraph/auth';
+import { AccessTokenVerifier, type AuthState } from '@supergraph/auth';
+import { publicKeysOf, testSigningKey } from '@supergraph/auth/testing';
 import { channels, connectMongo, createInMemoryEventBus } from '@supergraph/subgraph-kit';
 import type { StockLine } from '@supergraph/contracts';
 import type { CatalogClient } from './catalog-client.js';
@@ -44,7 +45,7 @@ beforeAll(async () => {
   services = {
     orders,
     catalog,
-    tokens: new TokenService('orders-status-test-secret'.padEnd(40, '%')),
+    tokens: new AccessTokenVerifier(publicKeysOf(testSigningKey('users'))),
     events: createInMemoryEventBus('unit-order-status', logger),
     logger,
   };

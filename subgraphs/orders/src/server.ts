@@ -1,4 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { CredentialSigner, readPrivateKey, type PrivateKeyJwk } from '@supergraph/auth';
 import { readUrl } from '@supergraph/runtime';
 import { loadSubgraphConfig, startSubgraph, type RunningSubgraph, type StartOptions, type SubgraphConfig } from '@supergraph/subgraph-kit';
 import { createCatalogClient } from './catalog-client.js';
@@ -13,12 +14,15 @@ export const ORDERS_DEFAULT_PORT = 4003;
 export interface OrdersConfig extends SubgraphConfig {
   /** The catalog subgraph's GraphQL endpoint, for reserving and returning stock. */
   catalogUrl: string;
+  /** The orders service's own signing key (ORDERS_SERVICE_SIGNING_KEY), for the catalog's internal mutations. */
+  serviceKey: PrivateKeyJwk;
 }
 
 export function loadOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
   return {
     ...loadSubgraphConfig(env, ORDERS_DEFAULT_PORT),
     catalogUrl: readUrl(env, 'CATALOG_URL', 'http://localhost:4002/graphql', ['http:', 'https:']),
+    serviceKey: readPrivateKey(env, 'ORDERS_SERVICE_SIGNING_KEY'),
   };
 }
 
@@ -36,7 +40,7 @@ export function start(config: OrdersConfig, options: StartOptions = {}): Promise
       async setup({ connection, tokens, events, logger }) {
         const orders = registerOrderModel(connection);
         await orders.syncIndexes();
-        const catalog = createCatalogClient(config.catalogUrl, tokens);
+        const catalog = createCatalogClient(config.catalogUrl, new CredentialSigner('orders', config.serviceKey));
         return {
           createContext: (authorization) => createContext({ orders, catalog, tokens, events, logger }, authorization),
         };

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@supergraph/runtime';
+import { publicKeysOf, testSigningKey } from '@supergraph/auth/testing';
 import { loadUsersConfig, USERS_DEFAULT_PORT } from './config.js';
 import { DEFAULT_CREDENTIAL_LIMITS } from './credential-limits.js';
 
-const base = { NODE_ENV: 'development', JWT_SECRET: 'j'.repeat(32) };
+const signingKey = testSigningKey('users');
+const base = {
+  NODE_ENV: 'development',
+  GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: publicKeysOf(testSigningKey('gateway')) }),
+  USER_TOKEN_SIGNING_KEY: JSON.stringify(signingKey),
+};
 
 describe('loadUsersConfig', () => {
   it('defaults to port 4001 and no admin account', () => {
@@ -34,14 +40,45 @@ describe('loadUsersConfig', () => {
   });
 
   it('still applies the shared checks', () => {
-    expect(() => loadUsersConfig({})).toThrow(/JWT_SECRET/);
+    expect(() => loadUsersConfig({ NODE_ENV: 'test' })).toThrow(/GATEWAY_PUBLIC_KEYS/);
+  });
+
+  it('needs the access-token signing key, and verifies with its public part plus any older keys', () => {
+    const { USER_TOKEN_SIGNING_KEY: _key, ...withoutKey } = base;
+    expect(() => loadUsersConfig(withoutKey)).toThrow(/USER_TOKEN_SIGNING_KEY/);
+    expect(loadUsersConfig(base).userTokenKeys.map((k) => k.kid)).toEqual([signingKey.kid]);
+    const older = testSigningKey('users-old');
+    const rotating = loadUsersConfig({ ...base, USER_TOKEN_PUBLIC_KEYS: JSON.stringify({ keys: publicKeysOf(older) }) });
+    expect(rotating.userTokenKeys.map((k) => k.kid)).toEqual([older.kid, signingKey.kid]);
+  });
+
+  it('defaults sessions to 15-minute access tokens, 30 days idle, 90 days at most, a 30-second retry grace', () => {
+    expect(loadUsersConfig(base).sessions).toEqual({
+      accessTokenTtlSeconds: 900,
+      idleSeconds: 30 * 86_400,
+      maxSeconds: 90 * 86_400,
+      retryGraceSeconds: 30,
+    });
+    expect(loadUsersConfig({ ...base, ACCESS_TOKEN_TTL_SECONDS: '300', SESSION_IDLE_DAYS: '7' }).sessions).toMatchObject({
+      accessTokenTtlSeconds: 300,
+      idleSeconds: 7 * 86_400,
+    });
+    expect(() => loadUsersConfig({ ...base, ACCESS_TOKEN_TTL_SECONDS: '5' })).toThrow(/ACCESS_TOKEN_TTL_SECONDS/);
+    expect(() => loadUsersConfig({ ...base, SESSION_IDLE_DAYS: '100', SESSION_MAX_DAYS: '30' })).toThrow(/SESSION_MAX_DAYS/);
   });
 });
 
 describe('credential limits', () => {
   it('default to 10 failed log-ins per account and generous per-address budgets per 15 minutes, each configurable', () => {
     expect(loadUsersConfig(base).credentialLimits).toEqual(DEFAULT_CREDENTIAL_LIMITS);
-    expect(DEFAULT_CREDENTIAL_LIMITS).toEqual({ windowSeconds: 900, loginFailuresPerAccount: 10, loginsPerIp: 300, signUpsPerIp: 100 });
+    expect(DEFAULT_CREDENTIAL_LIMITS).toEqual({
+      windowSeconds: 900,
+      loginFailuresPerAccount: 10,
+      loginsPerIp: 300,
+      signUpsPerIp: 100,
+      refreshesPerIp: 3000,
+      refreshesPerSession: 30,
+    });
     expect(
       loadUsersConfig({ ...base, RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: '5', RATE_LIMIT_WINDOW_SECONDS: '60' }).credentialLimits,
     ).toMatchObject({

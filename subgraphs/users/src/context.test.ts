@@ -2,23 +2,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { createLogger } from '@supergraph/runtime';
-import { TokenService } from '@supergraph/auth';
+import { AccessTokenIssuer, AccessTokenVerifier, createMemoryRevocationList } from '@supergraph/auth';
+import { publicKeysOf, testSigningKey } from '@supergraph/auth/testing';
 import { connectMongo } from '@supergraph/subgraph-kit';
 import { createContext, type UsersServices } from './context.js';
 import { createCredentialLimits, DEFAULT_CREDENTIAL_LIMITS } from './credential-limits.js';
+import { readSessionConfig } from './config.js';
 import { registerUserModel } from './model.js';
+import { createSessions, registerSessionModel } from './sessions.js';
 import { testDatabaseUri } from '@supergraph/subgraph-kit/testing';
 
 let connection: Connection;
 let services: UsersServices;
+const userKey = testSigningKey('users');
 
 beforeAll(async () => {
   connection = await connectMongo(testDatabaseUri('users_context'), createLogger('test', 'silent'));
+  const logger = createLogger('test', 'silent');
+  const revocations = createMemoryRevocationList();
   services = {
     credentialLimits: createCredentialLimits(DEFAULT_CREDENTIAL_LIMITS, { redis: null, prefix: 'users-context-test' }),
     users: registerUserModel(connection),
-    tokens: new TokenService('users-context-test-secret'.padEnd(40, '!')),
-    logger: createLogger('test', 'silent'),
+    tokens: new AccessTokenVerifier(publicKeysOf(userKey)),
+    issuer: new AccessTokenIssuer(userKey),
+    sessions: createSessions({ sessions: registerSessionModel(connection), revocations, config: readSessionConfig({}), logger }),
+    revocations,
+    logger,
   };
 });
 
@@ -66,8 +75,12 @@ describe('createContext', () => {
   });
 
   it('authenticates the caller from the Authorization header', async () => {
-    const token = await services.tokens.issue({ id: 'u-1', role: 'ADMIN' });
-    expect((await createContext(services, `Bearer ${token}`)).auth).toEqual({ viewer: { id: 'u-1', role: 'ADMIN' }, tokenProblem: null });
+    const { token, expiresAt } = await services.issuer.issue({ id: 'u-1', role: 'ADMIN' }, 's-1');
+    expect((await createContext(services, `Bearer ${token}`)).auth).toMatchObject({
+      viewer: { id: 'u-1', role: 'ADMIN' },
+      tokenProblem: null,
+      token: { sessionId: 's-1', expiresAt: expiresAt.getTime() },
+    });
     expect((await createContext(services, undefined)).auth).toEqual({ viewer: null, tokenProblem: null });
     const bad = await createContext(services, 'Bearer not.a.token');
     expect(bad.auth.viewer).toBeNull();

@@ -1,9 +1,10 @@
 import type DataLoader from 'dataloader';
 import { type Logger } from '@supergraph/runtime';
-import { type AuthState, type TokenService } from '@supergraph/auth';
+import { type AccessTokenIssuer, type AccessTokenVerifier, type AuthState, type RevocationList } from '@supergraph/auth';
 import { createByIdLoader, type CallerInfo } from '@supergraph/subgraph-kit';
 import type { CredentialLimits } from './credential-limits.js';
 import { PUBLIC_USER_FIELDS, type UserDoc, type UserModel } from './model.js';
+import type { Sessions } from './sessions.js';
 
 export interface UsersContext {
   auth: AuthState;
@@ -11,7 +12,10 @@ export interface UsersContext {
   clientIp: string | undefined;
   credentialLimits: CredentialLimits;
   users: UserModel;
-  tokens: TokenService;
+  tokens: AccessTokenVerifier;
+  issuer: AccessTokenIssuer;
+  sessions: Sessions;
+  revocations: RevocationList;
   logger: Logger;
   loaders: { userById: DataLoader<string, UserDoc> };
 }
@@ -19,7 +23,10 @@ export interface UsersContext {
 export interface UsersServices {
   credentialLimits: CredentialLimits;
   users: UserModel;
-  tokens: TokenService;
+  tokens: AccessTokenVerifier;
+  issuer: AccessTokenIssuer;
+  sessions: Sessions;
+  revocations: RevocationList;
   logger: Logger;
 }
 
@@ -27,7 +34,7 @@ export interface UsersServices {
 export async function createContext(
   services: UsersServices,
   authorization: string | undefined,
-  caller: CallerInfo = { ip: undefined },
+  caller: CallerInfo = { ip: undefined, service: 'gateway' },
 ): Promise<UsersContext> {
   return {
     ...services,

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { ConfigError, type Env } from '@supergraph/runtime';
+import { readWholeNumbers, type Env } from '@supergraph/runtime';
 import { createRateLimit, type RateLimit } from '@supergraph/rate-limits';
 
 /** How often credentials may be tried, per account and per address, in one window. */
@@ -13,6 +13,10 @@ export interface CredentialLimitsConfig {
    */
   loginsPerIp: number;
   signUpsPerIp: number;
+  /** Session refreshes from one address (one per user every 15 minutes, times the users behind a NAT). */
+  refreshesPerIp: number;
+  /** Refreshes of one session: a client needs one per access token, so a burst means a script. */
+  refreshesPerSession: number;
 }
 
 export const DEFAULT_CREDENTIAL_LIMITS: CredentialLimitsConfig = {
@@ -20,6 +24,8 @@ export const DEFAULT_CREDENTIAL_LIMITS: CredentialLimitsConfig = {
   loginFailuresPerAccount: 10,
   loginsPerIp: 300,
   signUpsPerIp: 100,
+  refreshesPerIp: 3000,
+  refreshesPerSession: 30,
 };
 
 const VARIABLES: Record<keyof CredentialLimitsConfig, string> = {
@@ -27,28 +33,23 @@ const VARIABLES: Record<keyof CredentialLimitsConfig, string> = {
   loginFailuresPerAccount: 'RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT',
   loginsPerIp: 'RATE_LIMIT_LOGINS_PER_IP',
   signUpsPerIp: 'RATE_LIMIT_SIGNUPS_PER_IP',
+  refreshesPerIp: 'RATE_LIMIT_REFRESHES_PER_IP',
+  refreshesPerSession: 'RATE_LIMIT_REFRESHES_PER_SESSION',
 };
 
 export function readCredentialLimits(env: Env): CredentialLimitsConfig {
-  const limits = { ...DEFAULT_CREDENTIAL_LIMITS };
-  for (const key of Object.keys(VARIABLES) as (keyof CredentialLimitsConfig)[]) {
-    const raw = env[VARIABLES[key]]?.trim();
-    if (raw === undefined || raw === '') continue;
-    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 100_000_000) {
-      throw new ConfigError(`${VARIABLES[key]} must be a whole number from 1 to 100000000 (got "${raw}")`);
-    }
-    limits[key] = Number(raw);
-  }
-  return limits;
+  return readWholeNumbers(env, VARIABLES, DEFAULT_CREDENTIAL_LIMITS, { min: 1, max: 100_000_000 });
 }
 
 export interface CredentialLimits {
   loginFailuresPerAccount: RateLimit;
   loginsPerIp: RateLimit;
   signUpsPerIp: RateLimit;
+  refreshesPerIp: RateLimit;
+  refreshesPerSession: RateLimit;
 }
 
-/** The budgets for logIn and signUp, counted in Redis across every users instance. */
+/** The budgets for logIn, signUp and refreshSession, counted in Redis across every users instance. */
 export function createCredentialLimits(config: CredentialLimitsConfig, store: { redis: Redis | null; prefix: string }): CredentialLimits {
   const window = config.windowSeconds;
   return {
@@ -59,5 +60,10 @@ export function createCredentialLimits(config: CredentialLimitsConfig, store: { 
     ),
     loginsPerIp: createRateLimit({ name: 'logins-per-ip', points: config.loginsPerIp, durationSeconds: window }, store),
     signUpsPerIp: createRateLimit({ name: 'signups-per-ip', points: config.signUpsPerIp, durationSeconds: window }, store),
+    refreshesPerIp: createRateLimit({ name: 'refreshes-per-ip', points: config.refreshesPerIp, durationSeconds: window }, store),
+    refreshesPerSession: createRateLimit(
+      { name: 'refreshes-per-session', points: config.refreshesPerSession, durationSeconds: window },
+      store,
+    ),
   };
 }

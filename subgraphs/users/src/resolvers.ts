@@ -4,14 +4,19 @@ import { DateTimeScalar, isDuplicateKeyError, loadOrNull, parseObjectId, parsePa
 import type { UsersContext } from './context.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 import { PUBLIC_USER_FIELDS, type UserDoc } from './model.js';
+import type { Rotated } from './sessions.js';
 import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.js';
 import { normaliseEmail, validateSignUp } from './validation.js';
+import { sessionIdOf } from './sessions.js';
 
-async function authPayload<TUser extends Pick<UserDoc, '_id' | 'role'>>(ctx: UsersContext, user: TUser) {
+/** A new session's (or a refreshed session's) tokens for `user`. */
+async function authPayload<TUser extends Pick<UserDoc, '_id' | 'role'>>(ctx: UsersContext, user: TUser, session?: Rotated) {
   const viewer = { id: String(user._id), role: user.role };
-  // From here on this request speaks for the user who just signed up or logged in.
-  ctx.auth = { viewer, tokenProblem: null };
-  return { token: await ctx.tokens.issue(viewer), user };
+  const { sessionId, refreshToken } = session ?? (await ctx.sessions.start(user._id));
+  const access = await ctx.issuer.issue(viewer, sessionId);
+  // From here on this request speaks for the user who just signed up, logged in or refreshed.
+  ctx.auth = { viewer, tokenProblem: null, token: { sessionId, issuedAt: Date.now(), expiresAt: access.expiresAt.getTime() } };
+  return { token: access.token, expiresAt: access.expiresAt, refreshToken, user };
 }
 
 /** Contact details are personal data: only the user themselves and admins see them, however the user was reached. */
@@ -95,6 +100,43 @@ export const resolvers: Resolvers = {
         ctx.logger.info('password hash upgraded', { userId: String(user._id) });
       }
       return authPayload(ctx, user);
+    },
+
+    refreshSession: async (_parent, args, ctx) => {
+      const limits = ctx.credentialLimits;
+      if (ctx.clientIp) await limits.refreshesPerIp.consume(ctx.clientIp, 'Too many session refreshes from this address');
+      await limits.refreshesPerSession.consume(sessionIdOf(args.refreshToken) ?? 'malformed', 'Too many refreshes of this session');
+      const rotated = await ctx.sessions.refresh(args.refreshToken);
+      // The role is read now, so a role changed since the last token is in the next one.
+      const user = await ctx.users.findById(rotated.userId, PUBLIC_USER_FIELDS).lean();
+      if (!user) {
+        await ctx.sessions.endById(rotated.sessionId, rotated.userId);
+        throw appError(ErrorCode.Unauthenticated, 'The account of this session no longer exists');
+      }
+      return authPayload(ctx, user, rotated);
+    },
+
+    logOut: async (_parent, args, ctx) => {
+      if (args.refreshToken !== undefined && args.refreshToken !== null) return ctx.sessions.endByToken(args.refreshToken);
+      const viewer = requireViewer(ctx.auth);
+      const sessionId = ctx.auth.token?.sessionId;
+      if (!sessionId)
+        throw appError(ErrorCode.BadUserInput, 'refreshToken: this access token belongs to no session; pass the refresh token to log out');
+      return ctx.sessions.endById(sessionId, viewer.id);
+    },
+
+    setUserRole: async (_parent, args, ctx) => {
+      requireAdmin(ctx.auth);
+      const id = parseObjectId(args.id);
+      // No projection: the local database refuses one on findAndModify; the hash never reaches a field anyway.
+      const before = await ctx.users.findOneAndUpdate({ _id: id }, { $set: { role: args.role } }).lean();
+      if (!before) throw appError(ErrorCode.NotFound, `id: no user with id "${args.id}"`);
+      // Tokens naming another role stop working everywhere, and streams opened with them end. Sent
+      // even when the role was already this one, so a retry after a failed publish still revokes.
+      await ctx.revocations.revoke({ kind: 'role', userId: String(id), role: args.role });
+      if (before.role !== args.role) ctx.logger.info('user role changed', { userId: String(id), role: args.role });
+      ctx.loaders.userById.clear(String(id));
+      return { ...before, role: args.role };
     },
   },
 

@@ -1,4 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { AccessTokenIssuer, createRedisRevocationList } from '@supergraph/auth';
 import { createRedisClient } from '@supergraph/runtime';
 import { startSubgraph, type RunningSubgraph, type StartOptions } from '@supergraph/subgraph-kit';
 import { createCredentialLimits } from './credential-limits.js';
@@ -7,6 +8,7 @@ import type { UsersConfig } from './config.js';
 import { createContext, type UsersContext } from './context.js';
 import { registerUserModel } from './model.js';
 import { resolvers } from './resolvers.js';
+import { createSessions, registerSessionModel } from './sessions.js';
 
 export { loadUsersConfig, type UsersConfig } from './config.js';
 export { createContext } from './context.js';
@@ -33,9 +35,25 @@ export function start(config: UsersConfig, options: StartOptions = {}): Promise<
           maxRetriesPerRequest: 0,
         });
         const credentialLimits = createCredentialLimits(config.credentialLimits, { redis: limitsRedis, prefix: config.redisPrefix });
+        const sessionModel = registerSessionModel(connection);
+        await sessionModel.syncIndexes();
+        const revocations = createRedisRevocationList({
+          redisUrl: config.redisUrl,
+          prefix: config.redisPrefix,
+          // Kept a minute longer than a token lives, for clocks a little apart.
+          ttlSeconds: config.sessions.accessTokenTtlSeconds + 60,
+          logger,
+          service: 'users',
+        });
+        const sessions = createSessions({ sessions: sessionModel, revocations, config: config.sessions, logger });
+        const issuer = new AccessTokenIssuer(config.tokenSigningKey, config.sessions.accessTokenTtlSeconds);
+        const services = { users, tokens, issuer, sessions, revocations, logger, credentialLimits };
         return {
-          createContext: (authorization, caller) => createContext({ users, tokens, logger, credentialLimits }, authorization, caller),
-          onStop: async () => limitsRedis.disconnect(),
+          createContext: (authorization, caller) => createContext(services, authorization, caller),
+          onStop: async () => {
+            limitsRedis.disconnect();
+            await revocations.dispose();
+          },
         };
       },
     },

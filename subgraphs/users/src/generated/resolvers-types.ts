@@ -75,11 +75,25 @@ export type UserConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
-/** The token to send as "Authorization: Bearer <token>", and who it belongs to. */
+/**
+ * A session's tokens: the access token to send as "Authorization: Bearer <token>", the refresh token
+ * that gets the next one, and who they belong to.
+ */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
-  /** A signed JWT naming the user and role; it expires after a week. */
+  /**
+   * The access token: a signed JWT naming the user, role and session; it expires at `expiresAt`
+   * (15 minutes after issue by default). Get the next one with `refreshSession`.
+   */
   token: Scalars['String']['output'];
+  /** When `token` expires. */
+  expiresAt: Scalars['DateTime']['output'];
+  /**
+   * Exchanges once, with `refreshSession`, for a new access token and a new refresh token. Keep it
+   * in secure storage; a session unused for 30 days ends. Using one that was already exchanged ends
+   * the session (it means the token was copied).
+   */
+  refreshToken: Scalars['String']['output'];
   /** The user the token belongs to. */
   user: User;
 };
@@ -125,6 +139,19 @@ export type Mutation = {
   signUp: AuthPayload;
   /** Exchanges an email and password for a token. */
   logIn: AuthPayload;
+  /** Exchanges a refresh token for a new access token and a new refresh token (the old one is used up). */
+  refreshSession: AuthPayload;
+  /**
+   * Ends a session: the one the refresh token belongs to, or without it the one of the access token
+   * sent. Its tokens stop working and its subscriptions end. True when a session was ended by this
+   * call; false when it had already ended or the token names no session.
+   */
+  logOut: Scalars['Boolean']['output'];
+  /**
+   * Gives a user another role (admins only). Their tokens with the old role stop working at once
+   * and their running subscriptions end; the next refresh carries the new role.
+   */
+  setUserRole: User;
 };
 
 
@@ -136,6 +163,22 @@ export type MutationSignUpArgs = {
 export type MutationLogInArgs = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
+};
+
+
+export type MutationRefreshSessionArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
+export type MutationLogOutArgs = {
+  refreshToken?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationSetUserRoleArgs = {
+  id: Scalars['ID']['input'];
+  role: Role;
 };
 
 
@@ -298,6 +341,8 @@ export type UserConnectionResolvers<ContextType = UsersContext, ParentType exten
 
 export type AuthPayloadResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
   token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
@@ -310,6 +355,9 @@ export type QueryResolvers<ContextType = UsersContext, ParentType extends Resolv
 export type MutationResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'email' | 'password'>>;
+  refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
+  logOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationLogOutArgs>>;
+  setUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'id' | 'role'>>;
 };
 
 export type Resolvers<ContextType = UsersContext> = {

@@ -1,0 +1,86 @@
+import type { Redis } from 'ioredis';
+import { GraphQLError } from 'graphql';
+import { AccessTokenVerifier, type RevocationList, type TokenIdentity } from '@supergraph/auth';
+import { createRateLimit } from '@supergraph/rate-limits';
+import { ErrorCode, HttpError, type Logger } from '@supergraph/runtime';
+import type { ClientLimits } from './config.js';
+
+/** Who a request is from, as far as the gateway's budgets and revocations go. */
+export interface ClientIdentity {
+  /** The verified token's user, role and session; null for anonymous callers and tokens that do not verify. */
+  token: TokenIdentity | null;
+  /** What budgets count by: `user:<id>` when logged in, else `ip:<address>`. */
+  clientKey: string;
+}
+
+/** A token whose session ended or whose role changed: refused with 401, so the client refreshes or logs in again. */
+export const SESSION_ENDED_MESSAGE = 'This session has ended (logged out, or the account changed); refresh the session or log in again';
+
+/** How often a Redis outage is logged while revocations cannot be checked. */
+const OUTAGE_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * The gateway's front door for every operation, whatever the transport: it verifies the access
+ * token (with public keys only), refuses revoked ones, and counts the client's request budget in
+ * Redis (shared by every gateway instance). A token that does not verify is not refused here: the
+ * subgraphs report what is wrong with it where a field needs a viewer, as before.
+ */
+export function createAdmission(options: {
+  userTokenKeys: ConstructorParameters<typeof AccessTokenVerifier>[0];
+  revocations: RevocationList;
+  limits: ClientLimits;
+  redis: Redis | null;
+  prefix: string;
+  logger: Logger;
+}) {
+  const verifier = new AccessTokenVerifier(options.userTokenKeys);
+  const store = { redis: options.redis, prefix: options.prefix };
+  const perUser = createRateLimit(
+    { name: 'requests-per-user', points: options.limits.requestsPerMinutePerUser, durationSeconds: 60 },
+    store,
+  );
+  const perIp = createRateLimit({ name: 'requests-per-ip', points: options.limits.requestsPerMinutePerIp, durationSeconds: 60 }, store);
+  let lastOutageLog = 0;
+
+  /** Fails open while Redis is away: an access token lives 15 minutes at most, and refusing every logged-in request would be worse. */
+  async function revoked(token: TokenIdentity): Promise<boolean> {
+    try {
+      return await options.revocations.isRevoked(token);
+    } catch (error) {
+      if (Date.now() - lastOutageLog > OUTAGE_LOG_INTERVAL_MS) {
+        lastOutageLog = Date.now();
+        options.logger.warn('revocations cannot be checked; serving tokens as valid until Redis is back', {
+          error: (error as Error).message,
+        });
+      }
+      return false;
+    }
+  }
+
+  return {
+    /** Verifies a token and checks it is not revoked; throws a 401 HttpError for a revoked one. */
+    async identify(authorization: string | undefined, clientIp: string | undefined): Promise<ClientIdentity> {
+      const auth = await verifier.authenticate(authorization);
+      const token = auth.viewer && auth.token ? { userId: auth.viewer.id, role: auth.viewer.role, sessionId: auth.token.sessionId } : null;
+      if (token && (await revoked(token))) throw new HttpError(401, SESSION_ENDED_MESSAGE, ErrorCode.Unauthenticated);
+      return { token, clientKey: token ? `user:${token.userId}` : `ip:${clientIp ?? 'unknown'}` };
+    },
+
+    /** Takes one request from the client's budget; throws a 429 HttpError (with Retry-After) once it is spent. */
+    async spend(client: ClientIdentity): Promise<void> {
+      const budget = client.token ? perUser : perIp;
+      try {
+        await budget.consume(client.clientKey, 'Too many requests from this client');
+      } catch (error) {
+        if (!(error instanceof GraphQLError)) throw error;
+        const retryAfterSeconds = Number(error.extensions.retryAfterSeconds) || 1;
+        throw new HttpError(429, error.message, ErrorCode.RateLimited, {
+          headers: { 'retry-after': String(retryAfterSeconds) },
+          extensions: { limit: error.extensions.limit, retryAfterSeconds },
+        });
+      }
+    },
+  };
+}
+
+export type Admission = ReturnType<typeof createAdmission>;
