@@ -4,6 +4,7 @@ import { loadSubgraphConfig, startSubgraph, type RunningSubgraph, type StartOpti
 import { createCatalogClient } from './catalog-client.js';
 import { createContext, type OrdersContext } from './context.js';
 import { registerOrderModel } from './model.js';
+import { createOrderSlots, readMaxPlacedPerCustomer, registerSlotLedgerModel } from './order-slots.js';
 import { resolvers } from './resolvers.js';
 
 export { createContext } from './context.js';
@@ -13,12 +14,15 @@ export const ORDERS_DEFAULT_PORT = 4003;
 export interface OrdersConfig extends SubgraphConfig {
   /** The catalog subgraph's GraphQL endpoint, for reserving and returning stock. */
   catalogUrl: string;
+  /** The most orders one customer may have placed and not yet shipped or cancelled (ORDERS_MAX_PLACED_PER_CUSTOMER). */
+  maxPlacedPerCustomer: number;
 }
 
 export function loadOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
   return {
     ...loadSubgraphConfig(env, ORDERS_DEFAULT_PORT),
     catalogUrl: readUrl(env, 'CATALOG_URL', 'http://localhost:4002/graphql', ['http:', 'https:']),
+    maxPlacedPerCustomer: readMaxPlacedPerCustomer(env),
   };
 }
 
@@ -36,9 +40,10 @@ export function start(config: OrdersConfig, options: StartOptions = {}): Promise
       async setup({ connection, tokens, events, logger }) {
         const orders = registerOrderModel(connection);
         await orders.syncIndexes();
+        const slots = createOrderSlots(registerSlotLedgerModel(connection), orders, config.maxPlacedPerCustomer, logger);
         const catalog = createCatalogClient(config.catalogUrl, tokens);
         return {
-          createContext: (authorization) => createContext({ orders, catalog, tokens, events, logger }, authorization),
+          createContext: (authorization) => createContext({ orders, slots, catalog, tokens, events, logger }, authorization),
         };
       },
     },
