@@ -24,6 +24,7 @@ const CLIENT_CODES = [
   'SERVICE_UNAVAILABLE',
   'SUBGRAPH_UNAVAILABLE',
   'SLOW_CONSUMER',
+  'LIMIT_REACHED',
 ];
 
 describe('createErrorFormatter', () => {

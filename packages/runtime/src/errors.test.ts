@@ -48,6 +48,13 @@ describe('error helpers', () => {
     expect(errorCodeOf('CONFLICT')).toBeUndefined();
   });
 
+  it('shows LIMIT_REACHED to clients and lets services pass it on: it is about the caller’s own account', () => {
+    expect(ErrorCode.LimitReached).toBe('LIMIT_REACHED');
+    expect(CLIENT_ERROR_CODES.has(ErrorCode.LimitReached)).toBe(true);
+    expect(PASS_THROUGH_CODES.has(ErrorCode.LimitReached)).toBe(true);
+    expect(appError(ErrorCode.LimitReached, 'full', { max: 20 }).extensions).toEqual({ max: 20, code: 'LIMIT_REACHED' });
+  });
+
   it("names Apollo Server's own codes exactly as Apollo Server sets them", () => {
     expect(ErrorCode.GraphQLParseFailed).toBe(ApolloServerErrorCode.GRAPHQL_PARSE_FAILED);
     expect(ErrorCode.GraphQLValidationFailed).toBe(ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED);
@@ -66,6 +73,7 @@ describe('error helpers', () => {
     expect(CLIENT_ERROR_CODES.has(ErrorCode.Internal)).toBe(false);
     expect(CLIENT_ERROR_CODES.size).toBe(all.size - 1);
     expect(isErrorCode('OUT_OF_STOCK')).toBe(true);
+    expect(isErrorCode('LIMIT_REACHED')).toBe(true);
     expect(isErrorCode('out_of_stock')).toBe(false);
   });
 });

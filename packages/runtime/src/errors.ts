@@ -30,6 +30,8 @@ export enum ErrorCode {
   OperationLimit = 'OPERATION_LIMIT',
   /** Too many requests of this kind for this account or address; `extensions.retryAfterSeconds` says when to retry. */
   RateLimited = 'RATE_LIMITED',
+  /** The caller already holds as much of something as one account may (e.g. open orders); `extensions.max` says how much. */
+  LimitReached = 'LIMIT_REACHED',
   /** A subscriber fell too far behind and was cut off; subscribe again. */
   SlowConsumer = 'SLOW_CONSUMER',
   Internal = 'INTERNAL_SERVER_ERROR',
@@ -49,6 +51,8 @@ export const PASS_THROUGH_CODES: ReadonlySet<string> = new Set([
   ErrorCode.OutOfStock,
   ErrorCode.Conflict,
   ErrorCode.Forbidden,
+  // About the original caller's own account (it holds as much as it may), not about the service passing it on.
+  ErrorCode.LimitReached,
 ]);
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -68,7 +68,7 @@ describe('callService', () => {
     expect(received[0].headers['x-service-credential']).toBeUndefined();
   });
 
-  it.each(['BAD_USER_INPUT', 'NOT_FOUND', 'OUT_OF_STOCK', 'CONFLICT', 'FORBIDDEN'])(
+  it.each(['BAD_USER_INPUT', 'NOT_FOUND', 'OUT_OF_STOCK', 'CONFLICT', 'FORBIDDEN', 'LIMIT_REACHED'])(
     'passes a %s error on with its message and extensions',
     async (code) => {
       answer = json(200, { data: null, errors: [{ message: 'Only 1 unit(s) left', extensions: { code, productId: 'p1', available: 1 } }] });

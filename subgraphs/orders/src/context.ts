@@ -4,10 +4,13 @@ import { type AccessTokenVerifier, type AuthState } from '@supergraph/auth';
 import { createByIdLoader, type EventBus } from '@supergraph/subgraph-kit';
 import type { CatalogClient } from './catalog-client.js';
 import { ORDER_FIELDS, type OrderDoc, type OrderModel } from './model.js';
+import type { OrderSlots } from './order-slots.js';
 import { createOrdersByUserLoader, type OrdersPageKey, type OrdersPage } from './user-orders.js';
 
 export interface OrdersServices {
   orders: OrderModel;
+  /** The cap on each customer's open orders. */
+  slots: OrderSlots;
   catalog: CatalogClient;
   tokens: AccessTokenVerifier;
   events: EventBus;

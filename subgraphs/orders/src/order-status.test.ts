@@ -12,6 +12,7 @@ import type { CatalogClient } from './catalog-client.js';
 import type { OrdersServices } from './context.js';
 import { registerOrderModel, type OrderDoc, type StoredStatus } from './model.js';
 import { cancelOrder, updateOrderStatus } from './order-status.js';
+import { createOrderSlots, registerSlotLedgerModel, type SlotLedgerModel } from './order-slots.js';
 import { rejectedGraphQLError } from '@supergraph/runtime/testing';
 import { testDatabaseUri } from '@supergraph/subgraph-kit/testing';
 
@@ -36,14 +37,17 @@ const logger = createLogger('test', 'silent');
 let connection: Connection;
 let services: OrdersServices;
 let catalog: RecordingCatalog;
+let ledgers: SlotLedgerModel;
 
 beforeAll(async () => {
   connection = await connectMongo(testDatabaseUri('orders_status'), logger);
   const orders = registerOrderModel(connection);
   await orders.syncIndexes();
   catalog = new RecordingCatalog();
+  ledgers = registerSlotLedgerModel(connection);
   services = {
     orders,
+    slots: createOrderSlots(ledgers, orders, 20, logger),
     catalog,
     tokens: new AccessTokenVerifier(publicKeysOf(testSigningKey('users'))),
     events: createInMemoryEventBus('unit-order-status', logger),
@@ -79,6 +83,50 @@ async function order(status: StoredStatus, extra: Partial<OrderDoc> = {}): Promi
 }
 
 const reload = async (id: Types.ObjectId) => (await services.orders.findById(id).lean<OrderDoc>())!;
+
+/** Whether the order counts against its customer's cap on open orders. */
+async function holdsSlot(placed: OrderDoc): Promise<boolean> {
+  const ledger = await ledgers.findById(placed.userId).lean();
+  return (ledger?.orders ?? []).some((id) => id.equals(placed._id));
+}
+
+/** An order as placeOrder leaves it: PLACED, holding one of its customer's slots. */
+async function placedWithSlot(): Promise<OrderDoc> {
+  const placed = await order('PLACED');
+  await services.slots.take(placed.userId, placed._id);
+  expect(await holdsSlot(placed)).toBe(true);
+  return placed;
+}
+
+describe('open-order slots', () => {
+  it('CONFIRMED keeps the slot; SHIPPED gives it back', async () => {
+    const placed = await placedWithSlot();
+    await updateOrderStatus(services, String(placed._id), 'CONFIRMED');
+    expect(await holdsSlot(placed)).toBe(true);
+    await updateOrderStatus(services, String(placed._id), 'SHIPPED');
+    expect(await holdsSlot(placed)).toBe(false);
+  });
+
+  it('going straight to DELIVERED gives it back', async () => {
+    const placed = await placedWithSlot();
+    await updateOrderStatus(services, String(placed._id), 'DELIVERED');
+    expect(await holdsSlot(placed)).toBe(false);
+  });
+
+  it('cancelling gives it back, also when returning the stock failed', async () => {
+    const placed = await placedWithSlot();
+    catalog.failNext = 1;
+    await expect(cancelOrder(services, owner, String(placed._id))).rejects.toThrow('catalog unavailable');
+    expect(await holdsSlot(placed)).toBe(false);
+  });
+
+  it('a refused move or cancellation keeps it', async () => {
+    const placed = await placedWithSlot();
+    await rejectedGraphQLError(cancelOrder(services, stranger, String(placed._id)));
+    await rejectedGraphQLError(updateOrderStatus(services, String(placed._id), 'PLACED'));
+    expect(await holdsSlot(placed)).toBe(true);
+  });
+});
 
 describe('updateOrderStatus', () => {
   it('moves an order forward step by step', async () => {

@@ -4,6 +4,7 @@ import { requireSelfOrAdmin, type AuthState } from '@supergraph/auth';
 import { channels, parseObjectId } from '@supergraph/subgraph-kit';
 import type { OrdersServices } from './context.js';
 import { CANCELLABLE_STATUSES, FORWARD_STATUSES, type OrderDoc, type PublicStatus } from './model.js';
+import { SLOT_HOLDING_STATUSES } from './order-slots.js';
 
 async function publishStatus(services: OrdersServices, order: OrderDoc): Promise<void> {
   await services.events.publish(channels.orderStatusChanged(String(order._id)), order);
@@ -21,6 +22,9 @@ export async function updateOrderStatus(services: OrdersServices, id: string, st
     .findOneAndUpdate({ _id: orderId, status: { $in: earlier } }, { $set: { status } }, { new: true })
     .lean<OrderDoc>();
   if (updated) {
+    // Shipped or delivered: the customer can no longer give its stock back, so it stops counting
+    // against their cap on open orders. CONFIRMED still counts.
+    if (!SLOT_HOLDING_STATUSES.includes(updated.status)) await services.slots.release(updated.userId, updated._id);
     await publishStatus(services, updated);
     return updated;
   }
@@ -55,6 +59,9 @@ export async function cancelOrder(services: OrdersServices, auth: AuthState, id:
       throw conflict(`The order is ${current?.status ?? 'gone'} and cannot be cancelled; only PLACED or CONFIRMED orders can`);
     }
   }
+  // Every caller that gets here gives the slot back (a repeat is harmless), so a retried
+  // cancellation also repairs a release a crash cut off.
+  await services.slots.release(existing.userId, orderId);
   return returnStock(services, orderId);
 }
 

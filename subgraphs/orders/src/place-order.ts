@@ -14,13 +14,15 @@ const IN_FLIGHT_WAIT_MS = 15_000;
 const POLL_MS = 50;
 
 /**
- * Places an order in three steps, each safe to fail:
+ * Places an order in four steps, each safe to fail:
  * 1. insert a PENDING order; the unique (userId, idempotencyKey) index makes a
  *    retry find the first attempt instead of reserving again;
- * 2. ask the catalog to reserve every line at its current price (all or nothing);
- * 3. mark the order PLACED with those prices.
- * A failure after step 1 deletes the pending order (and after step 2 returns the
- * stock), so a retry with the same key starts afresh.
+ * 2. take one of the customer's open-order slots (order-slots.ts), or fail with
+ *    LIMIT_REACHED before any stock is touched;
+ * 3. ask the catalog to reserve every line at its current price (all or nothing);
+ * 4. mark the order PLACED with those prices.
+ * A failure after step 1 deletes the pending order and gives its slot back (and
+ * after step 3 returns the stock), so a retry with the same key starts afresh.
  */
 export async function placeOrder(services: OrdersServices, viewer: Viewer, input: PlaceOrderInput): Promise<OrderDoc> {
   const lines = normaliseItems(input.items);
@@ -66,11 +68,17 @@ async function completeOrder(
   lines: { productId: string; quantity: number }[],
 ): Promise<OrderDoc> {
   const orderId = String(pending._id);
+  try {
+    await services.slots.take(pending.userId, pending._id);
+  } catch (error) {
+    await abandon(services, pending);
+    throw error;
+  }
   let reserved;
   try {
     reserved = await services.catalog.reserve(orderId, lines);
   } catch (error) {
-    await services.orders.deleteOne({ _id: pending._id, status: 'PENDING' });
+    await abandon(services, pending);
     throw error;
   }
   try {
@@ -91,7 +99,17 @@ async function completeOrder(
     return placed;
   } catch (error) {
     await services.catalog.release(orderId, lines);
-    await services.orders.deleteOne({ _id: pending._id, status: 'PENDING' });
+    await abandon(services, pending);
     throw error;
   }
+}
+
+/**
+ * Deletes a pending order whose placement failed, then gives its slot back. Deleting first keeps
+ * the slot ledger naming every live order (a crash in between leaves an id dropStale removes).
+ * An order no longer PENDING (already PLACED) keeps its slot.
+ */
+async function abandon(services: OrdersServices, pending: OrderDoc): Promise<void> {
+  const { deletedCount } = await services.orders.deleteOne({ _id: pending._id, status: 'PENDING' });
+  if (deletedCount === 1) await services.slots.release(pending.userId, pending._id);
 }

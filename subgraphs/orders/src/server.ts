@@ -5,6 +5,7 @@ import { loadSubgraphConfig, startSubgraph, type RunningSubgraph, type StartOpti
 import { createCatalogClient } from './catalog-client.js';
 import { createContext, type OrdersContext } from './context.js';
 import { registerOrderModel } from './model.js';
+import { createOrderSlots, readMaxPlacedPerCustomer, registerSlotLedgerModel } from './order-slots.js';
 import { resolvers } from './resolvers.js';
 
 export { createContext } from './context.js';
@@ -16,6 +17,8 @@ export interface OrdersConfig extends SubgraphConfig {
   catalogUrl: string;
   /** The orders service's own signing key (ORDERS_SERVICE_SIGNING_KEY), for the catalog's internal mutations. */
   serviceKey: PrivateKeyJwk;
+  /** The most orders one customer may have placed and not yet shipped or cancelled (ORDERS_MAX_PLACED_PER_CUSTOMER). */
+  maxPlacedPerCustomer: number;
 }
 
 export function loadOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
@@ -23,6 +26,7 @@ export function loadOrdersConfig(env: Record<string, string | undefined> = proce
     ...loadSubgraphConfig(env, ORDERS_DEFAULT_PORT),
     catalogUrl: readUrl(env, 'CATALOG_URL', 'http://localhost:4002/graphql', ['http:', 'https:']),
     serviceKey: readPrivateKey(env, 'ORDERS_SERVICE_SIGNING_KEY'),
+    maxPlacedPerCustomer: readMaxPlacedPerCustomer(env),
   };
 }
 
@@ -40,9 +44,10 @@ export function start(config: OrdersConfig, options: StartOptions = {}): Promise
       async setup({ connection, tokens, events, logger }) {
         const orders = registerOrderModel(connection);
         await orders.syncIndexes();
+        const slots = createOrderSlots(registerSlotLedgerModel(connection), orders, config.maxPlacedPerCustomer, logger);
         const catalog = createCatalogClient(config.catalogUrl, new CredentialSigner('orders', config.serviceKey));
         return {
-          createContext: (authorization) => createContext({ orders, catalog, tokens, events, logger }, authorization),
+          createContext: (authorization) => createContext({ orders, slots, catalog, tokens, events, logger }, authorization),
         };
       },
     },

@@ -144,7 +144,10 @@ export type QueryOrderArgs = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Places an order at the catalog's current prices, reserving stock for every line or failing with OUT_OF_STOCK and reserving nothing. */
+  /**
+   * Places an order at the catalog's current prices, reserving stock for every line or failing with OUT_OF_STOCK and reserving nothing.
+   * One account may have only so many orders placed and not yet shipped or cancelled (20 unless the deployment says otherwise): one more fails with LIMIT_REACHED, the cap in `extensions.max`, and reserves nothing.
+   */
   placeOrder: Order;
   /** Moves an order forward along PLACED → CONFIRMED → SHIPPED → DELIVERED (admins only). */
   updateOrderStatus: Order;
