@@ -16,10 +16,10 @@ export function authorizationFrom(params: Readonly<Record<string, unknown>> | un
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * When a bearer JWT expires (ms since epoch), read without verifying it: whoever calls this
- * (the gateway) does not judge tokens, the subgraphs do; it only bounds how long a socket or
- * stream opened with the token may live. Null for anything that is not a JWT with a usable
- * `exp`, and for an expiry further away than a timer can wait (left to the next reconnect).
+ * When a bearer JWT expires (ms since epoch), read without verifying it: it only bounds how long a
+ * socket or stream opened with the token may live (the subgraphs refuse a token that does not
+ * verify, whatever its `exp` says). Null for anything that is not a JWT with a usable `exp`, and
+ * for an expiry further away than a timer can wait (left to the next reconnect).
  */
 export function tokenExpiry(authorization: string | undefined): number | null {
   const token = bearerToken(authorization);
