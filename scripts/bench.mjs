@@ -71,6 +71,7 @@ async function main() {
       RATE_LIMIT_REQUESTS_PER_MINUTE_PER_USER: '100000000',
       RATE_LIMIT_REQUESTS_PER_MINUTE_PER_IP: '100000000',
       RATE_LIMIT_LOGINS_PER_IP: '100000000',
+      ORDERS_MAX_UNITS_PER_CUSTOMER_PER_DAY: '1000000',
       REDIS_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,

@@ -122,6 +122,16 @@ const requests: fc.Arbitrary<FuzzRequest> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }).map((text) => post('application/json', `{"query": "${text}"}`)),
   // Large strings, under and over the body limit.
   fc.integer({ min: 10_000, max: 1_200_000 }).map((n) => operation(`{ products(search: "${'x'.repeat(n)}") { totalCount } }`)),
+  // Persisted-query extensions with hashes that do not match (or are not hashes).
+  fc.tuple(fc.string({ maxLength: 80 }), fc.boolean()).map(([hash, withQuery]) =>
+    post(
+      'application/json',
+      JSON.stringify({
+        ...(withQuery ? { query: '{ __typename }' } : {}),
+        extensions: { persistedQuery: { version: 1, sha256Hash: hash } },
+      }),
+    ),
+  ),
   // GET with anything in the query string.
   fc.string({ maxLength: 200 }).map((search) => ({ method: 'GET' as const, search: `?query=${encodeURIComponent(search)}` })),
   fc.string({ maxLength: 200 }).map((search) => ({ method: 'GET' as const, search: `?${search}` })),

@@ -158,7 +158,7 @@ describe('minting', () => {
     }
   });
 
-  it('each service process holds its own signing key only, so none can sign as another', async () => {
+  it('each service process holds its own signing key only, so none can sign as another (and only users the admin password)', async () => {
     const signingKeys = ['GATEWAY_SIGNING_KEY', 'USER_TOKEN_SIGNING_KEY', 'ORDERS_SERVICE_SIGNING_KEY'];
     const own: Record<string, string | null> = {
       users: 'USER_TOKEN_SIGNING_KEY',
@@ -175,11 +175,18 @@ describe('minting', () => {
         USERS_URL: base.users,
         CATALOG_URL: base.catalog,
         ORDERS_URL: base.orders,
+        // Only the users subgraph makes sure of the admin account, so only it may see these.
+        ADMIN_EMAIL: `boundary-admin-${name}@test.in`,
+        ADMIN_PASSWORD: 'boundary-admin-password',
       });
       try {
         const environ = readFileSync(`/proc/${service.child.pid}/environ`, 'utf8').split('\0');
         const held = signingKeys.filter((variable) => environ.some((entry) => entry.startsWith(`${variable}=`)));
         expect(held, name).toEqual(own[name] ? [own[name]] : []);
+        expect(
+          environ.some((entry) => entry.startsWith('ADMIN_PASSWORD=')),
+          name,
+        ).toBe(name === 'users');
       } finally {
         await service.stop();
       }

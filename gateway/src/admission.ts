@@ -61,9 +61,17 @@ export function createAdmission(options: {
     /** Verifies a token and checks it is not revoked; throws a 401 HttpError for a revoked one. */
     async identify(authorization: string | undefined, clientIp: string | undefined): Promise<ClientIdentity> {
       const auth = await verifier.authenticate(authorization);
-      const token = auth.viewer && auth.token ? { userId: auth.viewer.id, role: auth.viewer.role, sessionId: auth.token.sessionId } : null;
+      const token =
+        auth.viewer && auth.token
+          ? { userId: auth.viewer.id, role: auth.viewer.role, sessionId: auth.token.sessionId, issuedAt: auth.token.issuedAt }
+          : null;
       if (token && (await revoked(token))) throw new HttpError(401, SESSION_ENDED_MESSAGE, ErrorCode.Unauthenticated);
       return { token, clientKey: token ? `user:${token.userId}` : `ip:${clientIp ?? 'unknown'}` };
+    },
+
+    /** False once the client's token has been revoked (for operations sent over a socket opened before). */
+    async stillValid(client: ClientIdentity): Promise<boolean> {
+      return client.token === null || !(await revoked(client.token));
     },
 
     /** Takes one request from the client's budget; throws a 429 HttpError (with Retry-After) once it is spent. */

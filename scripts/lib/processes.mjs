@@ -19,8 +19,13 @@ export const serviceEntries = {
  * first, or (after stopping it) if it does not listen within timeoutMs.
  */
 export function startService(name, env, { onLine = () => {}, timeoutMs = 30_000 } = {}) {
-  // Each service gets its own signing key only, whatever the caller's environment holds.
+  // Each service gets its own signing key only, whatever the caller's environment holds, and only
+  // the users subgraph (which makes sure of the admin account) gets the admin's credentials.
   const merged = withOwnSigningKeyOnly(name, { ...process.env, ...env });
+  if (name !== 'users') {
+    delete merged.ADMIN_EMAIL;
+    delete merged.ADMIN_PASSWORD;
+  }
   // The "listening" line is logged at info level and is how the port becomes known.
   if (merged.LOG_LEVEL !== 'debug') merged.LOG_LEVEL = 'info';
   const child = spawn(process.execPath, [serviceEntries[name]], {

@@ -65,6 +65,8 @@ export function createClientGuard(options: { admission: Admission; revocations: 
   return {
     identify: (authorization: string | undefined, clientIp: string | undefined) => options.admission.identify(authorization, clientIp),
 
+    stillValid: (client: ClientIdentity) => options.admission.stillValid(client),
+
     /** Takes one operation from the client's budget; the refusal as a client error, or null. */
     async spend(client: ClientIdentity): Promise<GraphQLError | null> {
       try {

@@ -117,7 +117,7 @@ describe('SSE transport', () => {
     expect(completed).toBe(true);
     await expect.poll(() => transport.streams()).toBe(1);
     // A demotion ends the other session's admin stream too.
-    await guard.revocations.revoke({ kind: 'role', userId: 'u1', role: 'CUSTOMER' });
+    await guard.revocations.revoke({ kind: 'role', userId: 'u1', role: 'CUSTOMER', at: Date.now() });
     expect(events(await kept.text()).next.at(-1).errors[0].extensions.code).toBe('UNAUTHENTICATED');
     // A revoked token cannot open a new stream.
     const refused = events(await (await stream(url, 'subscription { n }', { authorization: `Bearer ${mine.token}` })).text());

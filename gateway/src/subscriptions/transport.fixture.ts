@@ -19,9 +19,11 @@ const schema = buildSchema('type Query { ok: Boolean } type Subscription { n: In
  * A real client guard over in-memory stores: revocations in this process, budgets in memory.
  * `issuer` signs access tokens it accepts; `revocations` is where a test revokes them.
  */
-export function fakeGuard(limits: Partial<ClientLimits> = {}) {
+export function fakeGuard(limits: Partial<ClientLimits> = {}, options: { deaf?: boolean } = {}) {
   const userKey = testSigningKey('users');
-  const revocations = createMemoryRevocationList();
+  const heard = createMemoryRevocationList();
+  // Deaf: revocations are recorded but never announced, as when a Redis subscriber missed the message.
+  const revocations = options.deaf ? { ...heard, onRevocation: () => () => {} } : heard;
   const admission = createAdmission({
     userTokenKeys: publicKeysOf(userKey),
     revocations,

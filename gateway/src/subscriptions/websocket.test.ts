@@ -103,12 +103,28 @@ describe('WebSocket transport', () => {
     const demoted: number[] = [];
     const feed = run(client(url, `Bearer ${admin.token}`, demoted), 'subscription { hold }');
     await expect.poll(() => feed.received.length).toBe(1);
-    await guard.revocations.revoke({ kind: 'role', userId: 'u3', role: 'ADMIN' }); // the same role: nothing ends
-    await guard.revocations.revoke({ kind: 'role', userId: 'u9', role: 'CUSTOMER' }); // someone else: nothing ends
+    await guard.revocations.revoke({ kind: 'role', userId: 'u9', role: 'CUSTOMER', at: Date.now() }); // someone else: nothing ends
     expect(transport!.clients()).toBe(1);
-    await guard.revocations.revoke({ kind: 'role', userId: 'u3', role: 'CUSTOMER' });
+    await guard.revocations.revoke({ kind: 'role', userId: 'u3', role: 'CUSTOMER', at: Date.now() });
     await feed.done;
     expect(demoted).toEqual([TOKEN_EXPIRED_CLOSE_CODE]);
+  });
+
+  it('refuses the next operation on a socket whose session was revoked unheard, and closes it with 4403', async () => {
+    const guard = fakeGuard({}, { deaf: true });
+    const { url } = await serve(fakeHandlers([{ data: { n: 1 } }], guard.guard));
+    const { token } = await guard.issuer(3600).issue({ id: 'u5', role: 'CUSTOMER' }, 's-unheard');
+    const closes: number[] = [];
+    const c = client(url, `Bearer ${token}`, closes);
+    const first = run(c, 'subscription { hold }');
+    await expect.poll(() => first.received.length).toBe(1);
+    await guard.revocations.revoke({ kind: 'session', userId: 'u5', sessionId: 's-unheard' });
+    expect(transport!.clients()).toBe(1); // nobody told the socket
+    const next = run(c, 'subscription { n }');
+    // The socket is closed before anything of the operation is served.
+    expect(await next.done).not.toBe('complete');
+    expect(next.received).toEqual([]);
+    await expect.poll(() => closes).toEqual([TOKEN_EXPIRED_CLOSE_CODE]);
   });
 
   it('caps open sockets per user (4429) and subscriptions per client (RATE_LIMITED), freeing slots as they close', async () => {

@@ -2,9 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { ExecutionArgs, GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { authorizationFrom, tokenExpiry } from '@supergraph/auth';
-import { HttpError, MAX_BODY_BYTES } from '@supergraph/runtime';
+import { ErrorCode, HttpError, MAX_BODY_BYTES } from '@supergraph/runtime';
 import type { ClientIdentity } from '../admission.js';
 import { TOO_MANY_SOCKETS_CLOSE_CODE } from './client-guard.js';
 import { withClient, type TransportHandlers } from './transport.js';
@@ -50,6 +50,12 @@ export function createWebSocketTransport(options: WebSocketTransportOptions) {
           socket.close(TOKEN_EXPIRED_CLOSE_CODE, 'Session ended; refresh the session and reconnect');
           return false;
         }
+        // Opening a socket costs a request from the budget, like any operation.
+        const overBudget = await options.guard.spend(client);
+        if (overBudget) {
+          socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, 'Too many requests from this client; retry later');
+          return false;
+        }
         const releaseSocket = options.guard.openSocket(client);
         if (!releaseSocket) {
           socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, 'Too many open connections for this client');
@@ -79,6 +85,16 @@ export function createWebSocketTransport(options: WebSocketTransportOptions) {
       onClose: (ctx) => sockets.get(ctx)?.release(),
       onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
         const state = sockets.get(ctx)!;
+        // Checked again per operation: a revocation this instance did not hear (its Redis subscriber
+        // reconnecting) still ends the socket at its next operation.
+        if (!(await options.guard.stillValid(state.client))) {
+          ctx.extra.socket.close(TOKEN_EXPIRED_CLOSE_CODE, 'Session ended; refresh the session and reconnect');
+          return [
+            new GraphQLError('Your session has ended; refresh the session and reconnect', {
+              extensions: { code: ErrorCode.Unauthenticated },
+            }),
+          ];
+        }
         // Every operation over the socket takes from the same budget as one over HTTP.
         const overBudget = await options.guard.spend(state.client);
         if (overBudget) return [overBudget];

@@ -28,7 +28,13 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const token = (userId: string, role: TokenIdentity['role'], sessionId: string | null): TokenIdentity => ({ userId, role, sessionId });
+/** Tokens issued a minute ago unless a test says when. */
+const token = (userId: string, role: TokenIdentity['role'], sessionId: string | null, issuedAt = Date.now() - 60_000): TokenIdentity => ({
+  userId,
+  role,
+  sessionId,
+  issuedAt,
+});
 
 /**
  * What the contract suite needs of an implementation. A deployment is a set of lists sharing
@@ -84,30 +90,39 @@ function describeRevocationList(name: string, factory: () => Harness) {
       }
     });
 
-    it('revokes the tokens of a user that name another role than the current one', async () => {
+    it("revokes a user's tokens issued before their role changed, whatever role they name, and none issued after", async () => {
       const writer = await harness.open('a');
       const reader = await harness.open('a');
-      await writer.revoke({ kind: 'role', userId: 'u1', role: 'ADMIN' });
+      const changedAt = Date.now();
+      await writer.revoke({ kind: 'role', userId: 'u1', role: 'ADMIN', at: changedAt });
       for (const list of [writer, reader]) {
         expect(await list.isRevoked(token('u1', 'CUSTOMER', 's1'))).toBe(true);
         expect(await list.isRevoked(token('u1', 'CUSTOMER', null))).toBe(true);
-        expect(await list.isRevoked(token('u1', 'ADMIN', 's2'))).toBe(false);
-        expect(await list.isRevoked(token('u1', 'ADMIN', null))).toBe(false);
+        expect(await list.isRevoked(token('u1', 'ADMIN', 's2'))).toBe(true);
         expect(await list.isRevoked(token('u2', 'CUSTOMER', 's1'))).toBe(false);
+        // Issued after the change: valid. In the same second (tokens carry whole seconds): valid when it names the new role.
+        expect(await list.isRevoked(token('u1', 'ADMIN', 's3', Math.floor(changedAt / 1000) * 1000 + 1000))).toBe(false);
+        expect(await list.isRevoked(token('u1', 'ADMIN', 's3', Math.floor(changedAt / 1000) * 1000))).toBe(false);
+        expect(await list.isRevoked(token('u1', 'CUSTOMER', 's3', Math.floor(changedAt / 1000) * 1000))).toBe(true);
       }
-      // The latest role change wins.
-      await writer.revoke({ kind: 'role', userId: 'u1', role: 'CUSTOMER' });
-      expect(await reader.isRevoked(token('u1', 'CUSTOMER', 's1'))).toBe(false);
-      expect(await reader.isRevoked(token('u1', 'ADMIN', 's2'))).toBe(true);
     });
 
-    it('checks a token without a session by its role only', async () => {
+    it('does not bring old tokens back when a role is changed and changed back', async () => {
+      const list = await harness.open('a');
+      const adminToken = token('u1', 'ADMIN', 's1');
+      await list.revoke({ kind: 'role', userId: 'u1', role: 'CUSTOMER', at: Date.now() });
+      expect(await list.isRevoked(adminToken)).toBe(true);
+      await list.revoke({ kind: 'role', userId: 'u1', role: 'ADMIN', at: Date.now() });
+      expect(await list.isRevoked(adminToken)).toBe(true);
+    });
+
+    it('checks a token without a session by its issue time only', async () => {
       const list = await harness.open('a');
       await list.revoke({ kind: 'session', userId: 'u1', sessionId: 's1' });
       expect(await list.isRevoked(token('u1', 'CUSTOMER', null))).toBe(false);
-      await list.revoke({ kind: 'role', userId: 'u1', role: 'ADMIN' });
+      await list.revoke({ kind: 'role', userId: 'u1', role: 'ADMIN', at: Date.now() });
       expect(await list.isRevoked(token('u1', 'CUSTOMER', null))).toBe(true);
-      expect(await list.isRevoked(token('u1', 'ADMIN', null))).toBe(false);
+      expect(await list.isRevoked(token('u1', 'ADMIN', null, Date.now() + 2_000))).toBe(false);
     });
 
     it('tells every listener of every revocation, in order, from another instance of the deployment', async () => {
@@ -120,7 +135,7 @@ function describeRevocationList(name: string, factory: () => Harness) {
       await harness.listening('a', 1);
       const revocations: Revocation[] = [
         { kind: 'session', userId: 'u1', sessionId: 's1' },
-        { kind: 'role', userId: 'u2', role: 'ADMIN' },
+        { kind: 'role', userId: 'u2', role: 'ADMIN', at: Date.now() },
         { kind: 'session', userId: 'u1', sessionId: 's2' },
       ];
       for (const revocation of revocations) await writer.revoke(revocation);
@@ -142,7 +157,7 @@ function describeRevocationList(name: string, factory: () => Harness) {
 
       const inAOnly: Revocation = { kind: 'session', userId: 'u1', sessionId: 's1' };
       await writerA.revoke(inAOnly);
-      await writerA.revoke({ kind: 'role', userId: 'u1', role: 'ADMIN' });
+      await writerA.revoke({ kind: 'role', userId: 'u1', role: 'ADMIN', at: Date.now() });
       await vi.waitFor(() => expect(inA).toHaveLength(2), WAIT);
       await sleep(QUIET_MS);
       expect(inB).toEqual([]);
@@ -153,7 +168,7 @@ function describeRevocationList(name: string, factory: () => Harness) {
       const inBOnly: Revocation = { kind: 'session', userId: 'u1', sessionId: 's9' };
       await writerB.revoke(inBOnly);
       await vi.waitFor(() => expect(inB).toEqual([inBOnly]), WAIT);
-      expect(await readerA.isRevoked(token('u1', 'ADMIN', 's9'))).toBe(false);
+      expect(await readerA.isRevoked(token('u1', 'ADMIN', 's9', Date.now() + 2_000))).toBe(false);
     });
 
     it('stops telling a listener once it unsubscribes', async () => {
@@ -307,7 +322,7 @@ describe('createRedisRevocationList specifics', () => {
     const prefix = `${RUN}:ttl`;
     const users = await open(prefix, { ttlSeconds: 60 });
     await users.revoke({ kind: 'session', userId: 'u1', sessionId: 's1' });
-    await users.revoke({ kind: 'role', userId: 'u1', role: 'ADMIN' });
+    await users.revoke({ kind: 'role', userId: 'u1', role: 'ADMIN', at: Date.now() });
     const keys = await admin.keys(`${prefix}:*`);
     expect(keys).toHaveLength(2);
     for (const key of keys) {
@@ -327,13 +342,19 @@ describe('createRedisRevocationList specifics', () => {
     list.onRevocation((revocation) => heard.push(revocation));
     await subscribers(prefix, 1);
     const [channel] = (await admin.pubsub('CHANNELS', `${prefix}:*`)) as string[];
-    const valid: Revocation = { kind: 'role', userId: 'u1', role: 'CUSTOMER' };
-    for (const message of ['not json', '{"kind":"session","userId":"u1"}', '{"kind":"role","userId":"u1","role":"ROOT"}', 'null']) {
+    const valid: Revocation = { kind: 'role', userId: 'u1', role: 'CUSTOMER', at: Date.now() };
+    for (const message of [
+      'not json',
+      '{"kind":"session","userId":"u1"}',
+      '{"kind":"role","userId":"u1","role":"ROOT","at":1}',
+      '{"kind":"role","userId":"u1","role":"ADMIN"}',
+      'null',
+    ]) {
       await admin.publish(channel, message);
     }
     await admin.publish(channel, JSON.stringify(valid));
     await vi.waitFor(() => expect(heard).toEqual([valid]), WAIT);
-    expect(warnings.filter((line) => line.includes('malformed'))).toHaveLength(4);
+    expect(warnings.filter((line) => line.includes('malformed'))).toHaveLength(5);
   });
 
   it('closes its Redis connections on dispose', async () => {
@@ -358,11 +379,13 @@ describe('revokes', () => {
     expect(revokes(revocation, token('u2', 'CUSTOMER', 's1'))).toBe(false);
   });
 
-  it("matches a role revocation to the user's tokens naming another role", () => {
-    const revocation: Revocation = { kind: 'role', userId: 'u1', role: 'CUSTOMER' };
+  it("matches a role revocation to the user's tokens issued before it", () => {
+    const at = Date.now();
+    const revocation: Revocation = { kind: 'role', userId: 'u1', role: 'CUSTOMER', at };
     expect(revokes(revocation, token('u1', 'ADMIN', 's1'))).toBe(true);
     expect(revokes(revocation, token('u1', 'ADMIN', null))).toBe(true);
-    expect(revokes(revocation, token('u1', 'CUSTOMER', 's1'))).toBe(false);
+    expect(revokes(revocation, token('u1', 'CUSTOMER', 's1'))).toBe(true);
+    expect(revokes(revocation, token('u1', 'CUSTOMER', 's1', at + 1_000))).toBe(false);
     expect(revokes(revocation, token('u2', 'ADMIN', 's1'))).toBe(false);
   });
 });

@@ -8,14 +8,19 @@ import type { Role } from './viewer.js';
  */
 export type Revocation =
   | { kind: 'session'; userId: string; sessionId: string }
-  /** Every token of the user that names a role other than `role` (the one they have now). */
-  | { kind: 'role'; userId: string; role: Role };
+  /**
+   * The user's role was set to `role` at `at` (ms): every token of theirs issued before then ends
+   * (whatever role it names, so a role changed and changed back does not bring old tokens back).
+   */
+  | { kind: 'role'; userId: string; role: Role; at: number };
 
 /** What a verified token says about itself, as far as revocation goes. */
 export interface TokenIdentity {
   userId: string;
   role: Role;
   sessionId: string | null;
+  /** When the token was issued (ms; tokens carry whole seconds). */
+  issuedAt: number;
 }
 
 export interface RevocationList {
@@ -36,24 +41,52 @@ export interface RevocationList {
 /** Whether `revocation` ends a token (or a stream opened with one). */
 export function revokes(revocation: Revocation, token: TokenIdentity): boolean {
   if (revocation.userId !== token.userId) return false;
-  return revocation.kind === 'session' ? revocation.sessionId === token.sessionId : revocation.role !== token.role;
+  return revocation.kind === 'session'
+    ? revocation.sessionId === token.sessionId
+    : issuedBeforeRoleChange(token, revocation.role, revocation.at);
+}
+
+/**
+ * Whether a token predates a role change at `at`. Tokens carry their issue time in whole seconds,
+ * so one issued in the second of the change counts as before it only when it names another role
+ * (a token refreshed right after the change names the new one and stays valid).
+ */
+function issuedBeforeRoleChange(token: TokenIdentity, role: Role, at: number): boolean {
+  const changedSecond = Math.floor(at / 1000) * 1000;
+  return token.issuedAt < changedSecond || (token.issuedAt < changedSecond + 1000 && token.role !== role);
+}
+
+/** A role change as stored: the role set and when. */
+function parseRoleChange(stored: string | null): { role: Role; at: number } | null {
+  if (stored === null) return null;
+  try {
+    const parsed = JSON.parse(stored) as { role?: unknown; at?: unknown };
+    if ((parsed.role === 'CUSTOMER' || parsed.role === 'ADMIN') && typeof parsed.at === 'number')
+      return { role: parsed.role, at: parsed.at };
+  } catch {
+    // fall through: an unreadable entry revokes nothing, as if absent
+  }
+  return null;
 }
 
 function isRevocation(value: unknown): value is Revocation {
   const r = value as Record<string, unknown> | null;
   if (!r || typeof r.userId !== 'string') return false;
-  return (r.kind === 'session' && typeof r.sessionId === 'string') || (r.kind === 'role' && (r.role === 'CUSTOMER' || r.role === 'ADMIN'));
+  return (
+    (r.kind === 'session' && typeof r.sessionId === 'string') ||
+    (r.kind === 'role' && (r.role === 'CUSTOMER' || r.role === 'ADMIN') && typeof r.at === 'number')
+  );
 }
 
 /** In one process only: for unit tests, and the shape the Redis list must match (one contract suite runs over both). */
 export function createMemoryRevocationList(): RevocationList {
   const sessions = new Set<string>();
-  const roles = new Map<string, Role>();
+  const roles = new Map<string, { role: Role; at: number }>();
   const listeners = new Set<(revocation: Revocation) => void>();
   return {
     async revoke(revocation) {
       if (revocation.kind === 'session') sessions.add(revocation.sessionId);
-      else roles.set(revocation.userId, revocation.role);
+      else roles.set(revocation.userId, { role: revocation.role, at: revocation.at });
       for (const listener of listeners) {
         try {
           listener(revocation);
@@ -64,8 +97,8 @@ export function createMemoryRevocationList(): RevocationList {
     },
     async isRevoked(token) {
       if (token.sessionId !== null && sessions.has(token.sessionId)) return true;
-      const role = roles.get(token.userId);
-      return role !== undefined && role !== token.role;
+      const change = roles.get(token.userId);
+      return change !== undefined && issuedBeforeRoleChange(token, change.role, change.at);
     },
     onRevocation(listener) {
       listeners.add(listener);
@@ -155,17 +188,18 @@ export function createRedisRevocationList(options: RedisRevocationOptions): Revo
       await connected();
       // Stored first: a gateway that misses the message still refuses the token on its next request.
       if (revocation.kind === 'session') await commands.set(sessionKey(revocation.sessionId), revocation.userId, 'EX', ttl);
-      else await commands.set(roleKey(revocation.userId), revocation.role, 'EX', ttl);
+      else await commands.set(roleKey(revocation.userId), JSON.stringify({ role: revocation.role, at: revocation.at }), 'EX', ttl);
       await commands.publish(channel, JSON.stringify(revocation));
     },
     async isRevoked(token) {
       await connected();
       if (token.sessionId === null) {
-        const role = await commands.get(roleKey(token.userId));
-        return role !== null && role !== token.role;
+        const change = parseRoleChange(await commands.get(roleKey(token.userId)));
+        return change !== null && issuedBeforeRoleChange(token, change.role, change.at);
       }
       const [session, role] = await commands.mget(sessionKey(token.sessionId), roleKey(token.userId));
-      return session !== null || (role !== null && role !== token.role);
+      const change = parseRoleChange(role);
+      return session !== null || (change !== null && issuedBeforeRoleChange(token, change.role, change.at));
     },
     onRevocation(listener) {
       ensureSubscribed();

@@ -53,6 +53,14 @@ describe('rate limits on Redis', () => {
     expect(await codeOf(b.consume('ip-1', 'x'))).toMatchObject({ code: 'RATE_LIMITED' });
   });
 
+  it('takes several points at once, and gives points back', async () => {
+    const limit = createRateLimit(rule(10), { redis: redisClient(), prefix });
+    await limit.consume('buyer', 'too many units', 7);
+    expect((await codeOf(limit.consume('buyer', 'too many units', 4)))?.code).toBe('RATE_LIMITED');
+    await limit.giveBack('buyer', 5);
+    expect(await codeOf(limit.consume('buyer', 'too many units', 4))).toBeNull();
+  });
+
   it('forgets a key on reset, giving it its whole budget back', async () => {
     const limit = createRateLimit(rule(2), { redis: redisClient(), prefix });
     await expect.poll(() => clients.at(-1)!.status).toBe('ready');

@@ -42,14 +42,18 @@ export function createRateLimit(rule: RateLimitRule, store: { redis: Redis | nul
 
   return {
     rule,
-    /** Takes one point for `key`; throws RATE_LIMITED (with `message`) once the budget is spent. */
-    async consume(key: string, message: string): Promise<void> {
+    /** Takes `points` (one by default) for `key`; throws RATE_LIMITED (with `message`) once the budget is spent. */
+    async consume(key: string, message: string, points = 1): Promise<void> {
       try {
-        await limiter.consume(key);
+        await limiter.consume(key, points);
       } catch (rejection) {
         if (rejection instanceof RateLimiterRes) throw rateLimitedError(rule, rejection.msBeforeNext, message);
         throw rejection;
       }
+    },
+    /** Gives `points` back to `key` (what was taken for something that did not happen, or was undone). */
+    async giveBack(key: string, points: number): Promise<void> {
+      await limiter.reward(key, points);
     },
     /** Forgets `key`'s count (e.g. after a successful login). */
     async reset(key: string): Promise<void> {

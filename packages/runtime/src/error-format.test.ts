@@ -72,6 +72,17 @@ describe('createErrorFormatter', () => {
     expect(entry.error.message).toContain('E11000');
   });
 
+  it('answers an error without a code that its thrower marked 4xx (a persisted-query hash mismatch) as BAD_REQUEST, logging nothing', () => {
+    const { format, lines } = setup();
+    const error = new GraphQLError('provided sha does not match query', { extensions: { http: { status: 400, headers: new Map() } } });
+    const formatted = format({ message: error.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, error);
+    expect(formatted).toEqual({ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } });
+    expect(lines).toEqual([]);
+    // A 5xx without a code is still masked.
+    const server = new GraphQLError('upstream broke', { extensions: { http: { status: 502 } } });
+    expect(format({ message: server.message }, server).extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+  });
+
   it('masks errors without a code, with an unknown code, or with a non-string code', () => {
     const { format } = setup();
     for (const extensions of [undefined, {}, { code: 'DOWNSTREAM_SERVICE_ERROR' }, { code: 42 }, { code: 'bad_user_input' }]) {

@@ -20,15 +20,29 @@ function ruleExtensions(formatted: GraphQLFormattedError, error: unknown): Recor
 }
 
 /**
+ * An error without a code that its thrower marked as the client's fault with a 4xx status (Apollo
+ * Server does so for a persisted query whose hash does not match its text): a BAD_REQUEST.
+ */
+function isCodelessClientError(formatted: GraphQLFormattedError, error: unknown): boolean {
+  if (formatted.extensions?.code !== undefined && formatted.extensions.code !== ErrorCode.Internal) return false;
+  const http = (error instanceof GraphQLError ? error.extensions.http : undefined) as { status?: unknown } | undefined;
+  return typeof http?.status === 'number' && http.status >= 400 && http.status < 500;
+}
+
+/**
  * Keeps client errors as they are and replaces anything unexpected with a
  * generic message, logging the original server-side (never sent to clients).
  */
 export function createErrorFormatter(logger: Logger): ErrorFormatter {
   return (formatted, error) => {
     const fromRule = ruleExtensions(formatted, error);
-    const code = fromRule?.code ?? formatted.extensions?.code;
+    const code = isCodelessClientError(formatted, error) ? ErrorCode.BadRequest : (fromRule?.code ?? formatted.extensions?.code);
     if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
-      const { stacktrace: _stacktrace, http: _http, ...extensions } = { ...formatted.extensions, ...fromRule };
+      const {
+        stacktrace: _stacktrace,
+        http: _http,
+        ...extensions
+      }: Record<string, unknown> = { ...formatted.extensions, ...fromRule, code };
       return { ...formatted, extensions };
     }
     logger.error('unexpected error', { error, path: formatted.path });

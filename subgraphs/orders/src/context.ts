@@ -5,12 +5,15 @@ import { createByIdLoader, type EventBus } from '@supergraph/subgraph-kit';
 import type { CatalogClient } from './catalog-client.js';
 import { ORDER_FIELDS, type OrderDoc, type OrderModel } from './model.js';
 import type { OrderSlots } from './order-slots.js';
+import type { UnitBudget } from './unit-budget.js';
 import { createOrdersByUserLoader, type OrdersPageKey, type OrdersPage } from './user-orders.js';
 
 export interface OrdersServices {
   orders: OrderModel;
   /** The cap on each customer's open orders. */
   slots: OrderSlots;
+  /** The cap on units each customer orders per day. */
+  units: UnitBudget;
   catalog: CatalogClient;
   tokens: AccessTokenVerifier;
   events: EventBus;

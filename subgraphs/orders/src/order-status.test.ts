@@ -12,6 +12,7 @@ import type { CatalogClient } from './catalog-client.js';
 import type { OrdersServices } from './context.js';
 import { registerOrderModel, type OrderDoc, type StoredStatus } from './model.js';
 import { cancelOrder, updateOrderStatus } from './order-status.js';
+import { createUnitBudget } from './unit-budget.js';
 import { createOrderSlots, registerSlotLedgerModel, type SlotLedgerModel } from './order-slots.js';
 import { rejectedGraphQLError } from '@supergraph/runtime/testing';
 import { testDatabaseUri } from '@supergraph/subgraph-kit/testing';
@@ -48,6 +49,7 @@ beforeAll(async () => {
   services = {
     orders,
     slots: createOrderSlots(ledgers, orders, 20, logger),
+    units: createUnitBudget(1_000_000, { redis: null, prefix: 'unit-order-status' }, logger),
     catalog,
     tokens: new AccessTokenVerifier(publicKeysOf(testSigningKey('users'))),
     events: createInMemoryEventBus('unit-order-status', logger),
@@ -97,6 +99,20 @@ async function placedWithSlot(): Promise<OrderDoc> {
   expect(await holdsSlot(placed)).toBe(true);
   return placed;
 }
+
+describe('the daily unit budget', () => {
+  it('gets the units of a cancelled order back once, however often the cancellation is retried', async () => {
+    const budget = createUnitBudget(3, { redis: null, prefix: 'unit-cancel' }, logger);
+    const budgeted = { ...services, units: budget };
+    const customer = new Types.ObjectId(customerId);
+    await budget.take(customer, 3); // as placeOrder took them for the order below (2 + 1 units)
+    const placed = await order('PLACED');
+    await cancelOrder(budgeted, owner, String(placed._id));
+    await expect(cancelOrder(budgeted, owner, String(placed._id))).rejects.toThrow(/cannot be cancelled/);
+    await budget.take(customer, 3);
+    await expect(budget.take(customer, 1)).rejects.toThrow(/at most 3 units/);
+  });
+});
 
 describe('open-order slots', () => {
   it('CONFIRMED keeps the slot; SHIPPED gives it back', async () => {

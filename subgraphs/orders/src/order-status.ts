@@ -52,6 +52,11 @@ export async function cancelOrder(services: OrdersServices, auth: AuthState, id:
     .lean<OrderDoc>();
   if (cancelled) {
     await publishStatus(services, cancelled);
+    // Only the caller that made the cancellation gives the units back, so a retry cannot add more.
+    await services.units.giveBack(
+      cancelled.userId,
+      cancelled.items.reduce((sum, item) => sum + item.quantity, 0),
+    );
   } else {
     const current = await services.orders.findById(orderId).lean<OrderDoc>();
     // A cancellation whose stock return failed earlier is finished by the retry.

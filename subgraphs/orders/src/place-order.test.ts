@@ -11,6 +11,7 @@ import type { ReservedLine, StockLine } from '@supergraph/contracts';
 import type { CatalogClient } from './catalog-client.js';
 import type { OrdersServices } from './context.js';
 import { registerOrderModel } from './model.js';
+import { createUnitBudget } from './unit-budget.js';
 import { createOrderSlots, registerSlotLedgerModel, type SlotLedgerModel } from './order-slots.js';
 import { placeOrder } from './place-order.js';
 
@@ -45,6 +46,7 @@ beforeAll(async () => {
   services = {
     orders,
     slots: createOrderSlots(ledgers, orders, MAX, logger),
+    units: createUnitBudget(1_000_000, { redis: null, prefix: 'unit-place-order' }, logger),
     catalog,
     tokens: new AccessTokenVerifier(publicKeysOf(testSigningKey('users'))),
     events: createInMemoryEventBus('unit-place-order', logger),
@@ -102,5 +104,36 @@ describe('placeOrder and the cap on open orders', () => {
     for (const r of results) if (r.status === 'rejected') expect(r.reason.extensions.code).toBe('LIMIT_REACHED');
     expect(catalog.reserved).toBe(MAX * 2);
     expect(await ordersOf(viewer)).toHaveLength(MAX);
+  });
+});
+
+describe('placeOrder and the daily unit budget', () => {
+  const withBudget = (max: number): OrdersServices => ({
+    ...services,
+    units: createUnitBudget(max, { redis: null, prefix: `units-${max}` }, logger),
+  });
+  const units = (quantity: number) => ({ items: [{ productId: String(new Types.ObjectId()), quantity }] });
+
+  it('refuses an order that would take a customer past the budget, before reserving, and leaves nothing behind', async () => {
+    const budgeted = withBudget(5);
+    const viewer = customer();
+    expect((await placeOrder(budgeted, viewer, units(4))).status).toBe('PLACED');
+    const reservedBefore = catalog.reserved;
+    const error = await rejectedGraphQLError(placeOrder(budgeted, viewer, units(2)));
+    expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'units-per-customer-per-day' });
+    expect(catalog.reserved).toBe(reservedBefore);
+    expect(await ordersOf(viewer)).toHaveLength(1);
+    // What is left can still be ordered, and another customer has a budget of their own.
+    expect((await placeOrder(budgeted, viewer, units(1))).status).toBe('PLACED');
+    expect((await placeOrder(budgeted, customer(), units(5))).status).toBe('PLACED');
+  });
+
+  it('gives the units of a placement that failed back', async () => {
+    const budgeted = withBudget(5);
+    const viewer = customer();
+    catalog.outOfStock = true;
+    await rejectedGraphQLError(placeOrder(budgeted, viewer, units(4)));
+    catalog.outOfStock = false;
+    expect((await placeOrder(budgeted, viewer, units(5))).status).toBe('PLACED');
   });
 });

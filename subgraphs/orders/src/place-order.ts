@@ -18,7 +18,8 @@ const POLL_MS = 50;
  * 1. insert a PENDING order; the unique (userId, idempotencyKey) index makes a
  *    retry find the first attempt instead of reserving again;
  * 2. take one of the customer's open-order slots (order-slots.ts), or fail with
- *    LIMIT_REACHED before any stock is touched;
+ *    LIMIT_REACHED before any stock is touched, and the order's units from the
+ *    customer's daily budget (unit-budget.ts), or fail with RATE_LIMITED;
  * 3. ask the catalog to reserve every line at its current price (all or nothing);
  * 4. mark the order PLACED with those prices.
  * A failure after step 1 deletes the pending order and gives its slot back (and
@@ -74,11 +75,18 @@ async function completeOrder(
     await abandon(services, pending);
     throw error;
   }
+  const units = lines.reduce((sum, line) => sum + line.quantity, 0);
+  try {
+    await services.units.take(pending.userId, units);
+  } catch (error) {
+    await abandon(services, pending);
+    throw error;
+  }
   let reserved;
   try {
     reserved = await services.catalog.reserve(orderId, lines);
   } catch (error) {
-    await abandon(services, pending);
+    await abandon(services, pending, units);
     throw error;
   }
   try {
@@ -99,7 +107,7 @@ async function completeOrder(
     return placed;
   } catch (error) {
     await services.catalog.release(orderId, lines);
-    await abandon(services, pending);
+    await abandon(services, pending, units);
     throw error;
   }
 }
@@ -109,7 +117,9 @@ async function completeOrder(
  * the slot ledger naming every live order (a crash in between leaves an id dropStale removes).
  * An order no longer PENDING (already PLACED) keeps its slot.
  */
-async function abandon(services: OrdersServices, pending: OrderDoc): Promise<void> {
+async function abandon(services: OrdersServices, pending: OrderDoc, unitsTaken = 0): Promise<void> {
   const { deletedCount } = await services.orders.deleteOne({ _id: pending._id, status: 'PENDING' });
-  if (deletedCount === 1) await services.slots.release(pending.userId, pending._id);
+  if (deletedCount !== 1) return;
+  await services.slots.release(pending.userId, pending._id);
+  if (unitsTaken > 0) await services.units.giveBack(pending.userId, unitsTaken);
 }

@@ -1,12 +1,13 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { CredentialSigner, readPrivateKey, type PrivateKeyJwk } from '@supergraph/auth';
-import { readUrl } from '@supergraph/runtime';
+import { createRedisClient, readUrl } from '@supergraph/runtime';
 import { loadSubgraphConfig, startSubgraph, type RunningSubgraph, type StartOptions, type SubgraphConfig } from '@supergraph/subgraph-kit';
 import { createCatalogClient } from './catalog-client.js';
 import { createContext, type OrdersContext } from './context.js';
 import { registerOrderModel } from './model.js';
 import { createOrderSlots, readMaxPlacedPerCustomer, registerSlotLedgerModel } from './order-slots.js';
 import { resolvers } from './resolvers.js';
+import { createUnitBudget, readMaxUnitsPerDay } from './unit-budget.js';
 
 export { createContext } from './context.js';
 
@@ -19,6 +20,8 @@ export interface OrdersConfig extends SubgraphConfig {
   serviceKey: PrivateKeyJwk;
   /** The most orders one customer may have placed and not yet shipped or cancelled (ORDERS_MAX_PLACED_PER_CUSTOMER). */
   maxPlacedPerCustomer: number;
+  /** The most units one customer may order in a day (ORDERS_MAX_UNITS_PER_CUSTOMER_PER_DAY). */
+  maxUnitsPerDay: number;
 }
 
 export function loadOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
@@ -27,6 +30,7 @@ export function loadOrdersConfig(env: Record<string, string | undefined> = proce
     catalogUrl: readUrl(env, 'CATALOG_URL', 'http://localhost:4002/graphql', ['http:', 'https:']),
     serviceKey: readPrivateKey(env, 'ORDERS_SERVICE_SIGNING_KEY'),
     maxPlacedPerCustomer: readMaxPlacedPerCustomer(env),
+    maxUnitsPerDay: readMaxUnitsPerDay(env),
   };
 }
 
@@ -46,8 +50,15 @@ export function start(config: OrdersConfig, options: StartOptions = {}): Promise
         await orders.syncIndexes();
         const slots = createOrderSlots(registerSlotLedgerModel(connection), orders, config.maxPlacedPerCustomer, logger);
         const catalog = createCatalogClient(config.catalogUrl, new CredentialSigner('orders', config.serviceKey));
+        // Its own client without an offline queue: while Redis is away the budget falls back to memory at once.
+        const budgetRedis = createRedisClient(config.redisUrl, logger, 'orders-budgets', {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+        });
+        const units = createUnitBudget(config.maxUnitsPerDay, { redis: budgetRedis, prefix: config.redisPrefix }, logger);
         return {
-          createContext: (authorization) => createContext({ orders, slots, catalog, tokens, events, logger }, authorization),
+          createContext: (authorization) => createContext({ orders, slots, units, catalog, tokens, events, logger }, authorization),
+          onStop: async () => budgetRedis.disconnect(),
         };
       },
     },

@@ -7,7 +7,6 @@ import { PUBLIC_USER_FIELDS, type UserDoc } from './model.js';
 import type { Rotated } from './sessions.js';
 import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.js';
 import { normaliseEmail, validateSignUp } from './validation.js';
-import { sessionIdOf } from './sessions.js';
 
 /** A new session's (or a refreshed session's) tokens for `user`. */
 async function authPayload<TUser extends Pick<UserDoc, '_id' | 'role'>>(ctx: UsersContext, user: TUser, session?: Rotated) {
@@ -84,8 +83,9 @@ export const resolvers: Resolvers = {
       // A point is taken before the password is checked, atomically in Redis, so concurrent guesses
       // cannot all slip past the budget; a success gives the account its budget back. A locked
       // account costs no hash, and the answer is the same whether or not the account exists.
-      await limits.loginFailuresPerAccount.consume(email, 'Too many failed log-ins for this account');
+      // The address's budget first: an address that has spent it cannot go on locking accounts.
       if (ctx.clientIp) await limits.loginsPerIp.consume(ctx.clientIp, 'Too many log-in attempts from this address');
+      await limits.loginFailuresPerAccount.consume(email, 'Too many failed log-ins for this account');
       const user = await ctx.users.findOne({ email }).lean();
       // Verify against a decoy when the email is unknown, so response time does not reveal registered emails.
       const ok = await verifyPassword(args.password, user?.passwordHash ?? (await decoyPasswordHash()));
@@ -105,8 +105,9 @@ export const resolvers: Resolvers = {
     refreshSession: async (_parent, args, ctx) => {
       const limits = ctx.credentialLimits;
       if (ctx.clientIp) await limits.refreshesPerIp.consume(ctx.clientIp, 'Too many session refreshes from this address');
-      await limits.refreshesPerSession.consume(sessionIdOf(args.refreshToken) ?? 'malformed', 'Too many refreshes of this session');
-      const rotated = await ctx.sessions.refresh(args.refreshToken);
+      const rotated = await ctx.sessions.refresh(args.refreshToken, (sessionId) =>
+        limits.refreshesPerSession.consume(sessionId, 'Too many refreshes of this session'),
+      );
       // The role is read now, so a role changed since the last token is in the next one.
       const user = await ctx.users.findById(rotated.userId, PUBLIC_USER_FIELDS).lean();
       if (!user) {
@@ -133,7 +134,7 @@ export const resolvers: Resolvers = {
       if (!before) throw appError(ErrorCode.NotFound, `id: no user with id "${args.id}"`);
       // Tokens naming another role stop working everywhere, and streams opened with them end. Sent
       // even when the role was already this one, so a retry after a failed publish still revokes.
-      await ctx.revocations.revoke({ kind: 'role', userId: String(id), role: args.role });
+      await ctx.revocations.revoke({ kind: 'role', userId: String(id), role: args.role, at: Date.now() });
       if (before.role !== args.role) ctx.logger.info('user role changed', { userId: String(id), role: args.role });
       ctx.loaders.userById.clear(String(id));
       return { ...before, role: args.role };

@@ -96,6 +96,26 @@ describe('sessions', () => {
     expect(outcomes).toContain('UNAUTHENTICATED');
   });
 
+  it('allows one retry within the grace only: a second retry of the same token is reuse and ends the session', async () => {
+    const { sessions } = sessionsWith({ retryGraceSeconds: 30 });
+    const started = await sessions.start(new Types.ObjectId());
+    await sessions.refresh(started.refreshToken);
+    await sessions.refresh(started.refreshToken); // the one retry
+    expect(await codeOf(sessions.refresh(started.refreshToken))).toBe('UNAUTHENTICATED');
+    expect((await model.findById(started.sessionId).lean())!.revokedReason).toBe('refresh-token-reused');
+  });
+
+  it('asks for the exchange budget only once the token is known to be the right one', async () => {
+    const { sessions } = sessionsWith();
+    const started = await sessions.start(new Types.ObjectId());
+    const asked: string[] = [];
+    const budget = async (sessionId: string) => void asked.push(sessionId);
+    expect(await codeOf(sessions.refresh(`${started.sessionId}.${'x'.repeat(43)}`, budget))).toBe('UNAUTHENTICATED');
+    expect(asked).toEqual([]);
+    await sessions.refresh(started.refreshToken, budget);
+    expect(asked).toEqual([started.sessionId]);
+  });
+
   it('ends a session once, telling the revocation list; ending it again changes nothing', async () => {
     const { sessions, seen } = sessionsWith();
     const userId = new Types.ObjectId();

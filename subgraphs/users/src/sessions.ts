@@ -107,8 +107,13 @@ export function createSessions(deps: { sessions: SessionModel; revocations: Revo
             rotatedAt: new Date(now),
             retiredHashes: [...session.retiredHashes, ...(session.previousHash ? [session.previousHash] : [])].slice(-RETIRED_HASHES_KEPT),
           }
-        : // A retry of the exchange just made: the token handed out then (never received) is retired instead.
-          { tokenHash: next.hash, retiredHashes: [...session.retiredHashes, session.tokenHash].slice(-RETIRED_HASHES_KEPT) };
+        : // A retry of the exchange just made: the token handed out then (never received) is retired,
+          // and so is the retried one, so the grace covers one retry only.
+          {
+            tokenHash: next.hash,
+            previousHash: null,
+            retiredHashes: [...session.retiredHashes, session.tokenHash, session.previousHash!].slice(-RETIRED_HASHES_KEPT),
+          };
     // Conditional on the hashes read: of two exchanges racing, one wins and the other reads again.
     const updated = await sessions.findOneAndUpdate(
       filter,
@@ -132,8 +137,9 @@ export function createSessions(deps: { sessions: SessionModel; revocations: Revo
     /**
      * Exchanges a refresh token for the next one of its family. A token exchanged before (outside
      * the retry grace) has been copied: the whole session ends and every gateway drops its streams.
+     * `beforeExchange` runs once the token is known to be the right one (the session's budget).
      */
-    async refresh(refreshToken: string): Promise<Rotated> {
+    async refresh(refreshToken: string, beforeExchange: (sessionId: string) => Promise<void> = async () => {}): Promise<Rotated> {
       const sessionId = sessionIdOf(refreshToken);
       if (!sessionId) throw refused('The refresh token is not valid; log in again');
       const hash = hashOf(refreshToken);
@@ -147,13 +153,13 @@ export function createSessions(deps: { sessions: SessionModel; revocations: Revo
           throw refused('This session has expired; log in again');
         }
         let rotated: Rotated | null;
+        const inGrace = session.rotatedAt !== null && now - session.rotatedAt.getTime() <= config.retryGraceSeconds * 1000;
+        // Only a holder of the right token spends the session's refresh budget, so nobody who knows
+        // just the session id (it is in every access token) can use it up.
+        if (hash === session.tokenHash || (hash === session.previousHash && inGrace)) await beforeExchange(sessionId);
         if (hash === session.tokenHash) {
           rotated = await rotate(session, 'current');
-        } else if (
-          hash === session.previousHash &&
-          session.rotatedAt &&
-          now - session.rotatedAt.getTime() <= config.retryGraceSeconds * 1000
-        ) {
+        } else if (hash === session.previousHash && inGrace) {
           rotated = await rotate(session, 'previous');
         } else if (hash === session.previousHash || session.retiredHashes.includes(hash)) {
           await end(session, 'refresh-token-reused');
