@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,6 +65,11 @@ describe('npm start', () => {
     for (const customer of customers) expect(customer.node.orders.totalCount).toBeGreaterThan(0);
     expect(first.output.join('\n')).toContain('seeded');
     expect(await first.stop()).toBe(0);
+    // Development keys are made once, readable by their owner only, and kept for the next start.
+    const keysFile = resolve(root, '.localdb/dev-keys.json');
+    expect(statSync(keysFile).mode & 0o777).toBe(0o600);
+    const keys = readFileSync(keysFile, 'utf8');
+    expect(Object.keys(JSON.parse(keys)).sort()).toEqual(['gateway', 'orders', 'users']);
 
     // Second start on the same database with other admin credentials: no reseeding, and the new admin works.
     const second = runStart({ MONGODB_URI: mongodbUri, ADMIN_EMAIL: 'ops@test.in', ADMIN_PASSWORD: 'second-password-2' });
@@ -74,5 +80,6 @@ describe('npm start', () => {
     const ops = await gql('mutation { logIn(email: "ops@test.in", password: "second-password-2") { user { role } } }', {}, undefined, url2);
     expect(ops.data.logIn.user.role).toBe('ADMIN');
     expect(await second.stop()).toBe(0);
+    expect(readFileSync(keysFile, 'utf8')).toBe(keys);
   }, 300_000);
 });
