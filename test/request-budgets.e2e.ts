@@ -87,5 +87,9 @@ describe('the request budget with Redis unreachable', () => {
     expect(statuses.slice(0, PER_IP)).toEqual(Array(PER_IP).fill(200));
     expect(statuses.slice(PER_IP)).toEqual([429, 429, 429]);
     expect(lonely.child.exitCode).toBeNull();
+    // Queries do not need Redis, so the gateway stays in rotation and says what is degraded.
+    expect((await fetch(new URL('/ready', lonely.url))).status).toBe(200);
+    const health = (await (await fetch(new URL('/health', lonely.url))).json()) as { redis: string };
+    expect(health.redis).toMatch(/^unreachable/);
   });
 });

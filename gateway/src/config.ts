@@ -7,6 +7,7 @@ import {
   optionalString,
   readLogLevel,
   readNodeEnv,
+  readShutdownDrainMs,
   readWholeNumbers,
   readWsKeepAlive,
   readPort,
@@ -33,6 +34,8 @@ export interface GatewayConfig {
   corsOrigins: string[];
   /** Ping interval for WebSocket connections (clients and subgraphs). */
   wsKeepAliveMs: number;
+  /** On SIGTERM, how long to keep serving with /ready at 503 (SHUTDOWN_DRAIN_MS). */
+  shutdownDrainMs: number;
   /** What one operation may ask for before it runs (LIMIT_* variables). */
   operationLimits: OperationLimits;
   /** Proxies in front of the gateway that append to X-Forwarded-For; 0: trust no such header. */
@@ -117,6 +120,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       .map((o) => o.trim())
       .filter(Boolean),
     wsKeepAliveMs: readWsKeepAlive(env),
+    shutdownDrainMs: readShutdownDrainMs(env, nodeEnv),
     operationLimits: readOperationLimits(env),
     trustedProxyHops: readTrustedProxyHops(env),
     redisPrefix: optionalString(env, 'REDIS_PREFIX', 'supergraph'),

@@ -6,7 +6,7 @@ import { ApolloGateway, IntrospectAndCompose, type ServiceMap } from '@apollo/ga
 import { GraphQLError, OperationTypeNode, print, type ExecutionResult } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CredentialSigner, createRedisRevocationList } from '@supergraph/auth';
-import { createGraphQLHandler, createLogger, createRedisClient, ErrorCode, listen, pingRedis, type Logger } from '@supergraph/runtime';
+import { createGraphQLHandler, createLogger, createRedisClient, ErrorCode, listen, type Logger } from '@supergraph/runtime';
 import { createAdmission, type ClientIdentity } from './admission.js';
 import type { GatewayConfig, SubgraphName } from './config.js';
 import { AuthForwardingDataSource, type GatewayContext } from './context.js';
@@ -83,6 +83,9 @@ const rateLimitedAs429: ApolloServerPlugin<GatewayContext> = {
 export interface RunningGateway {
   url: string;
   port: number;
+  /** Readiness 503 from now on, requests still served (see runService). */
+  drain(): void;
+  drainMs: number;
   stop(): Promise<void>;
 }
 
@@ -173,6 +176,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
       ) as ExecutionResult;
     },
   });
+  let draining = false;
   const handler = createGraphQLHandler<GatewayContext, { clientIp: string | undefined; client: ClientIdentity }>({
     apollo,
     logger,
@@ -186,8 +190,14 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     },
     context: async (req, { clientIp, client }) => ({ authorization: req.headers.authorization, clientIp, client }),
     checkDocument: limits.checkSource,
-    readiness: [{ name: 'redis', check: () => pingRedis(redis) }],
-    health: () => ({ subscriptions: subscriptions.stats() }),
+    draining: () => draining,
+    // Queries and mutations do not need Redis (budgets fall back to memory), so Redis being away
+    // does not take the gateway out of rotation; /health says what is degraded meanwhile.
+    readiness: [],
+    health: () => ({
+      redis: redis.status === 'ready' ? 'ok' : 'unreachable: subscriptions, revocation checks and shared budgets are degraded',
+      subscriptions: subscriptions.stats(),
+    }),
   });
   // Event-stream requests (GraphQL over SSE) go to the subscription layer; everything else to Apollo.
   const route = (req: IncomingMessage, res: ServerResponse) =>
@@ -197,6 +207,10 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
   return {
     url: `${http.url}/graphql`,
     port: http.port,
+    drain: () => {
+      draining = true;
+    },
+    drainMs: config.shutdownDrainMs,
     async stop() {
       await subscriptions.dispose();
       await http.close();

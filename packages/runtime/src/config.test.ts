@@ -12,11 +12,16 @@ describe('loadServiceConfig', () => {
       redisPrefix: 'supergraph',
       logLevel: 'info',
       wsKeepAliveMs: 12_000,
+      shutdownDrainMs: 0,
     });
   });
 
   it('reads WS_KEEPALIVE_MS and refuses nonsense', () => {
     expect(loadServiceConfig({ WS_KEEPALIVE_MS: '500' }, 1).wsKeepAliveMs).toBe(500);
+    // Drain on SIGTERM: 5 s in production (a load balancer's check interval), none elsewhere, or as set.
+    expect(loadServiceConfig({}, 1).shutdownDrainMs).toBe(5_000);
+    expect(loadServiceConfig({ NODE_ENV: 'production', SHUTDOWN_DRAIN_MS: '250' }, 1).shutdownDrainMs).toBe(250);
+    expect(() => loadServiceConfig({ SHUTDOWN_DRAIN_MS: 'soon' }, 1)).toThrow(/SHUTDOWN_DRAIN_MS/);
     for (const raw of ['0', '99', 'soon', '1e4', '300001']) {
       expect(() => loadServiceConfig({ WS_KEEPALIVE_MS: raw }, 1), raw).toThrow(/WS_KEEPALIVE_MS/);
     }

@@ -15,6 +15,11 @@ export interface ServiceConfig {
   logLevel: LogLevelName;
   /** How often idle WebSockets are pinged, so proxies and mobile networks keep them open. */
   wsKeepAliveMs: number;
+  /**
+   * On SIGTERM, how long a service keeps serving with /ready answering 503 before it stops
+   * (SHUTDOWN_DRAIN_MS), so a load balancer stops sending it requests first.
+   */
+  shutdownDrainMs: number;
 }
 
 export type LogLevelName = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -130,5 +135,11 @@ export function loadServiceConfig(env: Env, defaultPort: number, defaultHost = '
     redisPrefix: optionalString(env, 'REDIS_PREFIX', 'supergraph'),
     logLevel: readLogLevel(env, nodeEnv),
     wsKeepAliveMs: readWsKeepAlive(env),
+    shutdownDrainMs: readShutdownDrainMs(env, nodeEnv),
   };
+}
+
+/** SHUTDOWN_DRAIN_MS: 5 s in production by default (a load balancer's health-check interval), none elsewhere. */
+export function readShutdownDrainMs(env: Env, nodeEnv: NodeEnv): number {
+  return readWholeNumber(env, 'SHUTDOWN_DRAIN_MS', nodeEnv === 'production' ? 5_000 : 0, 0, 120_000);
 }

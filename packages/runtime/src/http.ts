@@ -28,6 +28,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext, TAdmission = u
   /** Builds the per-request context (fresh DataLoaders, the caller's identity). */
   context: (req: IncomingMessage, admission: TAdmission) => Promise<TContext>;
   readiness: ReadinessCheck[];
+  /** True once the service is shutting down: /ready answers 503 so load balancers stop sending requests. */
+  draining?: () => boolean;
   /** Extra fields for the /health body (cheap counters only: it is polled often). */
   health?: () => Record<string, unknown>;
   logger: Logger;
@@ -137,6 +139,10 @@ export function createGraphQLHandler<TContext extends BaseContext, TAdmission = 
       }
       if (url.pathname === '/health') {
         sendJson(res, 200, { status: 'ok', ...(options.health?.() ?? {}) });
+        return;
+      }
+      if (url.pathname === '/ready' && options.draining?.()) {
+        sendJson(res, 503, { status: 'draining', checks: [] });
         return;
       }
       if (url.pathname === '/ready') {

@@ -1,12 +1,17 @@
 import type { Logger } from './logger.js';
 
 export interface StoppableService {
+  /** Turns readiness to 503 at once while requests are still served (the start of a graceful stop). */
+  drain?(): void;
+  /** How long to keep serving after `drain` before stopping. */
+  drainMs?: number;
   stop(): Promise<void>;
 }
 
 /**
- * Entry-point runner for `index.ts`: starts the service, stops it cleanly on
- * SIGINT/SIGTERM, and exits 1 when start-up fails.
+ * Entry-point runner for `index.ts`: starts the service, stops it cleanly on SIGINT/SIGTERM
+ * (readiness 503 first, serving on for the drain time, then stopping: in-flight requests finish,
+ * sockets close with 1001, clients close), and exits 1 when start-up fails.
  */
 export function runService(name: string, start: () => Promise<StoppableService>, logger?: Logger): void {
   const log = (msg: string, fields?: Record<string, unknown>) =>
@@ -21,9 +26,10 @@ export function runService(name: string, start: () => Promise<StoppableService>,
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        logger?.info('shutting down', { signal });
-        service
-          .stop()
+        logger?.info('shutting down', { signal, drainMs: service.drainMs ?? 0 });
+        service.drain?.();
+        new Promise((resolve) => setTimeout(resolve, service.drainMs ?? 0))
+          .then(() => service.stop())
           .then(() => process.exit(0))
           .catch((error) => {
             log('shutdown failed', { error: (error as Error).message });

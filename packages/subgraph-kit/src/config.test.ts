@@ -28,6 +28,7 @@ describe('loadSubgraphConfig', () => {
       serviceCallers: [],
       logLevel: 'info',
       wsKeepAliveMs: 12_000,
+      shutdownDrainMs: 0,
       operationLimits: DEFAULT_OPERATION_LIMITS,
     });
   });

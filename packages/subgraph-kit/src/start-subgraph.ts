@@ -73,6 +73,9 @@ export interface RunningSubgraph {
   url: string;
   port: number;
   deps: SubgraphDeps;
+  /** Readiness 503 from now on, requests still served (see runService). */
+  drain(): void;
+  drainMs: number;
   stop(): Promise<void>;
 }
 
@@ -112,8 +115,10 @@ export async function startSubgraph<TContext extends BaseContext>(
       limits,
     });
     await apollo.start();
+    let draining = false;
     const handler = createGraphQLHandler<TContext, CallerInfo>({
       apollo,
+      draining: () => draining,
       // Nothing is read from a request without a credential from the gateway or a trusted service.
       admit: async (req) => {
         const credential = req.headers[SERVICE_CREDENTIAL_HEADER];
@@ -146,6 +151,10 @@ export async function startSubgraph<TContext extends BaseContext>(
       url: `${http.url}/graphql`,
       port: http.port,
       deps,
+      drain: () => {
+        draining = true;
+      },
+      drainMs: config.shutdownDrainMs,
       async stop() {
         await subscriptions.close();
         await http.close();
