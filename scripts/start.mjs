@@ -66,7 +66,8 @@ async function main() {
     orders: process.env.ORDERS_PORT || '4003',
     gateway: process.env.GATEWAY_PORT || process.env.PORT || '4000',
   };
-  const stack = await startStack(env, { ports, onLine: (name, line) => console.log(`[${name}] ${line}`) });
+  // Supervised, as a process manager would in production: a service that dies is started again.
+  const stack = await startStack(env, { ports, supervise: true, log, onLine: (name, line) => console.log(`[${name}] ${line}`) });
   cleanups.push(stack.stop);
   const { gateway } = stack;
 

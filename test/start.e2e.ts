@@ -82,4 +82,31 @@ describe('npm start', () => {
     expect(await second.stop()).toBe(0);
     expect(readFileSync(keysFile, 'utf8')).toBe(keys);
   }, 300_000);
+
+  it('restarts a service that dies, on the same port, and logs it', async () => {
+    const started = runStart({ MONGODB_URI: withDatabase(process.env.TEST_MONGODB_URI!, `supervised_${Date.now()}`) });
+    try {
+      const url = await started.ready;
+      const line = started.output.find((entry) => /\[start\] catalog started \(pid \d+/.test(entry));
+      expect(line, started.output.join('\n')).toBeDefined();
+      const pid = Number(/pid (\d+)/.exec(line!)![1]);
+      process.kill(pid, 'SIGKILL');
+      await expect
+        .poll(() => started.output.some((entry) => /\[start\] catalog restarted \(pid \d+, port \d+/.test(entry)), {
+          timeout: 30_000,
+          interval: 100,
+        })
+        .toBe(true);
+      expect(started.output.some((entry) => /catalog exited unexpectedly \(signal SIGKILL\)/.test(entry))).toBe(true);
+      // The gateway reaches the new catalog at the same address.
+      await expect
+        .poll(async () => (await gql('{ products(first: 1) { totalCount } }', {}, undefined, url)).data?.products?.totalCount, {
+          timeout: 30_000,
+          interval: 200,
+        })
+        .toBeGreaterThan(0);
+    } finally {
+      expect(await started.stop()).toBe(0);
+    }
+  }, 180_000);
 });

@@ -94,34 +94,88 @@ export async function startTogether(starting) {
   throw failure.reason;
 }
 
+/** Backoff before the n-th restart in a row of a service that keeps dying: 1 s, 2 s, 4 s … at most 30 s. */
+export const restartDelayMs = (attempt) => Math.min(30_000, 1_000 * 2 ** attempt);
+
+/**
+ * Keeps a started service running, as a process manager would: when it exits without being asked
+ * to, it is started again on the same port (after restartDelayMs, growing while restarts fail),
+ * and each restart is reported through `log`. `current()` is the running instance; `stop()` stops
+ * it and supervising.
+ *
+ * @param {Awaited<ReturnType<typeof startService>>} first
+ * @param {Record<string, string>} env the environment it was started with
+ * @param {{ onLine?: (name: string, line: string) => void, log?: (message: string) => void }} options
+ */
+export function supervise(first, env, options = {}) {
+  const log = options.log ?? (() => {});
+  let current = first;
+  let stopping = false;
+  let timer;
+  const watch = (service) => {
+    service.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      log(`${service.name} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`}); restarting`);
+      restart(0);
+    });
+  };
+  const restart = (attempt) => {
+    timer = setTimeout(async () => {
+      if (stopping) return;
+      try {
+        current = await startService(first.name, { ...env, PORT: String(first.port) }, options);
+        if (stopping) return void current.stop();
+        log(`${first.name} restarted (pid ${current.child.pid}, port ${current.port}, attempt ${attempt + 1})`);
+        watch(current);
+      } catch (error) {
+        log(`${first.name} failed to restart (attempt ${attempt + 1}): ${error.message.split('\n')[0]}`);
+        restart(attempt + 1);
+      }
+    }, restartDelayMs(attempt));
+  };
+  watch(first);
+  return {
+    current: () => current,
+    stop: () => {
+      stopping = true;
+      clearTimeout(timer);
+      return current.stop();
+    },
+  };
+}
+
 /**
  * Starts the three subgraphs, then the gateway pointed at them: the one place that knows the
  * start-up order (npm start, the tests and the benchmark all use it). `options.ports` gives a
- * port per service ('0', a free one, by default).
+ * port per service ('0', a free one, by default). With `options.supervise`, a service that dies
+ * is restarted on its port (see supervise; `options.log` hears about it).
  */
 export async function startStack(env, options = {}) {
   const port = (name) => String(options.ports?.[name] ?? '0');
   const started = [];
+  const launch = async (name, serviceEnv) => {
+    const service = await startService(name, serviceEnv, options);
+    if (!options.supervise) return service;
+    options.log?.(`${name} started (pid ${service.child.pid}, port ${service.port})`);
+    const supervisor = supervise(service, serviceEnv, options);
+    return { ...service, stop: supervisor.stop };
+  };
   try {
     const [users, catalog] = await startTogether([
-      startService('users', { PORT: port('users'), ...env }, options),
-      startService('catalog', { PORT: port('catalog'), ...env }, options),
+      launch('users', { PORT: port('users'), ...env }),
+      launch('catalog', { PORT: port('catalog'), ...env }),
     ]);
     started.push(users, catalog);
-    const orders = await startService('orders', { PORT: port('orders'), CATALOG_URL: catalog.url, ...env }, options);
+    const orders = await launch('orders', { PORT: port('orders'), CATALOG_URL: catalog.url, ...env });
     started.push(orders);
-    const gateway = await startService(
-      'gateway',
-      {
-        PORT: port('gateway'),
-        USERS_URL: users.url,
-        CATALOG_URL: catalog.url,
-        ORDERS_URL: orders.url,
-        ...env,
-        ...(options.gatewayEnv ?? {}),
-      },
-      options,
-    );
+    const gateway = await launch('gateway', {
+      PORT: port('gateway'),
+      USERS_URL: users.url,
+      CATALOG_URL: catalog.url,
+      ORDERS_URL: orders.url,
+      ...env,
+      ...(options.gatewayEnv ?? {}),
+    });
     started.push(gateway);
     return {
       users,
