@@ -74,21 +74,27 @@ export function createAdmission(options: {
       return client.token === null || !(await revoked(client.token));
     },
 
-    /** Takes one request from the client's budget; throws a 429 HttpError (with Retry-After) once it is spent. */
-    async spend(client: ClientIdentity): Promise<void> {
+    /** Takes one request from the client's budget; once it is spent, the RATE_LIMITED refusal (else null). */
+    async spend(client: ClientIdentity): Promise<GraphQLError | null> {
       const budget = client.token ? perUser : perIp;
       try {
         await budget.consume(client.clientKey, 'Too many requests from this client');
+        return null;
       } catch (error) {
-        if (!(error instanceof GraphQLError)) throw error;
-        const retryAfterSeconds = Number(error.extensions.retryAfterSeconds) || 1;
-        throw new HttpError(429, error.message, ErrorCode.RateLimited, {
-          headers: { 'retry-after': String(retryAfterSeconds) },
-          extensions: { limit: error.extensions.limit, retryAfterSeconds },
-        });
+        if (error instanceof GraphQLError) return error;
+        throw error;
       }
     },
   };
 }
 
 export type Admission = ReturnType<typeof createAdmission>;
+
+/** A budget refusal as an HTTP answer: 429 with Retry-After. */
+export function tooManyRequests(refusal: GraphQLError): HttpError {
+  const retryAfterSeconds = Number(refusal.extensions.retryAfterSeconds) || 1;
+  return new HttpError(429, refusal.message, ErrorCode.RateLimited, {
+    headers: { 'retry-after': String(retryAfterSeconds) },
+    extensions: { limit: refusal.extensions.limit, retryAfterSeconds },
+  });
+}

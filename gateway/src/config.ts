@@ -8,6 +8,7 @@ import {
   readLogLevel,
   readNodeEnv,
   readShutdownDrainMs,
+  readWholeNumber,
   readWholeNumbers,
   readWsKeepAlive,
   readPort,
@@ -122,18 +123,10 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     wsKeepAliveMs: readWsKeepAlive(env),
     shutdownDrainMs: readShutdownDrainMs(env, nodeEnv),
     operationLimits: readOperationLimits(env),
-    trustedProxyHops: readTrustedProxyHops(env),
+    trustedProxyHops: readWholeNumber(env, 'TRUSTED_PROXY_HOPS', 0, 0, 10),
     redisPrefix: optionalString(env, 'REDIS_PREFIX', 'supergraph'),
     signingKey: readPrivateKey(env, 'GATEWAY_SIGNING_KEY'),
     userTokenKeys: readPublicKeys(env, 'USER_TOKEN_PUBLIC_KEYS'),
     clientLimits: readClientLimits(env),
   };
-}
-
-function readTrustedProxyHops(env: Record<string, string | undefined>): number {
-  const raw = env.TRUSTED_PROXY_HOPS?.trim();
-  if (raw === undefined || raw === '') return 0;
-  if (!/^\d+$/.test(raw) || Number(raw) > 10)
-    throw new ConfigError(`TRUSTED_PROXY_HOPS must be a whole number from 0 to 10 (got "${raw}")`);
-  return Number(raw);
 }

@@ -7,7 +7,7 @@ import { GraphQLError, OperationTypeNode, print, type ExecutionResult } from 'gr
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CredentialSigner, createRedisRevocationList } from '@supergraph/auth';
 import { createGraphQLHandler, createLogger, createRedisClient, ErrorCode, listen, type Logger } from '@supergraph/runtime';
-import { createAdmission, type ClientIdentity } from './admission.js';
+import { createAdmission, tooManyRequests, type ClientIdentity } from './admission.js';
 import type { GatewayConfig, SubgraphName } from './config.js';
 import { AuthForwardingDataSource, type GatewayContext } from './context.js';
 import { createOperationLimits } from '@supergraph/limits';
@@ -185,7 +185,8 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     admit: async (req) => {
       const clientIp = clientIpOf(req, config.trustedProxyHops);
       const client = await admission.identify(req.headers.authorization, clientIp);
-      await admission.spend(client);
+      const refusal = await admission.spend(client);
+      if (refusal) throw tooManyRequests(refusal);
       return { clientIp, client };
     },
     context: async (req, { clientIp, client }) => ({ authorization: req.headers.authorization, clientIp, client }),

@@ -1,6 +1,6 @@
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { revokes, type RevocationList, type TokenIdentity } from '@supergraph/auth';
-import { ErrorCode, HttpError } from '@supergraph/runtime';
+import { ErrorCode } from '@supergraph/runtime';
 import type { Admission, ClientIdentity } from '../admission.js';
 import type { ClientLimits } from '../config.js';
 import type { SubscriptionContext } from './prepare.js';
@@ -68,15 +68,7 @@ export function createClientGuard(options: { admission: Admission; revocations: 
     stillValid: (client: ClientIdentity) => options.admission.stillValid(client),
 
     /** Takes one operation from the client's budget; the refusal as a client error, or null. */
-    async spend(client: ClientIdentity): Promise<GraphQLError | null> {
-      try {
-        await options.admission.spend(client);
-        return null;
-      } catch (error) {
-        if (!(error instanceof HttpError)) throw error;
-        return new GraphQLError(error.message, { extensions: { ...error.extras.extensions, code: error.code } });
-      }
-    },
+    spend: (client: ClientIdentity) => options.admission.spend(client),
 
     openSocket: (client: ClientIdentity) =>
       sockets.take(client.clientKey, capOf(client, options.limits.socketsPerUser, options.limits.socketsPerIp)),
