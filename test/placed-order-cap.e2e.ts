@@ -126,10 +126,11 @@ describe('cap on open orders per customer (ORDERS_MAX_PLACED_PER_CUSTOMER=3: an 
     expect(await productStock(product.id)).toBe(20 - 2 * MAX);
     expect(await myStatuses(customer.token)).toEqual(['PLACED', 'PLACED', 'PLACED']);
 
-    // In the database: no PENDING order left by the refused ones, and the ledger names exactly the 3 placed.
+    // In the database: the refused ones are FAILED (kept for audit, none left PENDING), and the ledger names exactly the 3 placed.
     const db = mongo.db();
     const userId = new ObjectId(customer.user.id);
-    expect(await db.collection('orders').countDocuments({ userId })).toBe(MAX);
+    expect(await db.collection('orders').countDocuments({ userId, status: { $ne: 'FAILED' } })).toBe(MAX);
+    expect(await db.collection('orders').countDocuments({ userId, status: 'FAILED' })).toBe(8 - MAX);
     const ledger = await db.collection<{ _id: ObjectId; orders: ObjectId[] }>('order_slots').findOne({ _id: userId });
     expect(ledger?.orders.map(String).sort()).toEqual(succeeded.map((r) => r.data.placeOrder.id as string).sort());
   });

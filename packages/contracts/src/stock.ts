@@ -23,14 +23,19 @@ export const ORDER_LIMITS = {
   maxQuantityPerLine: 1_000,
 } as const;
 
-/** The catalog's internal mutation that takes stock for every line or for none. */
+/** The catalog's internal mutation that takes stock for every line or for none, once per order id. */
 export const RESERVE_STOCK_MUTATION = `mutation ReserveStock($orderId: ID!, $lines: [StockLineInput!]!) {
   reserveStock(orderId: $orderId, lines: $lines) { productId quantity unitPricePaise }
 }`;
 
-/** The catalog's internal mutation that gives an order's units back. */
-export const RELEASE_STOCK_MUTATION = `mutation ReleaseStock($orderId: ID!, $lines: [StockLineInput!]!) {
-  releaseStock(orderId: $orderId, lines: $lines)
+/** The catalog's internal mutation that gives back whatever an order's reservation holds (idempotent). */
+export const RELEASE_STOCK_MUTATION = `mutation ReleaseStock($orderId: ID!) {
+  releaseStock(orderId: $orderId)
+}`;
+
+/** The catalog's internal mutation that marks a placed order's reserved units as sold. */
+export const COMMIT_STOCK_MUTATION = `mutation CommitStock($orderId: ID!) {
+  commitStock(orderId: $orderId)
 }`;
 
 export interface ReserveStockResult {

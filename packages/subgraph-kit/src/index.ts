@@ -6,6 +6,7 @@ export * from './ids.js';
 export * from './loaders.js';
 export * from './mongo.js';
 export * from './pagination.js';
+export * from './periodic.js';
 export * from './scalars.js';
 export * from './service-client.js';
 export * from './start-subgraph.js';

@@ -7,6 +7,8 @@ import { publicKeysOf, testSigningKey } from '@supergraph/auth/testing';
 import { connectMongo, createInMemoryEventBus } from '@supergraph/subgraph-kit';
 import { createContext, type CatalogServices } from './context.js';
 import { registerProductModel } from './model.js';
+import { registerReservationModel } from './reservation-model.js';
+import { Reservations } from './reservations.js';
 import { testDatabaseUri } from '@supergraph/subgraph-kit/testing';
 
 let connection: Connection;
@@ -17,10 +19,13 @@ const issuer = new AccessTokenIssuer(userKey);
 beforeAll(async () => {
   const logger = createLogger('test', 'silent');
   connection = await connectMongo(testDatabaseUri('catalog_context'), logger);
+  const products = registerProductModel(connection);
+  const events = createInMemoryEventBus('unit-catalog-context', logger);
   services = {
-    products: registerProductModel(connection),
+    products,
+    reservations: new Reservations(products, registerReservationModel(connection), events, logger),
     tokens: new AccessTokenVerifier(publicKeysOf(userKey)),
-    events: createInMemoryEventBus('unit-catalog-context', logger),
+    events,
     logger,
   };
 });

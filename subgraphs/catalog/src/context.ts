@@ -3,9 +3,12 @@ import { type Logger } from '@supergraph/runtime';
 import { type AccessTokenVerifier, type AuthState } from '@supergraph/auth';
 import { createByIdLoader, type CallerInfo, type EventBus } from '@supergraph/subgraph-kit';
 import { PRODUCT_FIELDS, type ProductDoc, type ProductModel } from './model.js';
+import type { Reservations } from './reservations.js';
 
 export interface CatalogServices {
   products: ProductModel;
+  /** Stock reservations per order (the internal stock mutations). */
+  reservations: Reservations;
   tokens: AccessTokenVerifier;
   events: EventBus;
   logger: Logger;

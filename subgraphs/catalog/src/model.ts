@@ -8,6 +8,8 @@ export interface ProductDoc {
   category: string;
   pricePaise: number;
   stock: number;
+  /** Reservation markers (`<orderId>:take|return`) of orders in flux; see stock-ledger.ts. Never shown to clients. */
+  ledger?: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -32,6 +34,7 @@ const productSchema = new Schema<ProductDoc>(
     // Money is integer paise; stock is a whole, non-negative count.
     pricePaise: { type: Number, required: true, min: 0, validate: Number.isInteger },
     stock: { type: Number, required: true, min: 0, validate: Number.isInteger },
+    ledger: { type: [String], default: [] },
   },
   { collection: 'products', timestamps: true },
 );

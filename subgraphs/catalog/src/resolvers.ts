@@ -13,7 +13,7 @@ import type { CatalogContext } from './context.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 import { PRODUCT_FIELDS, type ProductDoc } from './model.js';
 import { ORDER_LIMITS, type StockLine } from '@supergraph/contracts';
-import { productUpdatedPayload, releaseStock, reserveStock } from './stock.js';
+import { productUpdatedPayload } from './stock.js';
 import { formatRupees, literalPattern, MAX_RESTOCK, validateCreate, validateQuantity, validateUpdate } from './validation.js';
 
 function requireInternal(ctx: CatalogContext): void {
@@ -22,11 +22,20 @@ function requireInternal(ctx: CatalogContext): void {
 
 function validateLines(lines: StockLine[]): StockLine[] {
   if (lines.length === 0 || lines.length > ORDER_LIMITS.maxLines) throw badInput('lines', `must have 1 to ${ORDER_LIMITS.maxLines} lines`);
+  const seen = new Set<string>();
   for (const line of lines) {
-    parseObjectId(line.productId, 'productId');
+    const id = String(parseObjectId(line.productId, 'productId'));
     validateQuantity('quantity', line.quantity, ORDER_LIMITS.maxQuantityPerLine);
+    // One line per product: the reservation markers are per order and product.
+    if (seen.has(id)) throw badInput('lines', `product ${id} appears in more than one line; merge them into one`);
+    seen.add(id);
   }
   return lines;
+}
+
+/** Order ids are the orders subgraph's ObjectIds; anything else is a caller's mistake. */
+function validateOrderId(orderId: string): string {
+  return String(parseObjectId(orderId, 'orderId'));
 }
 
 async function publishChange(ctx: CatalogContext, product: ProductDoc): Promise<void> {
@@ -99,12 +108,18 @@ export const resolvers: Resolvers = {
 
     reserveStock: (_parent, args, ctx) => {
       requireInternal(ctx);
-      return reserveStock(ctx.products, ctx.events, ctx.logger, args.orderId, validateLines(args.lines));
+      return ctx.reservations.reserve(validateOrderId(args.orderId), validateLines(args.lines));
     },
 
     releaseStock: async (_parent, args, ctx) => {
       requireInternal(ctx);
-      await releaseStock(ctx.products, ctx.events, ctx.logger, args.orderId, validateLines(args.lines));
+      await ctx.reservations.release(validateOrderId(args.orderId));
+      return true;
+    },
+
+    commitStock: async (_parent, args, ctx) => {
+      requireInternal(ctx);
+      await ctx.reservations.commit(validateOrderId(args.orderId));
       return true;
     },
   },

@@ -1,13 +1,25 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { readPublicKeys } from '@supergraph/auth';
-import { loadSubgraphConfig, startSubgraph, type RunningSubgraph, type StartOptions, type SubgraphConfig } from '@supergraph/subgraph-kit';
+import {
+  loadSubgraphConfig,
+  runPeriodically,
+  startSubgraph,
+  type RunningSubgraph,
+  type StartOptions,
+  type SubgraphConfig,
+} from '@supergraph/subgraph-kit';
 import { createContext, ORDERS_SERVICE, type CatalogContext } from './context.js';
 import { registerProductModel } from './model.js';
+import { registerReservationModel } from './reservation-model.js';
+import { Reservations } from './reservations.js';
 import { resolvers } from './resolvers.js';
 
 export { createContext } from './context.js';
 
 export const CATALOG_DEFAULT_PORT = 4002;
+
+/** How often each instance looks for finished reservations to settle. */
+const SETTLE_INTERVAL_MS = 30_000;
 
 /** Audience of the orders service's credentials: distinct from the gateway's ('catalog'), so neither can stand in for the other. */
 export const CATALOG_INTERNAL_AUDIENCE = 'catalog-internal';
@@ -35,8 +47,17 @@ export function start(config: SubgraphConfig, options: StartOptions = {}): Promi
       resolvers: resolvers as GraphQLResolverMap<CatalogContext>,
       async setup({ connection, tokens, events, logger }) {
         const products = registerProductModel(connection);
+        const records = registerReservationModel(connection);
         await products.syncIndexes();
-        return { createContext: (authorization, caller) => createContext({ products, tokens, events, logger }, authorization, caller) };
+        await records.syncIndexes();
+        const reservations = new Reservations(products, records, events, logger);
+        // Tidies the markers finished reservations leave on products (and finishes any give-back a crash cut short).
+        const settling = runPeriodically('reservation settling', SETTLE_INTERVAL_MS, () => reservations.settle(), logger);
+        return {
+          createContext: (authorization, caller) =>
+            createContext({ products, reservations, tokens, events, logger }, authorization, caller),
+          onStop: () => settling.stop(),
+        };
       },
     },
     config,

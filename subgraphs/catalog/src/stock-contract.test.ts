@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse, validate } from 'graphql';
-import { RELEASE_STOCK_MUTATION, RESERVE_STOCK_MUTATION } from '@supergraph/contracts';
+import { COMMIT_STOCK_MUTATION, RELEASE_STOCK_MUTATION, RESERVE_STOCK_MUTATION } from '@supergraph/contracts';
 import { createSubgraphSchema } from '@supergraph/subgraph-kit';
 
 // The catalog owns the internal stock operations; the orders service sends the documents in
@@ -11,6 +11,7 @@ describe('the stock contract with the orders subgraph', () => {
   it.each([
     ['reserveStock', RESERVE_STOCK_MUTATION],
     ['releaseStock', RELEASE_STOCK_MUTATION],
+    ['commitStock', COMMIT_STOCK_MUTATION],
   ])('the %s document orders sends is valid against the catalog schema', (_name, document) => {
     expect(validate(schema, parse(document)).map((e) => e.message)).toEqual([]);
   });

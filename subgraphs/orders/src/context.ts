@@ -3,7 +3,7 @@ import { type Logger } from '@supergraph/runtime';
 import { type AccessTokenVerifier, type AuthState } from '@supergraph/auth';
 import { createByIdLoader, type EventBus } from '@supergraph/subgraph-kit';
 import type { CatalogClient } from './catalog-client.js';
-import { ORDER_FIELDS, type OrderDoc, type OrderModel } from './model.js';
+import { ORDER_FIELDS, VISIBLE_ORDERS, type OrderDoc, type OrderModel } from './model.js';
 import type { OrderSlots } from './order-slots.js';
 import type { UnitBudget } from './unit-budget.js';
 import { createOrdersByUserLoader, type OrdersPageKey, type OrdersPage } from './user-orders.js';
@@ -34,8 +34,8 @@ export async function createContext(services: OrdersServices, authorization: str
     ...services,
     auth: await services.tokens.authenticate(authorization),
     loaders: {
-      // Orders still reserving stock are not orders yet as far as clients can tell.
-      orderById: createByIdLoader<OrderDoc>(services.orders, ORDER_FIELDS, 'Order', { status: { $ne: 'PENDING' } }),
+      // Orders still reserving stock (or whose placement failed) are not orders as far as clients can tell.
+      orderById: createByIdLoader<OrderDoc>(services.orders, ORDER_FIELDS, 'Order', VISIBLE_ORDERS),
       ordersByUser: createOrdersByUserLoader(services.orders),
     },
   };

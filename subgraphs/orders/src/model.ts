@@ -3,9 +3,15 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
 /** Public statuses, in the only order an order may move through them. */
 export const FORWARD_STATUSES = ['PLACED', 'CONFIRMED', 'SHIPPED', 'DELIVERED'] as const;
 export type PublicStatus = (typeof FORWARD_STATUSES)[number] | 'CANCELLED';
-/** PENDING: stock is being reserved; never shown to clients. */
-export type StoredStatus = PublicStatus | 'PENDING';
+/**
+ * Statuses clients never see: PENDING while stock is being reserved; FAILING while a placement
+ * that did not finish is being undone (its stock released); FAILED once it is undone (kept for audit).
+ */
+export const HIDDEN_STATUSES = ['PENDING', 'FAILING', 'FAILED'] as const;
+export type StoredStatus = PublicStatus | (typeof HIDDEN_STATUSES)[number];
 export const CANCELLABLE_STATUSES: PublicStatus[] = ['PLACED', 'CONFIRMED'];
+/** The filter that keeps hidden orders out of every client-facing read. */
+export const VISIBLE_ORDERS = { status: { $nin: [...HIDDEN_STATUSES] } };
 
 /** A user as this subgraph knows one: by reference only; the users subgraph owns everything else. */
 export interface UserRef {
@@ -27,7 +33,13 @@ export interface OrderDoc {
   idempotencyKey: string;
   /** Hash of the requested lines, so a reused key with a different basket is refused. */
   requestHash: string;
-  /** After cancellation: DUE until the catalog has the stock back (DONE); RETURNING while one caller does it. */
+  /** Units taken from the customer's daily budget for this order (given back if it fails). */
+  unitsTaken?: number;
+  /** For FAILED orders: the client's key, moved here so the key can be used again. */
+  failedKey?: string;
+  /** While FAILING: until when the sweeper instance that claimed it may work on it. */
+  sweepLeaseUntil?: Date;
+  /** After cancellation: DUE until the catalog has the stock back (DONE). RETURNING: written by earlier versions, read as DUE. */
   stockReturn?: 'DUE' | 'RETURNING' | 'DONE';
   createdAt: Date;
   updatedAt: Date;
@@ -49,15 +61,20 @@ const orderSchema = new Schema<OrderDoc>(
     userId: { type: Schema.Types.ObjectId, required: true },
     items: { type: [lineSchema], required: true },
     totalPaise: { type: Number, required: true, default: 0 },
-    status: { type: String, required: true, enum: ['PENDING', 'PLACED', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] },
+    status: { type: String, required: true, enum: [...HIDDEN_STATUSES, ...FORWARD_STATUSES, 'CANCELLED'] },
     idempotencyKey: { type: String, required: true },
     requestHash: { type: String, required: true },
+    unitsTaken: { type: Number },
+    failedKey: { type: String },
+    sweepLeaseUntil: { type: Date },
     stockReturn: { type: String, enum: ['DUE', 'RETURNING', 'DONE'] },
   },
   { collection: 'orders', timestamps: true },
 );
 // A user's orders, newest first.
 orderSchema.index({ userId: 1, createdAt: -1, _id: -1 });
+// The sweeper's question: which orders have been PENDING (or FAILING, or owing stock back) too long.
+orderSchema.index({ status: 1, updatedAt: 1 });
 // Every order has a key (generated when the client sends none), so this index
 // needs no partial filter: FerretDB and MongoDB treat it the same.
 orderSchema.index({ userId: 1, idempotencyKey: 1 }, { unique: true });

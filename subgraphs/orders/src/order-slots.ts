@@ -13,7 +13,7 @@ import { CANCELLABLE_STATUSES, type OrderModel, type StoredStatus } from './mode
  * CONFIRMED. CONFIRMED keeps the slot because the stock stays reserved and the customer can still
  * cancel. The slot is given back when:
  * - placing the order fails after the PENDING write: the cap refused it, stock ran out, or anything
- *   else went wrong (place-order.ts, where the PENDING order is deleted);
+ *   else went wrong (place-order.ts, where the order is marked FAILED), or the sweeper fails it;
  * - the order is cancelled (cancelOrder), or ships or is delivered (updateOrderStatus), in
  *   order-status.ts.
  * The cap applies to whoever places the order, admins included: placeOrder always orders for the
@@ -36,8 +36,8 @@ import { CANCELLABLE_STATUSES, type OrderModel, type StoredStatus } from './mode
  *   and the slot is tried once more (dropStale). That is safe at any time, from any instance,
  *   alongside anything else, since it only removes ids that can never come back.
  * A missed release thus costs nothing until the customer reaches the cap, and is repaired then.
- * A PENDING order left behind by a crash keeps its slot, as it keeps its stock; whatever clears
- * stale PENDING orders (future work, see the README) must release their slots too.
+ * A PENDING order left behind by a crash keeps its slot, as it keeps its stock, until the
+ * pending-order sweeper fails it and gives both back (order-lifecycle.ts).
  */
 export interface OrderSlots {
   /** The most orders one customer may have holding a slot. */
@@ -49,7 +49,7 @@ export interface OrderSlots {
 }
 
 /** Statuses that hold a slot: the order has, or is about to have, stock the customer can give back. */
-export const SLOT_HOLDING_STATUSES: readonly StoredStatus[] = ['PENDING', ...CANCELLABLE_STATUSES];
+export const SLOT_HOLDING_STATUSES: readonly StoredStatus[] = ['PENDING', 'FAILING', ...CANCELLABLE_STATUSES];
 
 export const DEFAULT_MAX_PLACED_PER_CUSTOMER = 20;
 /** The ledger keeps one id per open order in one document; 1,000 ids are about 17 KB. */

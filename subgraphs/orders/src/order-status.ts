@@ -3,7 +3,7 @@ import { badInput, conflict, notFound } from '@supergraph/runtime';
 import { requireSelfOrAdmin, type AuthState } from '@supergraph/auth';
 import { channels, parseObjectId } from '@supergraph/subgraph-kit';
 import type { OrdersServices } from './context.js';
-import { CANCELLABLE_STATUSES, FORWARD_STATUSES, type OrderDoc, type PublicStatus } from './model.js';
+import { CANCELLABLE_STATUSES, FORWARD_STATUSES, VISIBLE_ORDERS, type OrderDoc, type PublicStatus } from './model.js';
 import { SLOT_HOLDING_STATUSES } from './order-slots.js';
 
 async function publishStatus(services: OrdersServices, order: OrderDoc): Promise<void> {
@@ -28,7 +28,7 @@ export async function updateOrderStatus(services: OrdersServices, id: string, st
     await publishStatus(services, updated);
     return updated;
   }
-  const current = await services.orders.findOne({ _id: orderId, status: { $ne: 'PENDING' } }, { status: 1 }).lean<OrderDoc>();
+  const current = await services.orders.findOne({ _id: orderId, ...VISIBLE_ORDERS }, { status: 1 }).lean<OrderDoc>();
   if (!current) throw notFound('Order', id);
   throw badInput(
     'status',
@@ -39,7 +39,7 @@ export async function updateOrderStatus(services: OrdersServices, id: string, st
 /** Cancels an order before it ships and gives its stock back to the catalog. */
 export async function cancelOrder(services: OrdersServices, auth: AuthState, id: string): Promise<OrderDoc> {
   const orderId = parseObjectId(id);
-  const existing = await services.orders.findOne({ _id: orderId, status: { $ne: 'PENDING' } }).lean<OrderDoc>();
+  const existing = await services.orders.findOne({ _id: orderId, ...VISIBLE_ORDERS }).lean<OrderDoc>();
   if (!existing) throw notFound('Order', id);
   requireSelfOrAdmin(auth, String(existing.userId), 'orders');
 
@@ -60,32 +60,35 @@ export async function cancelOrder(services: OrdersServices, auth: AuthState, id:
   } else {
     const current = await services.orders.findById(orderId).lean<OrderDoc>();
     // A cancellation whose stock return failed earlier is finished by the retry.
-    if (current?.status !== 'CANCELLED' || current.stockReturn !== 'DUE') {
+    if (current?.status !== 'CANCELLED' || !owesStock(current)) {
       throw conflict(`The order is ${current?.status ?? 'gone'} and cannot be cancelled; only PLACED or CONFIRMED orders can`);
     }
   }
   // Every caller that gets here gives the slot back (a repeat is harmless), so a retried
   // cancellation also repairs a release a crash cut off.
   await services.slots.release(existing.userId, orderId);
-  return returnStock(services, orderId);
+  return finishStockReturn(services, orderId);
 }
 
+const owesStock = (order: OrderDoc) => order.stockReturn === 'DUE' || order.stockReturn === 'RETURNING';
+
 /**
- * Returns a cancelled order's stock exactly once: the caller that moves
- * stockReturn from DUE to RETURNING does it; everyone else just reads the order.
+ * Returns a cancelled order's stock. The catalog's release is idempotent per order (it gives back
+ * what the order's reservation holds, once), so every caller may ask for it: a retried cancel, a
+ * simultaneous one, or the sweeper finishing a cancellation whose process died. Until the catalog
+ * confirms it, the order stays DUE.
  */
-async function returnStock(services: OrdersServices, orderId: Types.ObjectId): Promise<OrderDoc> {
-  const claimed = await services.orders
-    .findOneAndUpdate({ _id: orderId, stockReturn: 'DUE' }, { $set: { stockReturn: 'RETURNING' } }, { new: true })
-    .lean<OrderDoc>();
-  if (!claimed) return (await services.orders.findById(orderId).lean<OrderDoc>())!;
-  const lines = claimed.items.map((item) => ({ productId: String(item.productId), quantity: item.quantity }));
+export async function finishStockReturn(services: OrdersServices, orderId: Types.ObjectId): Promise<OrderDoc> {
   try {
-    await services.catalog.release(String(orderId), lines);
+    await services.catalog.release(String(orderId));
   } catch (error) {
-    await services.orders.updateOne({ _id: orderId, stockReturn: 'RETURNING' }, { $set: { stockReturn: 'DUE' } });
-    services.logger.error('stock return failed after cancellation; cancelOrder can be retried', { orderId: String(orderId), error });
+    services.logger.error('stock return failed after cancellation; cancelOrder can be retried and the sweeper retries it', {
+      orderId: String(orderId),
+      error,
+    });
     throw error;
   }
-  return (await services.orders.findOneAndUpdate({ _id: orderId }, { $set: { stockReturn: 'DONE' } }, { new: true }).lean<OrderDoc>())!;
+  return (await services.orders
+    .findOneAndUpdate({ _id: orderId, status: 'CANCELLED' }, { $set: { stockReturn: 'DONE' } }, { new: true })
+    .lean<OrderDoc>())!;
 }

@@ -5,7 +5,7 @@ import { appError, createLogger, ErrorCode } from '@supergraph/runtime';
 import { rejectedGraphQLError } from '@supergraph/runtime/testing';
 import { AccessTokenVerifier, type Viewer } from '@supergraph/auth';
 import { publicKeysOf, testSigningKey } from '@supergraph/auth/testing';
-import { connectMongo, createInMemoryEventBus } from '@supergraph/subgraph-kit';
+import { connectMongo, createInMemoryEventBus, ServiceCallError } from '@supergraph/subgraph-kit';
 import { testDatabaseUri } from '@supergraph/subgraph-kit/testing';
 import type { ReservedLine, StockLine } from '@supergraph/contracts';
 import type { CatalogClient } from './catalog-client.js';
@@ -14,20 +14,40 @@ import { registerOrderModel } from './model.js';
 import { createUnitBudget } from './unit-budget.js';
 import { createOrderSlots, registerSlotLedgerModel, type SlotLedgerModel } from './order-slots.js';
 import { placeOrder } from './place-order.js';
+import { PendingSweeper } from './pending-sweeper.js';
 
-/** Stands in for the catalog service: counts units reserved and released, and can be told to run out. */
+/**
+ * Stands in for the catalog service, idempotent per order as the real one is (its own tests
+ * prove that): counts units held, can be told to run out, or to stop answering (a lost call).
+ */
 class CountingCatalog implements CatalogClient {
-  reserved = 0;
+  private readonly held = new Map<string, number>();
   outOfStock = false;
-  async reserve(_orderId: string, lines: StockLine[]): Promise<ReservedLine[]> {
+  unreachable = false;
+  releaseUnreachable = false;
+  get reserved() {
+    return [...this.held.values()].reduce((sum, units) => sum + units, 0);
+  }
+  reset() {
+    this.held.clear();
+    this.outOfStock = this.unreachable = this.releaseUnreachable = false;
+  }
+  async reserve(orderId: string, lines: StockLine[]): Promise<ReservedLine[]> {
     await sleep(5); // a network round trip, so concurrent placements overlap
     if (this.outOfStock) throw appError(ErrorCode.OutOfStock, 'Only 0 unit(s) left');
-    this.reserved += lines.reduce((sum, line) => sum + line.quantity, 0);
+    // Lost on the way back: the catalog took the stock, the caller never hears so.
+    this.held.set(
+      orderId,
+      lines.reduce((sum, line) => sum + line.quantity, 0),
+    );
+    if (this.unreachable) throw new ServiceCallError('request to catalog failed: timeout');
     return lines.map((line) => ({ ...line, unitPricePaise: 100 }));
   }
-  async release(_orderId: string, lines: StockLine[]): Promise<void> {
-    this.reserved -= lines.reduce((sum, line) => sum + line.quantity, 0);
+  async release(orderId: string): Promise<void> {
+    if (this.releaseUnreachable) throw new ServiceCallError('request to catalog failed: connection refused');
+    this.held.delete(orderId);
   }
+  async commit(): Promise<void> {}
 }
 
 const MAX = 3;
@@ -54,10 +74,7 @@ beforeAll(async () => {
   };
 });
 
-beforeEach(() => {
-  catalog.reserved = 0;
-  catalog.outOfStock = false;
-});
+beforeEach(() => catalog.reset());
 
 afterAll(async () => {
   await services?.events.dispose();
@@ -68,15 +85,17 @@ afterAll(async () => {
 const customer = (): Viewer => ({ id: String(new Types.ObjectId()), role: 'CUSTOMER' });
 const basket = (idempotencyKey?: string) => ({ items: [{ productId: String(new Types.ObjectId()), quantity: 2 }], idempotencyKey });
 const ordersOf = (viewer: Viewer) => services.orders.find({ userId: new Types.ObjectId(viewer.id) }).lean();
+/** Orders that count: a refused placement leaves only a FAILED record, kept for audit and never shown. */
+const liveOrdersOf = (viewer: Viewer) => services.orders.find({ userId: new Types.ObjectId(viewer.id), status: { $ne: 'FAILED' } }).lean();
 
 describe('placeOrder and the cap on open orders', () => {
-  it('refuses the order after the cap with LIMIT_REACHED, before reserving anything and leaving no order behind', async () => {
+  it('refuses the order after the cap with LIMIT_REACHED, before reserving anything and leaving no live order behind', async () => {
     const viewer = customer();
     for (let i = 0; i < MAX; i++) expect((await placeOrder(services, viewer, basket())).status).toBe('PLACED');
     const error = await rejectedGraphQLError(placeOrder(services, viewer, basket('over-the-cap')));
     expect(error.extensions).toEqual({ code: 'LIMIT_REACHED', max: MAX });
     expect(catalog.reserved).toBe(MAX * 2);
-    expect((await ordersOf(viewer)).map((o) => o.status)).toEqual(['PLACED', 'PLACED', 'PLACED']);
+    expect((await liveOrdersOf(viewer)).map((o) => o.status)).toEqual(['PLACED', 'PLACED', 'PLACED']);
   });
 
   it('gives the slot back when the reservation fails', async () => {
@@ -103,7 +122,7 @@ describe('placeOrder and the cap on open orders', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(MAX);
     for (const r of results) if (r.status === 'rejected') expect(r.reason.extensions.code).toBe('LIMIT_REACHED');
     expect(catalog.reserved).toBe(MAX * 2);
-    expect(await ordersOf(viewer)).toHaveLength(MAX);
+    expect(await liveOrdersOf(viewer)).toHaveLength(MAX);
   });
 });
 
@@ -114,7 +133,7 @@ describe('placeOrder and the daily unit budget', () => {
   });
   const units = (quantity: number) => ({ items: [{ productId: String(new Types.ObjectId()), quantity }] });
 
-  it('refuses an order that would take a customer past the budget, before reserving, and leaves nothing behind', async () => {
+  it('refuses an order that would take a customer past the budget, before reserving, and leaves no live order behind', async () => {
     const budgeted = withBudget(5);
     const viewer = customer();
     expect((await placeOrder(budgeted, viewer, units(4))).status).toBe('PLACED');
@@ -122,7 +141,7 @@ describe('placeOrder and the daily unit budget', () => {
     const error = await rejectedGraphQLError(placeOrder(budgeted, viewer, units(2)));
     expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'units-per-customer-per-day' });
     expect(catalog.reserved).toBe(reservedBefore);
-    expect(await ordersOf(viewer)).toHaveLength(1);
+    expect(await liveOrdersOf(viewer)).toHaveLength(1);
     // What is left can still be ordered, and another customer has a budget of their own.
     expect((await placeOrder(budgeted, viewer, units(1))).status).toBe('PLACED');
     expect((await placeOrder(budgeted, customer(), units(5))).status).toBe('PLACED');
@@ -135,5 +154,84 @@ describe('placeOrder and the daily unit budget', () => {
     await rejectedGraphQLError(placeOrder(budgeted, viewer, units(4)));
     catalog.outOfStock = false;
     expect((await placeOrder(budgeted, viewer, units(5))).status).toBe('PLACED');
+  });
+});
+
+describe('placeOrder when the catalog does not answer', () => {
+  it('releases the reservation, fails the order with SERVICE_UNAVAILABLE, and frees the key, slot and units', async () => {
+    const budgeted: OrdersServices = { ...services, units: createUnitBudget(4, { redis: null, prefix: 'units-lost' }, logger) };
+    const viewer = customer();
+    const input = { items: [{ productId: String(new Types.ObjectId()), quantity: 4 }], idempotencyKey: 'lost-reply' };
+    catalog.unreachable = true;
+    const error = await rejectedGraphQLError(placeOrder(budgeted, viewer, input));
+    expect(error.extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expect(catalog.reserved).toBe(0);
+    expect((await ordersOf(viewer)).map((o) => [o.status, o.failedKey])).toEqual([['FAILED', 'lost-reply']]);
+    // The same key works again once the catalog answers, with the whole budget and a slot.
+    catalog.unreachable = false;
+    const placed = await placeOrder(budgeted, viewer, input);
+    expect(placed.status).toBe('PLACED');
+    expect(catalog.reserved).toBe(4);
+    expect((await ledgers.findById(viewer.id).lean())?.orders).toEqual([placed._id]);
+  });
+
+  it('hands an order whose release cannot be confirmed to the sweeper, which finishes it', async () => {
+    const viewer = customer();
+    const input = basket('both-lost');
+    catalog.unreachable = true;
+    catalog.releaseUnreachable = true;
+    await rejectedGraphQLError(placeOrder(services, viewer, input));
+    expect((await ordersOf(viewer)).map((o) => o.status)).toEqual(['FAILING']);
+    expect(catalog.reserved).toBe(2);
+    // A retry meanwhile is told to come back, not made to wait.
+    expect((await rejectedGraphQLError(placeOrder(services, viewer, input))).extensions.code).toBe('SERVICE_UNAVAILABLE');
+
+    const sweeper = new PendingSweeper(services, { pendingTimeoutMs: 60_000, intervalMs: 100 });
+    // While the catalog is still away the sweeper leaves it (and gives its claim up for the next round).
+    catalog.unreachable = false;
+    await sweeper.sweep();
+    expect((await ordersOf(viewer)).map((o) => o.status)).toEqual(['FAILING']);
+    catalog.releaseUnreachable = false;
+    await sweeper.sweep();
+    expect((await ordersOf(viewer)).map((o) => o.status)).toEqual(['FAILED']);
+    expect(catalog.reserved).toBe(0);
+    expect((await ledgers.findById(viewer.id).lean())?.orders ?? []).toEqual([]);
+    expect((await placeOrder(services, viewer, input)).status).toBe('PLACED');
+  });
+
+  it('sweeps an order left PENDING by a crash once it is older than the timeout', async () => {
+    const viewer = customer();
+    const stale = await services.orders.create({
+      userId: new Types.ObjectId(viewer.id),
+      items: [{ productId: new Types.ObjectId(), quantity: 1, unitPricePaise: 0 }],
+      totalPaise: 0,
+      status: 'PENDING',
+      idempotencyKey: 'crashed',
+      requestHash: 'x',
+      unitsTaken: 1,
+    });
+    const sweeper = new PendingSweeper(services, { pendingTimeoutMs: 1_000, intervalMs: 100 });
+    await sweeper.sweep();
+    expect(await services.orders.findById(stale._id).lean()).toMatchObject({ status: 'PENDING' }); // not stale yet
+    await sleep(1_100);
+    await sweeper.sweep();
+    expect(await services.orders.findById(stale._id).lean()).toMatchObject({ status: 'FAILED', failedKey: 'crashed' });
+  });
+
+  it('a sweeper that claims an order first wins: the late placement is not marked PLACED', async () => {
+    const viewer = customer();
+    const slow = new (class extends CountingCatalog {
+      override async reserve(orderId: string, lines: StockLine[]) {
+        // The sweeper claims the order while its reservation is on the way.
+        await services.orders.updateOne(
+          { _id: new Types.ObjectId(orderId) },
+          { $set: { status: 'FAILING', sweepLeaseUntil: new Date(Date.now() + 60_000) } },
+        );
+        return super.reserve(orderId, lines);
+      }
+    })();
+    const error = await rejectedGraphQLError(placeOrder({ ...services, catalog: slow }, viewer, basket()));
+    expect(error.extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expect((await ordersOf(viewer)).map((o) => o.status)).toEqual(['FAILING']);
   });
 });

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Types } from 'mongoose';
-import { badInput, conflict } from '@supergraph/runtime';
+import { appError, badInput, conflict, ErrorCode, isErrorCode, PASS_THROUGH_CODES, errorCodeOf } from '@supergraph/runtime';
 import { type Viewer } from '@supergraph/auth';
 import { channels, isDuplicateKeyError } from '@supergraph/subgraph-kit';
 import type { OrdersServices } from './context.js';
 import type { PlaceOrderInput } from './generated/resolvers-types.js';
 import type { OrderDoc } from './model.js';
+import { failOrder } from './order-lifecycle.js';
 import { hashLines, MAX_TOTAL_PAISE, normaliseItems, validateIdempotencyKey } from './validation.js';
 
 /** How long a retry waits for the first attempt with the same key to finish. */
@@ -14,16 +15,20 @@ const IN_FLIGHT_WAIT_MS = 15_000;
 const POLL_MS = 50;
 
 /**
- * Places an order in four steps, each safe to fail:
+ * Places an order in steps, each safe to fail or to be cut short by a crash:
  * 1. insert a PENDING order; the unique (userId, idempotencyKey) index makes a
  *    retry find the first attempt instead of reserving again;
  * 2. take one of the customer's open-order slots (order-slots.ts), or fail with
  *    LIMIT_REACHED before any stock is touched, and the order's units from the
  *    customer's daily budget (unit-budget.ts), or fail with RATE_LIMITED;
- * 3. ask the catalog to reserve every line at its current price (all or nothing);
- * 4. mark the order PLACED with those prices.
- * A failure after step 1 deletes the pending order and gives its slot back (and
- * after step 3 returns the stock), so a retry with the same key starts afresh.
+ * 3. ask the catalog to reserve every line at its current price (all or nothing,
+ *    idempotent per order id, so lost replies are simply retried);
+ * 4. mark the order PLACED with those prices (only while still PENDING: a sweeper
+ *    that gave up on it first wins), then tell the catalog the units are sold.
+ * A placement that fails is released and marked FAILED (order-lifecycle.ts), which
+ * frees the key for a retry; one whose release could not be confirmed is handed
+ * to the sweeper at once, and one cut short by a crash stays PENDING until the
+ * sweeper judges it stale (pending-sweeper.ts); either way the sweeper finishes it.
  */
 export async function placeOrder(services: OrdersServices, viewer: Viewer, input: PlaceOrderInput): Promise<OrderDoc> {
   const lines = normaliseItems(input.items);
@@ -48,9 +53,12 @@ export async function placeOrder(services: OrdersServices, viewer: Viewer, input
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       const existing = await services.orders.findOne({ userId, idempotencyKey: key }).lean<OrderDoc>();
-      if (!existing) continue; // the first attempt failed and was removed just now: try again
+      if (!existing) continue; // the first attempt failed just now and freed the key: try again
       if (existing.requestHash !== requestHash) {
         throw conflict('idempotencyKey: this key was already used for a different order; use a new key for a new order');
+      }
+      if (existing.status === 'FAILING') {
+        throw appError(ErrorCode.ServiceUnavailable, 'The last attempt with this idempotencyKey is being undone; retry in a few seconds');
       }
       if (existing.status !== 'PENDING') return existing;
       if (Date.now() > deadline) {
@@ -63,63 +71,86 @@ export async function placeOrder(services: OrdersServices, viewer: Viewer, input
   }
 }
 
+/** The catalog's answer about the order itself (no stock, no such product): final, and nothing is held. */
+const isFinalAnswer = (error: unknown) => {
+  const code = errorCodeOf(error);
+  return isErrorCode(code) && PASS_THROUGH_CODES.has(code);
+};
+
+const catalogUnavailable = () =>
+  appError(
+    ErrorCode.ServiceUnavailable,
+    'The order could not be placed because stock could not be reserved right now; nothing was charged or held. Retry with the same idempotencyKey.',
+  );
+
 async function completeOrder(
   services: OrdersServices,
   pending: OrderDoc,
   lines: { productId: string; quantity: number }[],
 ): Promise<OrderDoc> {
   const orderId = String(pending._id);
-  try {
-    await services.slots.take(pending.userId, pending._id);
-  } catch (error) {
-    await abandon(services, pending);
-    throw error;
-  }
   const units = lines.reduce((sum, line) => sum + line.quantity, 0);
   try {
+    await services.slots.take(pending.userId, pending._id);
     await services.units.take(pending.userId, units);
   } catch (error) {
-    await abandon(services, pending);
+    await failOrder(services, pending, 'over a customer limit');
     throw error;
   }
+  // Recorded before any stock is asked for, so whoever fails the order gives back what was taken.
+  await services.orders.updateOne({ _id: pending._id, status: 'PENDING' }, { $set: { unitsTaken: units } });
+  const taken = { ...pending, unitsTaken: units };
+
   let reserved;
   try {
     reserved = await services.catalog.reserve(orderId, lines);
   } catch (error) {
-    await abandon(services, pending, units);
-    throw error;
+    if (isFinalAnswer(error)) {
+      await failOrder(services, taken, `the catalog refused: ${errorCodeOf(error)}`);
+      throw error;
+    }
+    services.logger.warn('stock reservation did not answer; releasing it', { orderId, error });
+    await releaseAndFail(services, taken);
+    throw catalogUnavailable();
   }
-  try {
-    const items = reserved.map((line) => ({
-      productId: new Types.ObjectId(line.productId),
-      quantity: line.quantity,
-      unitPricePaise: line.unitPricePaise,
-    }));
-    const totalPaise = items.reduce((sum, item) => sum + item.quantity * item.unitPricePaise, 0);
-    if (totalPaise > MAX_TOTAL_PAISE)
-      throw badInput('items', `the order total may be at most ${MAX_TOTAL_PAISE} paise; split it into smaller orders`);
-    const placed = await services.orders
-      .findOneAndUpdate({ _id: pending._id, status: 'PENDING' }, { $set: { items, totalPaise, status: 'PLACED' } }, { new: true })
-      .lean<OrderDoc>();
-    if (!placed) throw new Error(`pending order ${orderId} disappeared while being placed`);
-    services.logger.info('order placed', { orderId, userId: String(placed.userId), totalPaise, lines: items.length });
-    await services.events.publish(channels.orderPlaced(), placed);
-    return placed;
-  } catch (error) {
-    await services.catalog.release(orderId, lines);
-    await abandon(services, pending, units);
-    throw error;
+
+  const items = reserved.map((line) => ({
+    productId: new Types.ObjectId(line.productId),
+    quantity: line.quantity,
+    unitPricePaise: line.unitPricePaise,
+  }));
+  const totalPaise = items.reduce((sum, item) => sum + item.quantity * item.unitPricePaise, 0);
+  if (totalPaise > MAX_TOTAL_PAISE) {
+    await releaseAndFail(services, taken);
+    throw badInput('items', `the order total may be at most ${MAX_TOTAL_PAISE} paise; split it into smaller orders`);
   }
+  const placed = await services.orders
+    .findOneAndUpdate({ _id: pending._id, status: 'PENDING' }, { $set: { items, totalPaise, status: 'PLACED' } }, { new: true })
+    .lean<OrderDoc>();
+  // Only a sweeper that judged it stale gets here first; it releases the stock and fails the order.
+  if (!placed) throw catalogUnavailable();
+  services.logger.info('order placed', { orderId, userId: String(placed.userId), totalPaise, lines: items.length });
+  // Marks the units as sold. Not awaited by the client: a reservation left HELD is still returned
+  // exactly once by a cancellation, so a failure here costs nothing but a log line.
+  services.catalog
+    .commit(orderId)
+    .catch((error: unknown) => services.logger.warn('stock commit failed; the reservation stays held', { orderId, error }));
+  await services.events.publish(channels.orderPlaced(), placed);
+  return placed;
 }
 
 /**
- * Deletes a pending order whose placement failed, then gives its slot back. Deleting first keeps
- * the slot ledger naming every live order (a crash in between leaves an id dropStale removes).
- * An order no longer PENDING (already PLACED) keeps its slot.
+ * Releases the order's reservation (one try: the client is waiting) and fails the order. If the
+ * release cannot be confirmed either, the order is handed to the sweeper at once (FAILING with a
+ * lease already run out), which retries the release until the catalog confirms it.
  */
-async function abandon(services: OrdersServices, pending: OrderDoc, unitsTaken = 0): Promise<void> {
-  const { deletedCount } = await services.orders.deleteOne({ _id: pending._id, status: 'PENDING' });
-  if (deletedCount !== 1) return;
-  await services.slots.release(pending.userId, pending._id);
-  if (unitsTaken > 0) await services.units.giveBack(pending.userId, unitsTaken);
+async function releaseAndFail(services: OrdersServices, order: OrderDoc): Promise<void> {
+  try {
+    await services.catalog.release(String(order._id), { attempts: 1 });
+  } catch (error) {
+    services.logger.warn('stock release did not answer; the pending-order sweeper will finish it', { orderId: String(order._id), error });
+    await services.orders.updateOne({ _id: order._id, status: 'PENDING' }, { $set: { status: 'FAILING', sweepLeaseUntil: new Date() } });
+    return;
+  }
+  await failOrder(services, order, 'stock reservation failed or was refused; released');
 }

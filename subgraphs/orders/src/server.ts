@@ -1,11 +1,12 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { CredentialSigner, readPrivateKey, type PrivateKeyJwk } from '@supergraph/auth';
-import { createRedisClient, readUrl } from '@supergraph/runtime';
+import { createRedisClient, readUrl, readWholeNumber } from '@supergraph/runtime';
 import { loadSubgraphConfig, startSubgraph, type RunningSubgraph, type StartOptions, type SubgraphConfig } from '@supergraph/subgraph-kit';
-import { createCatalogClient } from './catalog-client.js';
+import { createCatalogClient, type CatalogCallPolicy } from './catalog-client.js';
 import { createContext, type OrdersContext } from './context.js';
 import { registerOrderModel } from './model.js';
 import { createOrderSlots, readMaxPlacedPerCustomer, registerSlotLedgerModel } from './order-slots.js';
+import { PendingSweeper, readSweeperConfig, type SweeperConfig } from './pending-sweeper.js';
 import { resolvers } from './resolvers.js';
 import { createUnitBudget, readMaxUnitsPerDay } from './unit-budget.js';
 
@@ -22,6 +23,10 @@ export interface OrdersConfig extends SubgraphConfig {
   maxPlacedPerCustomer: number;
   /** The most units one customer may order in a day (ORDERS_MAX_UNITS_PER_CUSTOMER_PER_DAY). */
   maxUnitsPerDay: number;
+  /** Timeout and retries for calls to the catalog's stock mutations. */
+  catalogCalls: CatalogCallPolicy;
+  /** When a PENDING order counts as abandoned, and how often to look. */
+  sweeper: SweeperConfig;
 }
 
 export function loadOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
@@ -31,6 +36,11 @@ export function loadOrdersConfig(env: Record<string, string | undefined> = proce
     serviceKey: readPrivateKey(env, 'ORDERS_SERVICE_SIGNING_KEY'),
     maxPlacedPerCustomer: readMaxPlacedPerCustomer(env),
     maxUnitsPerDay: readMaxUnitsPerDay(env),
+    catalogCalls: {
+      timeoutMs: readWholeNumber(env, 'ORDERS_CATALOG_TIMEOUT_MS', 2_500, 50, 60_000),
+      attempts: readWholeNumber(env, 'ORDERS_CATALOG_ATTEMPTS', 3, 1, 10),
+    },
+    sweeper: readSweeperConfig(env),
   };
 }
 
@@ -49,16 +59,21 @@ export function start(config: OrdersConfig, options: StartOptions = {}): Promise
         const orders = registerOrderModel(connection);
         await orders.syncIndexes();
         const slots = createOrderSlots(registerSlotLedgerModel(connection), orders, config.maxPlacedPerCustomer, logger);
-        const catalog = createCatalogClient(config.catalogUrl, new CredentialSigner('orders', config.serviceKey));
+        const catalog = createCatalogClient(config.catalogUrl, new CredentialSigner('orders', config.serviceKey), config.catalogCalls);
         // Its own client without an offline queue: while Redis is away the budget falls back to memory at once.
         const budgetRedis = createRedisClient(config.redisUrl, logger, 'orders-budgets', {
           enableOfflineQueue: false,
           maxRetriesPerRequest: 0,
         });
         const units = createUnitBudget(config.maxUnitsPerDay, { redis: budgetRedis, prefix: config.redisPrefix }, logger);
+        const services = { orders, slots, units, catalog, tokens, events, logger };
+        const sweeping = new PendingSweeper(services, config.sweeper).start();
         return {
-          createContext: (authorization) => createContext({ orders, slots, units, catalog, tokens, events, logger }, authorization),
-          onStop: async () => budgetRedis.disconnect(),
+          createContext: (authorization) => createContext(services, authorization),
+          onStop: async () => {
+            await sweeping.stop();
+            budgetRedis.disconnect();
+          },
         };
       },
     },

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
 import { badInput } from '@supergraph/runtime';
 import { parsePageArgs, toConnection, type RelayConnection } from '@supergraph/subgraph-kit';
-import { ORDER_FIELDS, type OrderDoc, type OrderModel } from './model.js';
+import { ORDER_FIELDS, VISIBLE_ORDERS, type OrderDoc, type OrderModel } from './model.js';
 
 export interface OrdersPageKey {
   userId: string;
@@ -29,7 +29,6 @@ function afterFilter(after: string | null | undefined): Record<string, unknown> 
   return { $or: [{ createdAt: { $lt: createdAt } }, { createdAt, _id: { $lt: id } }] };
 }
 
-const VISIBLE = { status: { $ne: 'PENDING' } };
 const NEWEST_FIRST = { createdAt: -1, _id: -1 } as const;
 
 /**
@@ -49,7 +48,7 @@ export function createOrdersByUserLoader(orders: OrderModel): DataLoader<OrdersP
         [...groups.values()].map(async (group) => {
           const { first } = parsePageArgs({ first: group[0].first });
           const userIds = [...new Set(group.map((k) => k.userId))].map((id) => new Types.ObjectId(id));
-          const filter = { ...VISIBLE, userId: { $in: userIds } };
+          const filter = { ...VISIBLE_ORDERS, userId: { $in: userIds } };
           const query = orders.find({ ...filter, ...afterFilter(group[0].after) }, ORDER_FIELDS).sort(NEWEST_FIRST);
           // With one user the page can be cut in the database; with several it is cut per user below.
           if (userIds.length === 1) query.limit(first + 1);

@@ -153,10 +153,19 @@ export type Mutation = {
   updateProduct: Product;
   /** Adds `quantity` units to a product's stock (admins only). */
   restock: Product;
-  /** Internal (orders subgraph only): takes stock for every line or for none. */
+  /**
+   * Internal (orders subgraph only): takes stock for every line or for none, once per order: a retry
+   * with the same order id returns the first outcome (the lines with their prices, or the same error)
+   * and takes nothing twice.
+   */
   reserveStock: Array<ReservedLine>;
-  /** Internal (orders subgraph only): gives reserved stock back. */
+  /**
+   * Internal (orders subgraph only): gives back whatever the order's reservation holds, exactly once
+   * however often it is called; a release before any reserve makes a late reserve take nothing.
+   */
   releaseStock: Scalars['Boolean']['output'];
+  /** Internal (orders subgraph only): marks a placed order's reserved units as sold. */
+  commitStock: Scalars['Boolean']['output'];
 };
 
 
@@ -185,7 +194,11 @@ export type MutationReserveStockArgs = {
 
 export type MutationReleaseStockArgs = {
   orderId: Scalars['ID']['input'];
-  lines: Array<StockLineInput>;
+};
+
+
+export type MutationCommitStockArgs = {
+  orderId: Scalars['ID']['input'];
 };
 
 export type Subscription = {
@@ -384,7 +397,8 @@ export type MutationResolvers<ContextType = CatalogContext, ParentType extends R
   updateProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationUpdateProductArgs, 'id' | 'input'>>;
   restock?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationRestockArgs, 'id' | 'quantity'>>;
   reserveStock?: Resolver<Array<ResolversTypes['ReservedLine']>, ParentType, ContextType, RequireFields<MutationReserveStockArgs, 'orderId' | 'lines'>>;
-  releaseStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationReleaseStockArgs, 'orderId' | 'lines'>>;
+  releaseStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationReleaseStockArgs, 'orderId'>>;
+  commitStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationCommitStockArgs, 'orderId'>>;
 };
 
 export type SubscriptionResolvers<ContextType = CatalogContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {

@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GraphQLError } from 'graphql';
+import { appError, conflict, ErrorCode, notFound, type Logger } from '@supergraph/runtime';
+import { channels, isDuplicateKeyError, parseObjectId, type EventBus } from '@supergraph/subgraph-kit';
+import type { ReservedLine, StockLine } from '@supergraph/contracts';
+import type { ProductDoc, ProductModel } from './model.js';
+import type { ReservationDoc, ReservationLine, ReservationModel, ReservationState } from './reservation-model.js';
+import { forgetMarkers, returnLine, takeLine, undoTake } from './stock-ledger.js';
+import { productUpdatedPayload } from './stock.js';
+
+export interface ReservationTimings {
+  /** How long one caller may hold a reservation before another may take it over (it crashed or stalled). */
+  leaseMs: number;
+  /** How long a caller waits for another caller's lease before answering "busy, retry". */
+  leaseWaitMs: number;
+  /** How long a finished reservation keeps its markers before settling removes them. */
+  settleAfterMs: number;
+}
+
+export const DEFAULT_RESERVATION_TIMINGS: ReservationTimings = { leaseMs: 10_000, leaseWaitMs: 3_000, settleAfterMs: 60_000 };
+
+interface Lease {
+  owner: string;
+  record: ReservationDoc;
+}
+
+const sameLines = (a: { productId: unknown; quantity: number }[], b: { productId: unknown; quantity: number }[]) =>
+  a.length === b.length && a.every((line, i) => String(line.productId) === String(b[i].productId) && line.quantity === b[i].quantity);
+
+const priced = (lines: ReservationLine[]): ReservedLine[] =>
+  lines.map((line) => ({ productId: String(line.productId), quantity: line.quantity, unitPricePaise: line.unitPricePaise }));
+
+/**
+ * Stock reservations, idempotent per order. Each order has one record (reservation-model.ts);
+ * every change to it is made by the one caller holding its lease, and every change to stock is
+ * made through the marker-guarded updates of stock-ledger.ts. So:
+ * - `reserve(orderId, lines)` takes each line at most once however often it is called; a retry
+ *   gets the first outcome (the lines with their prices, or the same error);
+ * - `release(orderId)` gives back exactly what the record holds, once, from any state (a release
+ *   that arrives before its reserve leaves a record that makes the late reserve take nothing);
+ * - `commit(orderId)` marks a placed order's units as sold (a later release returns them);
+ * - a crash anywhere is finished by the next call for the same order, and `settle` removes the
+ *   markers of finished reservations (undoing any take a crash left behind first).
+ */
+export class Reservations {
+  constructor(
+    private readonly products: ProductModel,
+    private readonly records: ReservationModel,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+    private readonly timings: ReservationTimings = DEFAULT_RESERVATION_TIMINGS,
+  ) {}
+
+  async reserve(orderId: string, lines: StockLine[]): Promise<ReservedLine[]> {
+    const wanted = lines.map((line) => ({
+      productId: parseObjectId(line.productId, 'productId'),
+      quantity: line.quantity,
+      unitPricePaise: 0,
+    }));
+    await this.createIfAbsent({ _id: orderId, lines: wanted, state: 'RESERVING' });
+    const lease = await this.acquire(orderId);
+    try {
+      const { record } = lease;
+      if (record.state === 'RELEASED') {
+        throw conflict(`orderId: the reservation for order ${orderId} was already released; place the order again`);
+      }
+      if (!sameLines(record.lines, wanted)) {
+        throw conflict(`orderId: order ${orderId} was reserved with other lines; a retry must send the same lines`);
+      }
+      switch (record.state) {
+        case 'HELD':
+        case 'COMMITTED':
+          return priced(record.lines);
+        case 'FAILED':
+          throw this.storedFailure(record);
+        case 'RESERVING':
+          return await this.takeAll(lease);
+      }
+    } finally {
+      await this.unlock(lease);
+    }
+  }
+
+  async release(orderId: string): Promise<void> {
+    // A release that comes first leaves a record behind, so a reserve arriving late takes nothing.
+    if (await this.createIfAbsent({ _id: orderId, lines: [], state: 'RELEASED', releasedFrom: 'NONE', settled: true })) return;
+    const lease = await this.acquire(orderId);
+    try {
+      const { record } = lease;
+      if (record.settled && record.state !== 'COMMITTED') return; // finished and tidied long ago
+      let from: ReservationState | 'NONE' = record.releasedFrom ?? record.state;
+      if (record.state === 'RESERVING' || record.state === 'HELD' || record.state === 'COMMITTED') {
+        await this.move(lease, record.state, { state: 'RELEASED', releasedFrom: record.state, settled: false });
+        from = record.state;
+      }
+      await this.giveBack(orderId, record.lines, from);
+    } finally {
+      await this.unlock(lease);
+    }
+  }
+
+  async commit(orderId: string): Promise<void> {
+    const lease = await this.acquire(orderId);
+    try {
+      const { record } = lease;
+      if (record.state === 'COMMITTED') return;
+      if (record.state !== 'HELD')
+        throw conflict(`orderId: the reservation for order ${orderId} is ${record.state} and cannot be committed`);
+      await this.move(lease, 'HELD', { state: 'COMMITTED', settled: false });
+    } finally {
+      await this.unlock(lease);
+    }
+  }
+
+  /**
+   * Removes the markers of reservations finished more than `settleAfterMs` ago (after finishing
+   * any give-back a crash cut short). Returns how many it settled. Safe to run on every instance.
+   */
+  async settle(limit = 100): Promise<number> {
+    const before = new Date(Date.now() - this.timings.settleAfterMs);
+    const due = await this.records
+      .find({ settled: false, state: { $in: ['COMMITTED', 'FAILED', 'RELEASED'] }, updatedAt: { $lt: before } }, { _id: 1 })
+      .limit(limit)
+      .lean<{ _id: string }[]>();
+    let settled = 0;
+    for (const { _id } of due) {
+      const lease = await this.tryAcquire(_id);
+      if (!lease) continue; // someone is working on it; next round
+      try {
+        const { record } = lease;
+        if (record.settled) continue;
+        if (record.state !== 'COMMITTED') await this.giveBack(_id, record.lines, record.releasedFrom ?? record.state);
+        for (const line of record.lines) await forgetMarkers(this.products, _id, line);
+        await this.records.updateOne({ _id, leaseOwner: lease.owner }, { $set: { settled: true } });
+        settled++;
+      } finally {
+        await this.unlock(lease);
+      }
+    }
+    return settled;
+  }
+
+  /** Takes every line not yet taken, then marks the reservation HELD, or FAILED (giving back what it took). */
+  private async takeAll(lease: Lease): Promise<ReservedLine[]> {
+    const orderId = lease.record._id;
+    const changed: ProductDoc[] = [];
+    const lines: ReservationLine[] = [];
+    try {
+      for (const line of lease.record.lines) {
+        const outcome = await takeLine(this.products, orderId, line);
+        if (outcome.kind === 'missing' || outcome.kind === 'short') {
+          const failure =
+            outcome.kind === 'missing'
+              ? notFound('Product', String(line.productId))
+              : appError(
+                  ErrorCode.OutOfStock,
+                  `Only ${outcome.product.stock} unit(s) of "${outcome.product.name}" left; you asked for ${line.quantity}`,
+                  { productId: String(line.productId), available: outcome.product.stock },
+                );
+          const { code, ...extensions } = failure.extensions;
+          await this.move(lease, 'RESERVING', {
+            state: 'FAILED',
+            failure: { code: String(code), message: failure.message, extensions },
+            settled: false,
+          });
+          changed.push(...(await this.undoTakes(orderId, lease.record.lines)));
+          throw failure;
+        }
+        if (outcome.kind === 'taken') changed.push(outcome.product);
+        lines.push({ ...line, unitPricePaise: outcome.product.pricePaise });
+      }
+      await this.move(lease, 'RESERVING', { state: 'HELD', lines });
+      return priced(lines);
+    } finally {
+      await this.publish(changed);
+    }
+  }
+
+  /** Gives back what a reservation released from `from` still holds: a sale's units, or taken-but-unsold ones. */
+  private async giveBack(orderId: string, lines: ReservationLine[], from: ReservationState | 'NONE'): Promise<void> {
+    const changed: ProductDoc[] = [];
+    try {
+      if (from === 'COMMITTED') {
+        for (const line of lines) {
+          const product = await returnLine(this.products, orderId, line);
+          if (product) changed.push(product);
+        }
+      } else {
+        changed.push(...(await this.undoTakes(orderId, lines)));
+      }
+    } catch (error) {
+      // The record still says what is owed; the next release or settle finishes it.
+      this.logger.error('stock give-back interrupted; it is finished by the next release or by settling', { orderId, error });
+      throw error;
+    } finally {
+      await this.publish(changed);
+    }
+  }
+
+  private async undoTakes(orderId: string, lines: ReservationLine[]): Promise<ProductDoc[]> {
+    const changed: ProductDoc[] = [];
+    for (const line of lines) {
+      const product = await undoTake(this.products, orderId, line);
+      if (product) changed.push(product);
+    }
+    return changed;
+  }
+
+  private async publish(products: ProductDoc[]): Promise<void> {
+    for (const product of products) await this.events.publish(channels.productUpdated(String(product._id)), productUpdatedPayload(product));
+  }
+
+  /** Inserts the record unless one exists; true when this call created it. */
+  private async createIfAbsent(record: Partial<ReservationDoc> & { _id: string }): Promise<boolean> {
+    try {
+      await this.records.create(record);
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Moves the record from one state to the next while this caller holds its lease. */
+  private async move(lease: Lease, from: ReservationState, set: Partial<ReservationDoc>): Promise<void> {
+    const moved = await this.records.updateOne({ _id: lease.record._id, state: from, leaseOwner: lease.owner }, { $set: set });
+    // Only a holder that stalled past its lease gets here; it must stop rather than act on a stale view.
+    if (moved.matchedCount !== 1) throw this.busy(lease.record._id);
+  }
+
+  private async tryAcquire(orderId: string): Promise<Lease | null> {
+    const owner = randomUUID();
+    const now = Date.now();
+    const record = await this.records
+      .findOneAndUpdate(
+        { _id: orderId, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }] },
+        { $set: { leaseOwner: owner, leaseUntil: new Date(now + this.timings.leaseMs) } },
+        { new: true },
+      )
+      .lean<ReservationDoc>();
+    return record ? { owner, record } : null;
+  }
+
+  /** Waits (briefly) for the reservation's lease: two calls for one order never work on it at once. */
+  private async acquire(orderId: string): Promise<Lease> {
+    const deadline = Date.now() + this.timings.leaseWaitMs;
+    for (;;) {
+      const lease = await this.tryAcquire(orderId);
+      if (lease) return lease;
+      if (!(await this.records.exists({ _id: orderId }))) throw notFound('Reservation for order', orderId);
+      if (Date.now() > deadline) throw this.busy(orderId);
+      await sleep(20 + Math.random() * 30);
+    }
+  }
+
+  private async unlock(lease: Lease): Promise<void> {
+    await this.records
+      .updateOne({ _id: lease.record._id, leaseOwner: lease.owner }, { $set: { leaseOwner: null, leaseUntil: null } })
+      .catch((error: unknown) =>
+        this.logger.warn('could not unlock a reservation; its lease runs out by itself', { orderId: lease.record._id, error }),
+      );
+  }
+
+  private busy(orderId: string): GraphQLError {
+    // Not a code the orders service passes on: it is its cue to retry.
+    return appError(ErrorCode.ServiceUnavailable, `the reservation for order ${orderId} is being changed by another call; retry`);
+  }
+
+  private storedFailure(record: ReservationDoc): GraphQLError {
+    const failure = record.failure ?? { code: ErrorCode.Internal, message: 'the reservation failed', extensions: {} };
+    return appError(failure.code as ErrorCode, failure.message, failure.extensions);
+  }
+}

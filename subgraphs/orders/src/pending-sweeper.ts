@@ -1,0 +1,99 @@
+import { runPeriodically, type PeriodicJob } from '@supergraph/subgraph-kit';
+import { readWholeNumber } from '@supergraph/runtime';
+import type { OrdersServices } from './context.js';
+import type { OrderDoc } from './model.js';
+import { failOrder } from './order-lifecycle.js';
+import { finishStockReturn } from './order-status.js';
+
+export interface SweeperConfig {
+  /** An order still PENDING this long after it was written is failed and its stock released (ORDER_PENDING_TIMEOUT_MS). */
+  pendingTimeoutMs: number;
+  /** How often each instance looks (ORDER_SWEEP_INTERVAL_MS). */
+  intervalMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function readSweeperConfig(env: Env): SweeperConfig {
+  return {
+    pendingTimeoutMs: readWholeNumber(env, 'ORDER_PENDING_TIMEOUT_MS', 60_000, 1_000, 86_400_000),
+    intervalMs: readWholeNumber(env, 'ORDER_SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
+  };
+}
+
+/**
+ * Finishes what crashes and lost replies leave half done: an order still PENDING after the
+ * timeout (its placing request died or gave up), or FAILING after its claim ran out (a sweeper
+ * died), has its reservation released through the catalog's idempotent release and is marked
+ * FAILED; a cancelled order still owing stock back has it returned. Every step is safe to repeat,
+ * and a claim by conditional update (PENDING → FAILING, with a lease) keeps instances from
+ * working on the same order at once and keeps a late placing request from marking it PLACED.
+ */
+export class PendingSweeper {
+  constructor(
+    private readonly services: OrdersServices,
+    private readonly config: SweeperConfig,
+  ) {}
+
+  start(): PeriodicJob {
+    return runPeriodically('pending-order sweep', this.config.intervalMs, () => this.sweep(), this.services.logger);
+  }
+
+  /** One round; returns how many orders it finished. */
+  async sweep(limit = 50): Promise<number> {
+    const now = Date.now();
+    const stale = new Date(now - this.config.pendingTimeoutMs);
+    const due = await this.services.orders
+      .find(
+        {
+          $or: [
+            { status: 'PENDING', createdAt: { $lt: stale } },
+            { status: 'FAILING', sweepLeaseUntil: { $lt: new Date(now) } },
+            { status: 'CANCELLED', stockReturn: { $in: ['DUE', 'RETURNING'] }, updatedAt: { $lt: stale } },
+          ],
+        },
+        { _id: 1, status: 1 },
+      )
+      .limit(limit)
+      .lean<Pick<OrderDoc, '_id' | 'status'>[]>();
+    let finished = 0;
+    for (const order of due) {
+      try {
+        if (order.status === 'CANCELLED') await finishStockReturn(this.services, order._id);
+        else if (!(await this.failStale(order._id, now))) continue;
+        finished++;
+      } catch (error) {
+        // Left as it is; the next round tries again.
+        this.services.logger.warn('could not finish a stale order yet', { orderId: String(order._id), error });
+      }
+    }
+    return finished;
+  }
+
+  private async failStale(orderId: OrderDoc['_id'], now: number): Promise<boolean> {
+    const claimed = await this.services.orders
+      .findOneAndUpdate(
+        {
+          _id: orderId,
+          $or: [
+            { status: 'PENDING', createdAt: { $lt: new Date(now - this.config.pendingTimeoutMs) } },
+            { status: 'FAILING', sweepLeaseUntil: { $lt: new Date(now) } },
+          ],
+        },
+        // The lease outlasts a release with all its retries; a sweeper that dies is replaced after it.
+        { $set: { status: 'FAILING', sweepLeaseUntil: new Date(now + Math.max(30_000, this.config.pendingTimeoutMs)) } },
+        { new: true },
+      )
+      .lean<OrderDoc>();
+    if (!claimed) return false; // another instance got it, or it moved on
+    try {
+      await this.services.catalog.release(String(orderId));
+    } catch (error) {
+      // Give the claim up, so the next round (here or on another instance) tries again at once.
+      await this.services.orders.updateOne({ _id: orderId, status: 'FAILING' }, { $set: { sweepLeaseUntil: new Date() } });
+      throw error;
+    }
+    await failOrder(this.services, claimed, 'still pending after the timeout; its stock was released');
+    return true;
+  }
+}
