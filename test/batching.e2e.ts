@@ -28,6 +28,9 @@ describe('DataLoader batching', () => {
       REDIS_URL: process.env.REDIS_URL,
       // This run's own Redis prefix and budgets (npm test sets them), so no earlier run's counts apply.
       REDIS_PREFIX: process.env.REDIS_PREFIX,
+      // Background rounds (the pending-order sweep, reservation settling) would add commands to the count.
+      ORDER_SWEEP_INTERVAL_MS: '3600000',
+      RESERVATION_SETTLE_INTERVAL_MS: '3600000',
       RATE_LIMIT_LOGINS_PER_IP: process.env.RATE_LIMIT_LOGINS_PER_IP,
       RATE_LIMIT_SIGNUPS_PER_IP: process.env.RATE_LIMIT_SIGNUPS_PER_IP,
       RATE_LIMIT_REQUESTS_PER_MINUTE_PER_IP: process.env.RATE_LIMIT_REQUESTS_PER_MINUTE_PER_IP,

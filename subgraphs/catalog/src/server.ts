@@ -1,5 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { readPublicKeys } from '@supergraph/auth';
+import { readWholeNumber } from '@supergraph/runtime';
 import {
   loadSubgraphConfig,
   runPeriodically,
@@ -18,16 +19,19 @@ export { createContext } from './context.js';
 
 export const CATALOG_DEFAULT_PORT = 4002;
 
-/** How often each instance looks for finished reservations to settle. */
-const SETTLE_INTERVAL_MS = 30_000;
-
 /** Audience of the orders service's credentials: distinct from the gateway's ('catalog'), so neither can stand in for the other. */
 export const CATALOG_INTERNAL_AUDIENCE = 'catalog-internal';
 
-export function loadCatalogConfig(env: Record<string, string | undefined> = process.env): SubgraphConfig {
+export interface CatalogConfig extends SubgraphConfig {
+  /** How often each instance settles finished reservations (RESERVATION_SETTLE_INTERVAL_MS). */
+  settleIntervalMs: number;
+}
+
+export function loadCatalogConfig(env: Record<string, string | undefined> = process.env): CatalogConfig {
   const base = loadSubgraphConfig(env, CATALOG_DEFAULT_PORT);
   return {
     ...base,
+    settleIntervalMs: readWholeNumber(env, 'RESERVATION_SETTLE_INTERVAL_MS', 30_000, 100, 3_600_000),
     serviceCallers: [
       { issuer: ORDERS_SERVICE, audience: CATALOG_INTERNAL_AUDIENCE, keys: readPublicKeys(env, 'ORDERS_SERVICE_PUBLIC_KEYS') },
     ],
@@ -35,7 +39,7 @@ export function loadCatalogConfig(env: Record<string, string | undefined> = proc
 }
 
 /** Starts the catalog subgraph; port 0 picks a free port. No side effects on import. */
-export function start(config: SubgraphConfig, options: StartOptions = {}): Promise<RunningSubgraph> {
+export function start(config: CatalogConfig, options: StartOptions = {}): Promise<RunningSubgraph> {
   return startSubgraph<CatalogContext>(
     {
       name: 'catalog',
@@ -52,7 +56,7 @@ export function start(config: SubgraphConfig, options: StartOptions = {}): Promi
         await records.syncIndexes();
         const reservations = new Reservations(products, records, events, logger);
         // Tidies the markers finished reservations leave on products (and finishes any give-back a crash cut short).
-        const settling = runPeriodically('reservation settling', SETTLE_INTERVAL_MS, () => reservations.settle(), logger);
+        const settling = runPeriodically('reservation settling', config.settleIntervalMs, () => reservations.settle(), logger);
         return {
           createContext: (authorization, caller) =>
             createContext({ products, reservations, tokens, events, logger }, authorization, caller),

@@ -20,6 +20,7 @@ export interface CatalogClient {
   reserve(orderId: string, lines: StockLine[]): Promise<ReservedLine[]>;
   /** Gives back whatever the order's reservation holds. `attempts` overrides the retry budget (1: no retry). */
   release(orderId: string, options?: { attempts?: number }): Promise<void>;
+  /** Marks a placed order's units as sold; one try (a reservation left held is still released correctly). */
   commit(orderId: string): Promise<void>;
 }
 
@@ -64,7 +65,7 @@ export function createCatalogClient(catalogUrl: string, signer: CredentialSigner
       await call(RELEASE_STOCK_MUTATION, { orderId }, options.attempts);
     },
     async commit(orderId) {
-      await call(COMMIT_STOCK_MUTATION, { orderId });
+      await call(COMMIT_STOCK_MUTATION, { orderId }, 1);
     },
   };
 }
