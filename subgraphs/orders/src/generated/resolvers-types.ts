@@ -38,8 +38,13 @@ export type User = {
   __typename?: 'User';
   /** Identifier of the user. */
   id: Scalars['ID']['output'];
-  /** The user's orders, newest first. `first` defaults to 20 and may be at most 100. */
-  orders: OrderConnection;
+  /**
+   * The user's orders, newest first. `first` defaults to 20 and may be at most 100.
+   * Null, with a SUBGRAPH_UNAVAILABLE error at this field, when the orders service cannot be reached:
+   * it crosses from the users subgraph to this one, so it is nullable and an outage here leaves the
+   * rest of the user intact.
+   */
+  orders: Maybe<OrderConnection>;
 };
 
 
@@ -61,8 +66,12 @@ export type Order = {
   __typename?: 'Order';
   /** Stable identifier of the order. */
   id: Scalars['ID']['output'];
-  /** Who placed the order. */
-  user: User;
+  /**
+   * Who placed the order. Null, with a SUBGRAPH_UNAVAILABLE error here, when the users service cannot
+   * be reached (or the account no longer exists): the user's details come from the users subgraph, so
+   * the field is nullable and such an outage leaves the rest of the order intact.
+   */
+  user: Maybe<User>;
   /** What was ordered, one line per product. */
   items: Array<OrderItem>;
   /** Sum of quantity × unit price over all lines, in paise. */
@@ -78,8 +87,12 @@ export type Order = {
 /** One line of an order. */
 export type OrderItem = {
   __typename?: 'OrderItem';
-  /** The product ordered. */
-  product: Product;
+  /**
+   * The product ordered. Null, with a SUBGRAPH_UNAVAILABLE error here, when the catalog cannot be
+   * reached (or the product no longer exists): its details come from the catalog subgraph, so the
+   * field is nullable and such an outage leaves the order, its quantities and prices intact.
+   */
+  product: Maybe<Product>;
   /** Units ordered. */
   quantity: Scalars['Int']['output'];
   /** The catalog's price per unit at the moment of ordering, in paise. */
@@ -330,7 +343,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type UserResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<UserOrdersArgs, 'first'>>;
+  orders?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<UserOrdersArgs, 'first'>>;
 };
 
 export type ProductResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = {
@@ -340,7 +353,7 @@ export type ProductResolvers<ContextType = OrdersContext, ParentType extends Res
 export type OrderResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['OrderItem']>, ParentType, ContextType>;
   totalPaise?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
@@ -349,7 +362,7 @@ export type OrderResolvers<ContextType = OrdersContext, ParentType extends Resol
 };
 
 export type OrderItemResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['OrderItem'] = ResolversParentTypes['OrderItem']> = {
-  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   unitPricePaise?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
