@@ -19,6 +19,8 @@ const UPSTREAM = {
   SUBGRAPH_RETRIES: '1',
 };
 const POLL = { timeout: 20_000, interval: 100 };
+/** The second gateway's pool to the catalog stand-in. */
+const MAX_SOCKETS = 2;
 
 type Service = Awaited<ReturnType<typeof startService>>;
 type SubgraphName = 'users' | 'catalog' | 'orders';
@@ -203,7 +205,7 @@ describe('a subgraph down: partial results within the timeout', () => {
 
 /** An HTTP server standing in front of the catalog: forwards, hangs or answers 503, and counts what it gets. */
 function catalogStandIn() {
-  const state = { mode: 'forward' as 'forward' | 'hang' | '503', queries: 0, mutations: 0 };
+  const state = { mode: 'forward' as 'forward' | 'hang' | '503', queries: 0, mutations: 0, connections: 0, mostConnections: 0 };
   const held = new Set<http.ServerResponse>();
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -228,6 +230,11 @@ function catalogStandIn() {
   };
   // A failure of the stand-in itself shows up as a broken connection, which the test would see.
   const server = http.createServer((req, res) => void serve(req, res).catch(() => res.destroy()));
+  server.on('connection', (socket) => {
+    state.connections++;
+    state.mostConnections = Math.max(state.mostConnections, state.connections);
+    socket.once('close', () => state.connections--);
+  });
   return {
     state,
     async listen(): Promise<string> {
@@ -262,6 +269,7 @@ describe('a catalog that hangs or keeps failing (behind a stand-in)', () => {
       USERS_URL: current.users!.url,
       ORDERS_URL: current.orders!.url,
       CATALOG_URL: catalogUrl,
+      SUBGRAPH_MAX_SOCKETS: String(MAX_SOCKETS),
     });
   }, 60_000);
 
@@ -292,6 +300,26 @@ describe('a catalog that hangs or keeps failing (behind a stand-in)', () => {
       expect(result.errors?.[0].message).toContain(`did not answer within ${TIMEOUT_MS} ms`);
       // It waited for the budget (not some other failure) and not much longer.
       expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+      expect(ms).toBeLessThan(TIMEOUT_MS + 2000);
+    } finally {
+      standIn.release();
+      standIn.state.mode = 'forward';
+    }
+    await untilHealthy(gateway.url, '{ product(id: "000000000000000000000000") { name } }');
+  });
+
+  it('opens at most SUBGRAPH_MAX_SOCKETS connections to a hanging catalog; calls beyond them wait inside the same budget', async () => {
+    standIn.state.mode = 'hang';
+    standIn.state.mostConnections = standIn.state.connections;
+    try {
+      const started = performance.now();
+      const answers = await Promise.all(
+        productIds.flatMap((id) => [id, id, id]).map((id) => send(gateway.url, 'query($id: ID!) { product(id: $id) { name } }', { id })),
+      );
+      const ms = performance.now() - started;
+      for (const answer of answers) expectUnavailable(answer, 'catalog', [['product']]);
+      expect(standIn.state.mostConnections).toBeLessThanOrEqual(MAX_SOCKETS);
+      expect(standIn.state.mostConnections).toBeGreaterThan(0);
       expect(ms).toBeLessThan(TIMEOUT_MS + 2000);
     } finally {
       standIn.release();
