@@ -205,7 +205,7 @@ describe('a subgraph down: partial results within the timeout', () => {
 
 /** An HTTP server standing in front of the catalog: forwards, hangs or answers 503, and counts what it gets. */
 function catalogStandIn() {
-  const state = { mode: 'forward' as 'forward' | 'hang' | '503', queries: 0, mutations: 0, connections: 0, mostConnections: 0 };
+  const state = { mode: 'forward' as 'forward' | 'hang' | '503' | '401', queries: 0, mutations: 0, connections: 0, mostConnections: 0 };
   const held = new Set<http.ServerResponse>();
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -216,6 +216,10 @@ function catalogStandIn() {
     else state.queries++;
     if (state.mode === 'hang') {
       held.add(res);
+      return;
+    }
+    if (state.mode === '401') {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"errors":[{"message":"credential rejected by 10.0.0.7"}]}');
       return;
     }
     if (state.mode === '503') {
@@ -310,22 +314,27 @@ describe('a catalog that hangs or keeps failing (behind a stand-in)', () => {
 
   it('opens at most SUBGRAPH_MAX_SOCKETS connections to a hanging catalog; calls beyond them wait inside the same budget', async () => {
     standIn.state.mode = 'hang';
+    const before = { ...standIn.state };
     standIn.state.mostConnections = standIn.state.connections;
     try {
       const started = performance.now();
-      const answers = await Promise.all(
+      const burst = Promise.all(
         productIds.flatMap((id) => [id, id, id]).map((id) => send(gateway.url, 'query($id: ID!) { product(id: $id) { name } }', { id })),
       );
+      // Halfway through the budget all six calls are out: two on the pool's sockets, four waiting.
+      // (Later, as the deadlines cut the sockets, the stand-in may still count a closing one.)
+      await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS / 2));
+      expect(standIn.state.queries - before.queries).toBe(MAX_SOCKETS);
+      expect(standIn.state.mostConnections).toBeLessThanOrEqual(MAX_SOCKETS);
+      const answers = await burst;
       const ms = performance.now() - started;
       for (const answer of answers) expectUnavailable(answer, 'catalog', [['product']]);
-      expect(standIn.state.mostConnections).toBeLessThanOrEqual(MAX_SOCKETS);
-      expect(standIn.state.mostConnections).toBeGreaterThan(0);
       expect(ms).toBeLessThan(TIMEOUT_MS + 2000);
     } finally {
       standIn.release();
       standIn.state.mode = 'forward';
+      await untilHealthy(gateway.url, '{ product(id: "000000000000000000000000") { name } }');
     }
-    await untilHealthy(gateway.url, '{ product(id: "000000000000000000000000") { name } }');
   });
 
   it('a mutation is sent once, a query retried once; the breaker opens, fails fast without calling, and closes once the catalog is back', async () => {
@@ -362,5 +371,19 @@ describe('a catalog that hangs or keeps failing (behind a stand-in)', () => {
     await untilHealthy(gateway.url, 'query($id: ID!) { product(id: $id) { name } }', { id: productIds[0] });
     expect((await breakers()).catalog).toBe('closed');
     expect(standIn.state.queries).toBeGreaterThan(before);
+  });
+
+  it('a subgraph refusing with 4xx: its code is passed on without its address or its answer, and it is not taken as down', async () => {
+    standIn.state.mode = '401';
+    try {
+      const result = await send(gateway.url, 'query($id: ID!) { product(id: $id) { name } }', { id: productIds[0] });
+      expect(result.data).toEqual({ product: null });
+      expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+      expect(result.errors?.[0].extensions).not.toHaveProperty('response');
+      expect(JSON.stringify(result)).not.toMatch(/10\.0\.0\.7|127\.0\.0\.1|https?:/);
+      expect((await breakers()).catalog).toBe('closed');
+    } finally {
+      standIn.state.mode = 'forward';
+    }
   });
 });

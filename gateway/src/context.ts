@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { getOperationAST, OperationTypeNode, parse, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, OperationTypeNode, parse, type GraphQLSchema } from 'graphql';
 import { SERVICE_CREDENTIAL_HEADER, type CredentialSigner } from '@supergraph/auth';
 import { ErrorCode } from '@supergraph/runtime';
 import type { ClientIdentity } from './admission.js';
@@ -73,6 +73,17 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
           : [{ message: error.message, extensions }],
       };
     }
+  }
+
+  /**
+   * A subgraph that answered 4xx: Apollo's error carries the subgraph's URL and raw answer in
+   * `extensions.response`, and 401/403 keep a client code, so they would reach the client. Only
+   * the status and the code stay.
+   */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
+    const error = await super.errorFromResponse(response);
+    const { response: _response, ...extensions } = error.extensions;
+    return new GraphQLError(error.message, { extensions });
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {

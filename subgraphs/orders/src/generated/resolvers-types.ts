@@ -40,9 +40,9 @@ export type User = {
   id: Scalars['ID']['output'];
   /**
    * The user's orders, newest first. `first` defaults to 20 and may be at most 100.
-   * Null, with a SUBGRAPH_UNAVAILABLE error at this field, when the orders service cannot be reached:
-   * it crosses from the users subgraph to this one, so it is nullable and an outage here leaves the
-   * rest of the user intact.
+   * The user comes from the users subgraph and this field from the orders subgraph, so it is nullable:
+   * when the orders service cannot be reached it is null with a SUBGRAPH_UNAVAILABLE error here, and
+   * the rest of the user is still returned.
    */
   orders: Maybe<OrderConnection>;
 };
@@ -67,9 +67,9 @@ export type Order = {
   /** Stable identifier of the order. */
   id: Scalars['ID']['output'];
   /**
-   * Who placed the order. Null, with a SUBGRAPH_UNAVAILABLE error here, when the users service cannot
-   * be reached (or the account no longer exists): the user's details come from the users subgraph, so
-   * the field is nullable and such an outage leaves the rest of the order intact.
+   * Who placed the order. The user's details come from the users subgraph, so this field is nullable:
+   * when that service cannot be reached it is null with a SUBGRAPH_UNAVAILABLE error here, and the rest
+   * of the order is still returned. (Null without an error: the account no longer exists.)
    */
   user: Maybe<User>;
   /** What was ordered, one line per product. */
@@ -88,9 +88,9 @@ export type Order = {
 export type OrderItem = {
   __typename?: 'OrderItem';
   /**
-   * The product ordered. Null, with a SUBGRAPH_UNAVAILABLE error here, when the catalog cannot be
-   * reached (or the product no longer exists): its details come from the catalog subgraph, so the
-   * field is nullable and such an outage leaves the order, its quantities and prices intact.
+   * The product ordered. Its details come from the catalog subgraph, so this field is nullable: when
+   * the catalog cannot be reached it is null with a SUBGRAPH_UNAVAILABLE error here, and the order, its
+   * quantities and prices are still returned. (Null without an error: the product no longer exists.)
    */
   product: Maybe<Product>;
   /** Units ordered. */
