@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { configErrorMessage as configError } from '@supergraph/runtime/testing';
 import { publicKeysOf, testSigningKey } from '@supergraph/auth/testing';
-import { DEFAULT_CLIENT_LIMITS, GATEWAY_DEFAULT_PORT, loadGatewayConfig } from './config.js';
+import { DEFAULT_CLIENT_LIMITS, DEFAULT_UPSTREAM, GATEWAY_DEFAULT_PORT, loadGatewayConfig } from './config.js';
 
 const signingKey = testSigningKey('gateway');
 const KEYS = {
@@ -127,5 +127,42 @@ describe('loadGatewayConfig', () => {
       socketsPerIp: 50,
     });
     expect(configError(() => load({ LIMIT_SUBSCRIPTIONS_PER_USER: '0' }))).toContain('LIMIT_SUBSCRIPTIONS_PER_USER');
+  });
+
+  it('bounds subgraph calls by default: 10 s budget, 64 sockets, one retry, breaker after 5 failures for 10 s', () => {
+    expect(load({}).upstream).toEqual({ ...DEFAULT_UPSTREAM, subgraphTimeoutMs: {} });
+    expect(DEFAULT_UPSTREAM).toEqual({ timeoutMs: 10_000, maxSockets: 64, retries: 1, breakerFailures: 5, breakerOpenMs: 10_000 });
+  });
+
+  it('reads the subgraph call settings, with a timeout per subgraph over the common one', () => {
+    const { upstream } = load({
+      SUBGRAPH_TIMEOUT_MS: '3000',
+      ORDERS_TIMEOUT_MS: '8000',
+      SUBGRAPH_MAX_SOCKETS: '16',
+      SUBGRAPH_RETRIES: '0',
+      SUBGRAPH_BREAKER_FAILURES: '20',
+      SUBGRAPH_BREAKER_OPEN_MS: '30000',
+    });
+    expect(upstream).toEqual({
+      timeoutMs: 3000,
+      subgraphTimeoutMs: { orders: 8000 },
+      maxSockets: 16,
+      retries: 0,
+      breakerFailures: 20,
+      breakerOpenMs: 30_000,
+    });
+  });
+
+  it('refuses subgraph call settings out of range, naming the variable', () => {
+    for (const [name, value] of [
+      ['SUBGRAPH_TIMEOUT_MS', '0'],
+      ['CATALOG_TIMEOUT_MS', 'soon'],
+      ['SUBGRAPH_MAX_SOCKETS', '0'],
+      ['SUBGRAPH_RETRIES', '5'],
+      ['SUBGRAPH_BREAKER_FAILURES', '0'],
+      ['SUBGRAPH_BREAKER_OPEN_MS', '10'],
+    ]) {
+      expect(configError(() => load({ [name]: value }))).toContain(name);
+    }
   });
 });

@@ -48,6 +48,52 @@ export interface GatewayConfig {
   /** Public keys of access tokens (USER_TOKEN_PUBLIC_KEYS): budgets and revocations are per verified user. */
   userTokenKeys: PublicKeyJwk[];
   clientLimits: ClientLimits;
+  /** How the gateway calls subgraphs over HTTP: timeouts, connection pool, retries, circuit breaker. */
+  upstream: UpstreamConfig;
+}
+
+/** How every subgraph fetch is bounded and protected (see upstream/subgraph-client.ts). */
+export interface UpstreamConfig {
+  /** Budget for one subgraph fetch, retries included (SUBGRAPH_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Per-subgraph budgets that replace timeoutMs (USERS_TIMEOUT_MS, CATALOG_TIMEOUT_MS, ORDERS_TIMEOUT_MS). */
+  subgraphTimeoutMs: Partial<Record<SubgraphName, number>>;
+  /** Keep-alive connections one gateway instance opens to one subgraph at most; more requests queue. */
+  maxSockets: number;
+  /** Extra attempts for a query whose subgraph refused the connection or answered 502/503; never for mutations. */
+  retries: number;
+  /** Consecutive failures (timeouts, unreachable, 5xx) that open a subgraph's circuit breaker. */
+  breakerFailures: number;
+  /** How long an open breaker fails calls at once before letting one probe through. */
+  breakerOpenMs: number;
+}
+
+export const DEFAULT_UPSTREAM: Omit<UpstreamConfig, 'subgraphTimeoutMs'> = {
+  // Long enough for a slow page of orders under load; short enough that a client is answered, with
+  // what the healthy subgraphs gave, well before it or a proxy gives up (often 30 s or more).
+  timeoutMs: 10_000,
+  maxSockets: 64,
+  retries: 1,
+  breakerFailures: 5,
+  breakerOpenMs: 10_000,
+};
+
+/** Reads the SUBGRAPH_* settings and the per-subgraph timeouts. */
+export function readUpstreamConfig(env: Record<string, string | undefined>): UpstreamConfig {
+  const timeoutMs = readWholeNumber(env, 'SUBGRAPH_TIMEOUT_MS', DEFAULT_UPSTREAM.timeoutMs, 50, 300_000);
+  const subgraphTimeoutMs: Partial<Record<SubgraphName, number>> = {};
+  for (const name of SUBGRAPH_NAMES) {
+    const variable = `${name.toUpperCase()}_TIMEOUT_MS`;
+    if (env[variable]?.trim()) subgraphTimeoutMs[name] = readWholeNumber(env, variable, timeoutMs, 50, 300_000);
+  }
+  return {
+    timeoutMs,
+    subgraphTimeoutMs,
+    maxSockets: readWholeNumber(env, 'SUBGRAPH_MAX_SOCKETS', DEFAULT_UPSTREAM.maxSockets, 1, 10_000),
+    retries: readWholeNumber(env, 'SUBGRAPH_RETRIES', DEFAULT_UPSTREAM.retries, 0, 3),
+    breakerFailures: readWholeNumber(env, 'SUBGRAPH_BREAKER_FAILURES', DEFAULT_UPSTREAM.breakerFailures, 1, 10_000),
+    breakerOpenMs: readWholeNumber(env, 'SUBGRAPH_BREAKER_OPEN_MS', DEFAULT_UPSTREAM.breakerOpenMs, 100, 600_000),
+  };
 }
 
 /** What one client may use: requests per minute, and open sockets and subscriptions at once (per gateway instance). */
@@ -128,5 +174,6 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     signingKey: readPrivateKey(env, 'GATEWAY_SIGNING_KEY'),
     userTokenKeys: readPublicKeys(env, 'USER_TOKEN_PUBLIC_KEYS'),
     clientLimits: readClientLimits(env),
+    upstream: readUpstreamConfig(env),
   };
 }

@@ -1,6 +1,15 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { getOperationAST, GraphQLError, OperationTypeNode, parse, type GraphQLSchema } from 'graphql';
 import { SERVICE_CREDENTIAL_HEADER, type CredentialSigner } from '@supergraph/auth';
+import { ErrorCode } from '@supergraph/runtime';
 import type { ClientIdentity } from './admission.js';
+import { unavailablePaths } from './upstream/error-paths.js';
+import type { SubgraphClient, UpstreamRequestInit } from './upstream/subgraph-client.js';
+import { SubgraphUnavailableError } from './upstream/unavailable.js';
+
+/** What a data source answers (the gateway-interface type, reached through the class that uses it). */
+type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>>;
 
 /** What the gateway keeps per request or subscription: the caller's credentials, forwarded to subgraphs as they are. */
 export interface GatewayContext {
@@ -11,24 +20,71 @@ export interface GatewayContext {
   client?: ClientIdentity;
 }
 
-/** Every HTTP call to a subgraph goes through here: the one place that adds headers to upstream requests. */
+/**
+ * Whether the call under way may be retried. RemoteGraphQLDataSource calls its fetcher with only
+ * a URL and a request body, so process() says it here for the fetcher it ends up calling.
+ */
+const currentCall = new AsyncLocalStorage<{ retryable: boolean }>();
+
+/**
+ * Every HTTP call to a subgraph goes through here: the one place that adds headers to upstream
+ * requests, and where a subgraph that cannot answer becomes SUBGRAPH_UNAVAILABLE errors at the
+ * fields it would have filled, so the rest of the response still arrives.
+ */
 export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
     /** The subgraph this source calls: the audience of the credential it sends. */
     private readonly subgraph: string,
     private readonly signer: CredentialSigner,
+    /** Timeout, connection pool, breaker and retries for this subgraph. */
+    private readonly upstream: SubgraphClient,
+    /** The API schema being served (for where errors go), when the request does not carry it. */
+    private readonly apiSchema: () => GraphQLSchema | undefined = () => undefined,
   ) {
     super(config);
   }
 
   /**
-   * Node's own fetch (undici) instead of the default make-fetch-happen: its pooled connections
-   * are let go of after a few idle seconds and it honours the subgraph's Keep-Alive hint, so a
-   * request is never sent on a connection the subgraph is closing for idleness at that moment
-   * (which failed a request with "socket hang up").
+   * undici (SubgraphClient) instead of the default make-fetch-happen: a bounded keep-alive pool
+   * whose idle connections are let go of before the subgraph closes them (a request sent on a
+   * connection being closed failed with "socket hang up"), and a deadline on every call.
    */
-  override fetcher = fetch as unknown as RemoteGraphQLDataSource['fetcher'];
+  override fetcher = ((url: string, init: UpstreamRequestInit) =>
+    this.upstream.fetch(url, init, {
+      retryable: currentCall.getStore()?.retryable ?? false,
+    })) as unknown as RemoteGraphQLDataSource['fetcher'];
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
+    try {
+      return await currentCall.run({ retryable: isQuery(options) }, () => super.process(options));
+    } catch (error) {
+      if (!(error instanceof SubgraphUnavailableError) || !('incomingRequestContext' in options)) throw error;
+      const { request } = options;
+      const document = options.document ?? (request.query ? parse(request.query) : undefined);
+      const schema = options.incomingRequestContext.schema ?? this.apiSchema();
+      const paths = document ? unavailablePaths(document, request.variables, schema) : [];
+      const extensions = { code: ErrorCode.SubgraphUnavailable };
+      // The gateway puts these at the right place in the client's response (prefixing the path
+      // with where this fetch sits) and leaves the fields null; other subgraphs' data stays.
+      return {
+        errors: paths.length
+          ? paths.map((path) => ({ message: error.message, path, extensions }))
+          : [{ message: error.message, extensions }],
+      };
+    }
+  }
+
+  /**
+   * A subgraph that answered 4xx: Apollo's error carries the subgraph's URL and raw answer in
+   * `extensions.response`, and 401/403 keep a client code, so they would reach the client. Only
+   * the status and the code stay.
+   */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
+    const error = await super.errorFromResponse(response);
+    const { response: _response, ...extensions } = error.extensions;
+    return new GraphQLError(error.message, { extensions });
+  }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     // The trust boundary: subgraphs serve GraphQL only to requests carrying the gateway's credential.
@@ -38,5 +94,25 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
     if (authorization) request.http?.headers.set('authorization', authorization);
     const clientIp = (context as GatewayContext | undefined)?.clientIp;
     if (clientIp) request.http?.headers.set('x-client-ip', clientIp);
+  }
+}
+
+/**
+ * Only queries are retried: a mutation sent twice could place two orders. What cannot be told
+ * counts as not a query. The gateway's query plans do not carry the fetch's document by default,
+ * so the operation's first word is read from its text (which the query planner prints with the
+ * operation first) rather than parsing every fetch.
+ */
+function isQuery(options: GraphQLDataSourceProcessOptions<GatewayContext>): boolean {
+  const document = 'document' in options ? options.document : undefined;
+  if (document) return getOperationAST(document, options.request.operationName)?.operation === OperationTypeNode.QUERY;
+  const query = options.request.query ?? '';
+  const first = /^\s*(\{|[A-Za-z_]\w*)/.exec(query)?.[1];
+  if (first === '{' || first === 'query') return true;
+  if (first !== 'fragment') return false;
+  try {
+    return getOperationAST(parse(query), options.request.operationName)?.operation === OperationTypeNode.QUERY;
+  } catch {
+    return false;
   }
 }

@@ -3,7 +3,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloGateway, IntrospectAndCompose, type ServiceMap } from '@apollo/gateway';
-import { GraphQLError, OperationTypeNode, print, type ExecutionResult } from 'graphql';
+import { GraphQLError, OperationTypeNode, print, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CredentialSigner, createRedisRevocationList } from '@supergraph/auth';
 import { createGraphQLHandler, createLogger, createRedisClient, ErrorCode, listen, type Logger } from '@supergraph/runtime';
@@ -13,26 +13,60 @@ import { AuthForwardingDataSource, type GatewayContext } from './context.js';
 import { createOperationLimits } from '@supergraph/limits';
 import { clientIpOf } from './client-ip.js';
 import { createGatewayErrorFormatter } from './errors.js';
+import type { BreakerState } from './upstream/policy.js';
+import { SubgraphClient } from './upstream/subgraph-client.js';
 import { SubscriptionPlanner } from './subscriptions/planner.js';
 import { createSubscriptionLayer } from './subscriptions/subscription-layer.js';
 
 export { loadGatewayConfig, type GatewayConfig } from './config.js';
 export type { GatewayContext } from './context.js';
 
-/** One data source per subgraph, shared by query execution and subscription events; each signs with the gateway's key. */
-export function createDataSources(config: GatewayConfig, signer = new CredentialSigner('gateway', config.signingKey)) {
+/**
+ * One data source per subgraph, shared by query execution and subscription events; each signs with
+ * the gateway's key and calls its subgraph through its own SubgraphClient (timeout, pool, breaker).
+ */
+export function createDataSources(config: GatewayConfig, signer = new CredentialSigner('gateway', config.signingKey), logger?: Logger) {
   const sources = new Map<string, AuthForwardingDataSource>();
+  const clients = new Map<string, SubgraphClient>();
+  let apiSchema: GraphQLSchema | undefined;
+  const { upstream } = config;
   return {
     signer,
     get(name: string, url?: string): AuthForwardingDataSource {
       let source = sources.get(name);
       if (!source) {
-        source = new AuthForwardingDataSource({ url: config.subgraphUrls[name as SubgraphName] ?? url }, name, signer);
+        const client = new SubgraphClient({
+          subgraph: name,
+          timeoutMs: upstream.subgraphTimeoutMs[name as SubgraphName] ?? upstream.timeoutMs,
+          maxSockets: upstream.maxSockets,
+          retries: upstream.retries,
+          breakerFailures: upstream.breakerFailures,
+          breakerOpenMs: upstream.breakerOpenMs,
+          logger,
+        });
+        source = new AuthForwardingDataSource(
+          { url: config.subgraphUrls[name as SubgraphName] ?? url },
+          name,
+          signer,
+          client,
+          () => apiSchema,
+        );
         sources.set(name, source);
+        clients.set(name, client);
       }
       return source;
     },
     serviceMap: (): ServiceMap => Object.fromEntries(sources),
+    /** The API schema now served: where a missing subgraph's errors go depends on its fields' nullability. */
+    setApiSchema(schema: GraphQLSchema): void {
+      apiSchema = schema;
+    },
+    /** Each subgraph's circuit breaker: closed (calling), open (failing fast) or half-open (probing). */
+    breakerStates: (): Record<string, BreakerState> =>
+      Object.fromEntries([...clients].map(([name, client]) => [name, client.breakerState])),
+    async close(): Promise<void> {
+      await Promise.all([...clients.values()].map((client) => client.close()));
+    },
   };
 }
 
@@ -111,15 +145,17 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     prefix: config.redisPrefix,
     logger,
   });
+  const dataSources = createDataSources(config, undefined, logger);
   const closeClients = async () => {
     redis.disconnect();
     budgetRedis.disconnect();
     await revocations.dispose();
+    await dataSources.close();
   };
-  const dataSources = createDataSources(config);
   const gateway = createGateway(config, dataSources);
   let planner: SubscriptionPlanner | null = null;
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    dataSources.setApiSchema(apiSchema);
     planner = new SubscriptionPlanner(coreSupergraphSdl);
   });
   const formatError = createGatewayErrorFormatter(logger);
@@ -198,6 +234,8 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     health: () => ({
       redis: redis.status === 'ready' ? 'ok' : 'unreachable: subscriptions, revocation checks and shared budgets are degraded',
       subscriptions: subscriptions.stats(),
+      // A subgraph whose breaker is open gets SUBGRAPH_UNAVAILABLE at once for what it would serve.
+      subgraphBreakers: dataSources.breakerStates(),
     }),
   });
   // Event-stream requests (GraphQL over SSE) go to the subscription layer; everything else to Apollo.

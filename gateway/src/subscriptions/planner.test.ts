@@ -445,7 +445,7 @@ describe('SubscriptionPlanner.executeEvent', () => {
     expect(error.path).toEqual(['orderStatusChanged', 'items', 1, 'product', 'description']);
   });
 
-  it('reports a refused entity fetch with its code, nulling the non-null parents up to the root', async () => {
+  it('reports a refused entity fetch with its code at the user, which alone is null (Order.user is nullable)', async () => {
     const planned = planOf(ORDER_STATUS);
     const { catalog } = healthySubgraphs();
     const users = subgraph((variables) => ({
@@ -465,8 +465,10 @@ describe('SubscriptionPlanner.executeEvent', () => {
     const forbidden = result.errors?.find((e) => e.message === 'Not allowed to see this user');
     expect(forbidden?.extensions?.code).toBe('FORBIDDEN');
     expect(forbidden?.path).toEqual(['orderStatusChanged', 'user']);
-    // Order.user is User! and orderStatusChanged is Order!: the null propagates to data.
-    expect(result.data).toBeNull();
+    // Order.user crosses into the users subgraph and is nullable: the rest of the order stays.
+    expect(result.data).toEqual({
+      orderStatusChanged: { id: 'o1', status: 'SHIPPED', user: null, items: [{ quantity: 1, product: { name: 'Handloom Cotton Kurta' } }] },
+    });
   });
 
   it('reports an error the event itself carried, with its code', async () => {

@@ -24,7 +24,12 @@ export enum ErrorCode {
   OperationResolutionFailure = 'OPERATION_RESOLUTION_FAILURE',
   /** The gateway is not ready to serve this yet (e.g. still loading its schema); retry. */
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
-  /** A subgraph ended a subscription for good; subscribe again. */
+  /**
+   * A subgraph could not serve its part: it timed out, could not be reached, failed, or its circuit
+   * breaker is open (the message says which, naming the subgraph). The error sits at the fields it
+   * would have filled, which are null; the rest of the response is there. On a subscription: the
+   * subgraph ended it for good; subscribe again.
+   */
   SubgraphUnavailable = 'SUBGRAPH_UNAVAILABLE',
   /** The operation exceeds a limit checked before execution (depth, cost, …); `extensions.limit` and `max` say which. */
   OperationLimit = 'OPERATION_LIMIT',

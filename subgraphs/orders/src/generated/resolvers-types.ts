@@ -38,8 +38,13 @@ export type User = {
   __typename?: 'User';
   /** Identifier of the user. */
   id: Scalars['ID']['output'];
-  /** The user's orders, newest first. `first` defaults to 20 and may be at most 100. */
-  orders: OrderConnection;
+  /**
+   * The user's orders, newest first. `first` defaults to 20 and may be at most 100.
+   * The user comes from the users subgraph and this field from the orders subgraph, so it is nullable:
+   * when the orders service cannot be reached it is null with a SUBGRAPH_UNAVAILABLE error here, and
+   * the rest of the user is still returned.
+   */
+  orders: Maybe<OrderConnection>;
 };
 
 
@@ -61,8 +66,12 @@ export type Order = {
   __typename?: 'Order';
   /** Stable identifier of the order. */
   id: Scalars['ID']['output'];
-  /** Who placed the order. */
-  user: User;
+  /**
+   * Who placed the order. The user's details come from the users subgraph, so this field is nullable:
+   * when that service cannot be reached it is null with a SUBGRAPH_UNAVAILABLE error here, and the rest
+   * of the order is still returned. (Null without an error: the account no longer exists.)
+   */
+  user: Maybe<User>;
   /** What was ordered, one line per product. */
   items: Array<OrderItem>;
   /** Sum of quantity × unit price over all lines, in paise. */
@@ -78,8 +87,12 @@ export type Order = {
 /** One line of an order. */
 export type OrderItem = {
   __typename?: 'OrderItem';
-  /** The product ordered. */
-  product: Product;
+  /**
+   * The product ordered. Its details come from the catalog subgraph, so this field is nullable: when
+   * the catalog cannot be reached it is null with a SUBGRAPH_UNAVAILABLE error here, and the order, its
+   * quantities and prices are still returned. (Null without an error: the product no longer exists.)
+   */
+  product: Maybe<Product>;
   /** Units ordered. */
   quantity: Scalars['Int']['output'];
   /** The catalog's price per unit at the moment of ordering, in paise. */
@@ -330,7 +343,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type UserResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<UserOrdersArgs, 'first'>>;
+  orders?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<UserOrdersArgs, 'first'>>;
 };
 
 export type ProductResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = {
@@ -340,7 +353,7 @@ export type ProductResolvers<ContextType = OrdersContext, ParentType extends Res
 export type OrderResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['OrderItem']>, ParentType, ContextType>;
   totalPaise?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
@@ -349,7 +362,7 @@ export type OrderResolvers<ContextType = OrdersContext, ParentType extends Resol
 };
 
 export type OrderItemResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['OrderItem'] = ResolversParentTypes['OrderItem']> = {
-  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   unitPricePaise?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
