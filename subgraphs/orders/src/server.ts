@@ -37,7 +37,7 @@ export function loadOrdersConfig(env: Record<string, string | undefined> = proce
     maxPlacedPerCustomer: readMaxPlacedPerCustomer(env),
     maxUnitsPerDay: readMaxUnitsPerDay(env),
     catalogCalls: {
-      timeoutMs: readWholeNumber(env, 'ORDERS_CATALOG_TIMEOUT_MS', 2_500, 50, 60_000),
+      timeoutMs: readWholeNumber(env, 'ORDERS_CATALOG_TIMEOUT_MS', 2_000, 50, 60_000),
       attempts: readWholeNumber(env, 'ORDERS_CATALOG_ATTEMPTS', 3, 1, 10),
     },
     sweeper: readSweeperConfig(env),
