@@ -18,7 +18,7 @@ export interface ReservationTimings {
   settleAfterMs: number;
 }
 
-export const DEFAULT_RESERVATION_TIMINGS: ReservationTimings = { leaseMs: 10_000, leaseWaitMs: 3_000, settleAfterMs: 60_000 };
+export const DEFAULT_RESERVATION_TIMINGS: ReservationTimings = { leaseMs: 5_000, leaseWaitMs: 2_000, settleAfterMs: 60_000 };
 
 interface Lease {
   owner: string;
