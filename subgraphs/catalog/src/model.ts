@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { versionPlugin } from '@supergraph/subgraph-kit';
 
 export interface ProductDoc {
   _id: Types.ObjectId;
@@ -8,6 +9,8 @@ export interface ProductDoc {
   category: string;
   pricePaise: number;
   stock: number;
+  /** Grows with every write (versionPlugin); events carry it so subscribers drop stale ones. */
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -35,6 +38,7 @@ const productSchema = new Schema<ProductDoc>(
   },
   { collection: 'products', timestamps: true },
 );
+productSchema.plugin(versionPlugin);
 productSchema.index({ sku: 1 }, { unique: true });
 productSchema.index({ category: 1, _id: 1 });
 

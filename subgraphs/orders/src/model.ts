@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { versionPlugin } from '@supergraph/subgraph-kit';
 
 /** Public statuses, in the only order an order may move through them. */
 export const FORWARD_STATUSES = ['PLACED', 'CONFIRMED', 'SHIPPED', 'DELIVERED'] as const;
@@ -29,6 +30,8 @@ export interface OrderDoc {
   requestHash: string;
   /** After cancellation: DUE until the catalog has the stock back (DONE); RETURNING while one caller does it. */
   stockReturn?: 'DUE' | 'RETURNING' | 'DONE';
+  /** Grows with every write (versionPlugin); events carry it so subscribers drop stale ones. */
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -56,6 +59,7 @@ const orderSchema = new Schema<OrderDoc>(
   },
   { collection: 'orders', timestamps: true },
 );
+orderSchema.plugin(versionPlugin);
 // A user's orders, newest first.
 orderSchema.index({ userId: 1, createdAt: -1, _id: -1 });
 // Every order has a key (generated when the client sends none), so this index
