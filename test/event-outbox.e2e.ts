@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postGraphQL, graphqlData } from '../scripts/lib/graphql-http.mjs';
 import { startStack } from '../scripts/lib/processes.mjs';
@@ -19,6 +20,7 @@ const POLL = { timeout: 20_000, interval: 100 };
 const WRITE_BOUND_MS = 2_000;
 
 let redis: PrivateRedis;
+let mongodbUri: string;
 let stack: Awaited<ReturnType<typeof startStack>>;
 let adminToken: string;
 
@@ -41,9 +43,10 @@ beforeAll(async () => {
   redis = await privateRedis(POLL);
   await redis.start();
   const admin = { email: 'outbox-admin@test.in', password: randomBytes(12).toString('base64url') };
+  mongodbUri = withDatabase(process.env.TEST_MONGODB_URI!, `outbox_${Date.now()}`);
   stack = await startStack({
     NODE_ENV: 'test',
-    MONGODB_URI: withDatabase(process.env.TEST_MONGODB_URI!, `outbox_${Date.now()}`),
+    MONGODB_URI: mongodbUri,
     REDIS_URL: redis.url,
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
@@ -117,9 +120,23 @@ describe('Redis stopped while customers order and admins write', () => {
         const health = (await (await fetch(new URL('/health', service.url))).json()) as { redis?: string };
         expect(health.redis, service.name).toMatch(/unreachable/);
       }
-      // Nothing was delivered while Redis was away.
+      // Nothing was delivered while Redis was away; the events wait in the services' outbox.
       expect(productFeed.events).toEqual([]);
       expect(orderFeed.events).toEqual([]);
+      const mongo = await new MongoClient(mongodbUri).connect();
+      const outbox = mongo.db().collection('outbox');
+      try {
+        const waiting = await outbox.find({ sentAt: null }).toArray();
+        const versions = (channel: string) => waiting.filter((e) => e.channel === channel).map((e) => e.version as number);
+        // Three reservations and the price change, then the two status moves, each with its version after the write.
+        const productVersions = versions(`product.updated.${productId}`);
+        expect(productVersions).toHaveLength(4);
+        expect(productVersions).toEqual([...productVersions].sort((a, b) => a - b));
+        expect(new Set(productVersions).size).toBe(4);
+        expect(versions(`order.status.${first}`)).toHaveLength(2);
+      } finally {
+        await mongo.close();
+      }
 
       await redis.start();
 
@@ -142,6 +159,13 @@ describe('Redis stopped while customers order and admins write', () => {
       expect(orderFeed.events).toEqual([...missedOrderEvents, { orderStatusChanged: { status: 'DELIVERED' } }]);
       expect(productFeed.errors).toEqual([]);
       expect(orderFeed.errors).toEqual([]);
+      // And the relay marked what it published as sent.
+      const check = await new MongoClient(mongodbUri).connect();
+      try {
+        await expect.poll(() => check.db().collection('outbox').countDocuments({ sentAt: null }), POLL).toBe(0);
+      } finally {
+        await check.close();
+      }
     } finally {
       await Promise.all([adminClient.dispose(), customerClient.dispose()]);
     }

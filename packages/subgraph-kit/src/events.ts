@@ -128,8 +128,14 @@ class OutboxEventBus implements EventBus {
       channel,
       stream: new EventStream<unknown>(async () => {
         this.open.delete(entry);
-        const id = await subscription?.catch(() => null);
-        if (id !== null && id !== undefined) this.transport.engine.unsubscribe(id);
+        // Not awaited: while Redis is away the subscription is still queued, and a client leaving
+        // (or a shutdown) must not wait for Redis to come back.
+        void subscription?.then(
+          (id) => {
+            this.transport.engine.unsubscribe(id);
+          },
+          () => undefined,
+        );
       }),
     };
     this.open.add(entry);
