@@ -106,7 +106,7 @@ class OutboxEventBus implements EventBus {
     try {
       if (this.closed) throw new Error('the event bus is closed');
       const { entity, version } = subject ?? subjectOf(channel, payload);
-      await this.outbox.append({
+      const entry = {
         eventId: randomUUID(),
         channel,
         entity,
@@ -114,8 +114,9 @@ class OutboxEventBus implements EventBus {
         payload: JSON.stringify(payload),
         origin: this.origin,
         createdAt: new Date(),
-      });
-      this.relay.wake();
+      };
+      await this.outbox.append(entry);
+      this.relay.record({ ...entry, sentAt: null });
     } catch (error) {
       // The write it reports has happened; failing the request now would tell the client otherwise.
       this.logger.error('event publish failed', { channel, error });

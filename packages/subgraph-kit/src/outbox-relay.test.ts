@@ -44,6 +44,12 @@ function relay(store: OutboxStore, send: (e: OutboxEntry) => Promise<void>, opti
   return r;
 }
 
+/** What the event bus does: store the entry, then hand it to the relay. */
+async function recordIn(store: OutboxStore, r: OutboxRelay, e: NewOutboxEntry): Promise<void> {
+  await store.append(e);
+  r.record({ ...e, sentAt: null });
+}
+
 const unsentIds = async (store: OutboxStore) =>
   (await store.unsent({ createdBefore: new Date(Date.now() + 1_000) }, 100)).map((e) => e.eventId);
 
@@ -53,12 +59,29 @@ describe('OutboxRelay', () => {
     const to = destination();
     const r = relay(store, to.send);
     r.start();
-    for (let n = 1; n <= 3; n++) {
-      await store.append(entry(n));
-      r.wake();
-    }
+    for (let n = 1; n <= 3; n++) await recordIn(store, r, entry(n));
     await vi.waitFor(() => expect(to.sent).toEqual(['e1', 'e2', 'e3']), { timeout: 2_000, interval: 10 });
     await vi.waitFor(async () => expect(await unsentIds(store)).toEqual([]), { timeout: 2_000, interval: 10 });
+  });
+
+  it('sends what this process records without reading the store back for it', async () => {
+    const store = createMemoryOutbox();
+    let reads = 0;
+    const counting: OutboxStore = {
+      ...store,
+      unsent: (filter, limit) => {
+        reads++;
+        return store.unsent(filter, limit);
+      },
+    };
+    const to = destination();
+    const r = relay(counting, to.send);
+    r.start();
+    await vi.waitFor(() => expect(reads).toBe(2), { timeout: 2_000, interval: 10 }); // at start: its own leftovers and overdue ones
+    for (let n = 1; n <= 5; n++) await recordIn(store, r, entry(n));
+    await vi.waitFor(() => expect(to.sent).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']), { timeout: 2_000, interval: 10 });
+    expect(reads).toBe(2);
+    expect(await unsentIds(store)).toEqual([]);
   });
 
   it('keeps what it cannot publish, retries, and delivers everything in order once publishing works again', async () => {
@@ -67,10 +90,7 @@ describe('OutboxRelay', () => {
     to.state.down = true;
     const r = relay(store, to.send);
     r.start();
-    for (let n = 1; n <= 4; n++) {
-      await store.append(entry(n));
-      r.wake();
-    }
+    for (let n = 1; n <= 4; n++) await recordIn(store, r, entry(n));
     // It keeps trying (backing off), sends nothing, and keeps every entry.
     await vi.waitFor(() => expect(to.attempts()).toBeGreaterThanOrEqual(3), { timeout: 3_000, interval: 10 });
     expect(r.failing).toBe(true);
@@ -132,7 +152,7 @@ describe('OutboxRelay', () => {
     const r = relay(store, to.send);
     r.start();
     await r.stop();
-    await store.append(entry(1));
+    await recordIn(store, r, entry(1));
     r.wake();
     r.start();
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -13,6 +13,8 @@ export interface RelayOptions {
 }
 
 const FIRST_BACKOFF_MS = 100;
+/** Most entries kept in memory for sending; more are read back from the store. */
+const MAX_RECORDED = 10_000;
 /** How long stop() waits for a pass under way. */
 const STOP_WAIT_MS = 2_000;
 
@@ -37,6 +39,13 @@ export class OutboxRelay {
   private failures = 0;
   private lastPrune = 0;
   private stopped = false;
+  /**
+   * This process's entries recorded since the relay last read the store, oldest first: sent without
+   * reading them back (on FerretDB every such read scans the collection).
+   */
+  private readonly recorded: OutboxEntry[] = [];
+  /** This process's unsent entries may be in the store and not in `recorded` (at start, after a failure): read them first. */
+  private readFromStore = true;
 
   constructor(
     private readonly store: OutboxStore,
@@ -55,6 +64,15 @@ export class OutboxRelay {
     this.poll = setInterval(() => this.wake({ overdue: true }), this.options.pollMs);
     this.poll.unref();
     this.wake({ overdue: true });
+  }
+
+  /** An entry this process has just stored: sent soon, after every older one of this process. */
+  record(entry: OutboxEntry): void {
+    if (this.stopped) return;
+    // Bounded: past the cap (a long outage) the entry is left to be read back from the store.
+    if (this.recorded.length < MAX_RECORDED) this.recorded.push(entry);
+    else this.readFromStore = true;
+    this.wake();
   }
 
   /** True while publishing fails (Redis away): events are kept and sent once it is back. */
@@ -105,12 +123,23 @@ export class OutboxRelay {
       const overdue = this.includeOverdue;
       this.includeOverdue = false;
       try {
-        await this.publishUnsent({ origin: this.origin });
+        if (this.readFromStore) {
+          // Everything recorded so far is in the store (it was stored before it was recorded), so
+          // this read covers it; what is recorded during the read stays for the next step.
+          const covered = this.recorded.length;
+          await this.publishUnsent({ origin: this.origin });
+          this.recorded.splice(0, covered);
+          this.readFromStore = false;
+        }
+        await this.publishRecorded();
         if (overdue) await this.publishUnsent({ createdBefore: new Date(Date.now() - this.options.pollMs) });
         if (this.failures > 0) this.logger.info('outbox relay publishing again', { failedAttempts: this.failures });
         this.failures = 0;
       } catch (error) {
         this.failures++;
+        // Whatever was not sent is in the store: read it back from there when retrying.
+        this.recorded.length = 0;
+        this.readFromStore = true;
         // Logged when the trouble starts, not at every retry.
         if (this.failures === 1) this.logger.warn('outbox relay cannot publish; events are kept and retried', { error });
         const delay = Math.min(this.maxBackoffMs, FIRST_BACKOFF_MS * 2 ** (this.failures - 1));
@@ -123,6 +152,17 @@ export class OutboxRelay {
         return;
       }
       if (overdue) await this.pruneNow();
+    }
+  }
+
+  private async publishRecorded(): Promise<void> {
+    while (this.recorded.length > 0 && !this.stopped) {
+      const batch = inEntityOrder(this.recorded.slice(0, this.batchSize));
+      for (const entry of batch) {
+        await this.send(entry);
+        await this.store.markSent([entry.eventId], new Date());
+      }
+      this.recorded.splice(0, batch.length);
     }
   }
 

@@ -57,9 +57,12 @@ export function inEntityOrder(entries: OutboxEntry[]): OutboxEntry[] {
   return ordered;
 }
 
-const outboxSchema = new Schema<OutboxEntry>(
+/** As stored: the event id is the document's `_id`, so marking one sent is an `_id` lookup (FerretDB pushes only those down). */
+type OutboxDocument = Omit<OutboxEntry, 'eventId'> & { _id: string };
+
+const outboxSchema = new Schema<OutboxDocument>(
   {
-    eventId: { type: String, required: true },
+    _id: { type: String, required: true },
     channel: { type: String, required: true },
     entity: { type: String, required: true },
     version: { type: Number, default: null },
@@ -74,38 +77,38 @@ const outboxSchema = new Schema<OutboxEntry>(
 // What relays and catching-up subscribers look for. (FerretDB on SQLite scans anyway; MongoDB uses them.)
 outboxSchema.index({ sentAt: 1, createdAt: 1 });
 outboxSchema.index({ channel: 1, createdAt: 1 });
-outboxSchema.index({ eventId: 1 }, { unique: true });
 
 const OLDEST_FIRST = { createdAt: 1, _id: 1 } as const;
+
+function fromDocument({ _id, ...rest }: OutboxDocument): OutboxEntry {
+  return { eventId: _id, ...rest };
+}
 
 /**
  * The outbox as a collection in the service's own database. Sent entries are deleted by the relay
  * after a retention period rather than by a TTL index: FerretDB has none.
  */
 export async function createMongoOutbox(connection: Connection): Promise<OutboxStore> {
-  const model = connection.models.OutboxEntry ?? connection.model<OutboxEntry>('OutboxEntry', outboxSchema);
+  const model = connection.models.OutboxEntry ?? connection.model<OutboxDocument>('OutboxEntry', outboxSchema);
   await model.syncIndexes();
-  const plain = { _id: 0, eventId: 1, channel: 1, entity: 1, version: 1, payload: 1, origin: 1, createdAt: 1, sentAt: 1 } as const;
+  const list = async (filter: Record<string, unknown>, limit: number) =>
+    (await model.find(filter).sort(OLDEST_FIRST).limit(limit).lean<OutboxDocument[]>()).map(fromDocument);
   return {
-    async append(entry) {
-      await model.collection.insertOne({ ...entry, sentAt: null });
+    async append({ eventId, ...rest }) {
+      await model.create({ _id: eventId, ...rest, sentAt: null });
     },
     async unsent({ origin, createdBefore }, limit) {
       const filter: Record<string, unknown> = { sentAt: null };
       if (origin !== undefined) filter.origin = origin;
       if (createdBefore !== undefined) filter.createdAt = { $lt: createdBefore };
-      return model.find(filter, plain).sort(OLDEST_FIRST).limit(limit).lean<OutboxEntry[]>();
+      return list(filter, limit);
     },
     async markSent(eventIds, at) {
-      if (eventIds.length === 0) return;
-      await model.updateMany({ eventId: { $in: eventIds } }, { $set: { sentAt: at } });
+      // One `_id` update each: on FerretDB an `$in` would scan the collection, these do not.
+      for (const _id of eventIds) await model.updateOne({ _id }, { $set: { sentAt: at } });
     },
     async since(channel, since, limit) {
-      return model
-        .find({ channel, createdAt: { $gte: since } }, plain)
-        .sort(OLDEST_FIRST)
-        .limit(limit)
-        .lean<OutboxEntry[]>();
+      return list({ channel, createdAt: { $gte: since } }, limit);
     },
     async prune(sentBefore) {
       const { deletedCount } = await model.deleteMany({ sentAt: { $lt: sentBefore } });
