@@ -152,6 +152,25 @@ describe('EventStream catch-up', () => {
     await nothingMore(stream);
   });
 
+  it('holds live deliveries from the moment it is asked, for a read started before', async () => {
+    const stream = new EventStream<{ version: number }>(async () => {});
+    let finishRead!: (events: EventEnvelope[]) => void;
+    const started = new Promise<EventEnvelope[]>((resolve) => (finishRead = resolve));
+    // Two catch-ups queued; a live event arrives before either has run.
+    const first = stream.catchUp(
+      () => started,
+      () => {},
+    );
+    const second = stream.catchUp(
+      async () => [event('missed-2', 2)],
+      () => {},
+    );
+    stream.receive(event('live-3', 3));
+    finishRead([event('missed-1', 1)]);
+    await Promise.all([first, second]);
+    expect((await take(stream, 3)).map((e) => e.version)).toEqual([1, 2, 3]);
+  });
+
   it('stays live when the read fails', async () => {
     const stream = new EventStream<{ version: number }>(async () => {});
     const errors: unknown[] = [];

@@ -50,6 +50,7 @@ export class EventStream<T> implements AsyncIterableIterator<T> {
   private readonly waiting: ((result: IteratorResult<T>) => void)[] = [];
   private held: EventEnvelope[] | null = null;
   private catchingUp: Promise<void> = Promise.resolve();
+  private pendingCatchUps = 0;
   private finished = false;
 
   constructor(private readonly onClose: () => Promise<void>) {}
@@ -65,21 +66,25 @@ export class EventStream<T> implements AsyncIterableIterator<T> {
   }
 
   /**
-   * Delivers what `read` returns (oldest first) before any live delivery that arrives meanwhile.
-   * Catch-ups run one after another. A read that fails leaves the stream live: `onError` hears of it.
+   * Delivers what `read` returns (oldest first) before any live delivery that arrives from this call
+   * on (held from the moment of the call, as the caller may already have started the read). Catch-ups
+   * run one after another; live deliveries flow again after the last. A read that fails leaves the
+   * stream live: `onError` hears of it.
    */
   catchUp(read: () => Promise<EventEnvelope[]>, onError: (error: unknown) => void): Promise<void> {
+    this.held ??= [];
+    this.pendingCatchUps++;
     this.catchingUp = this.catchingUp.then(async () => {
-      if (this.finished) return;
-      this.held = [];
       try {
-        for (const event of await read()) this.accept(event);
+        if (!this.finished) for (const event of await read()) this.accept(event);
       } catch (error) {
         onError(error);
       } finally {
-        const held = this.held;
-        this.held = null;
-        for (const event of held) this.accept(event);
+        if (--this.pendingCatchUps === 0) {
+          const held = this.held ?? [];
+          this.held = null;
+          for (const event of held) this.accept(event);
+        }
       }
     });
     return this.catchingUp;

@@ -155,13 +155,21 @@ class OutboxEventBus implements EventBus {
 
   /** After a transport outage every open subscription reads back from the outbox what it may have missed. */
   private catchUpAll(downSince: Date): void {
-    for (const { channel, stream } of this.open) {
-      const since = new Date(Math.max(stream.openedAt.getTime(), downSince.getTime() - CATCH_UP_MARGIN_MS));
-      void stream.catchUp(
-        async () => inEntityOrder(await this.outbox.since(channel, since, this.catchUpLimit)).map(envelopeOf),
-        (error) =>
-          this.logger.error('event catch-up failed; events missed during the outage are lost to this subscriber', { channel, error }),
-      );
+    const from = downSince.getTime() - CATCH_UP_MARGIN_MS;
+    // One read per channel, however many subscribers it has (each keeps only what came after it opened).
+    const byChannel = new Map<string, EventStream<unknown>[]>();
+    for (const { channel, stream } of this.open) byChannel.set(channel, [...(byChannel.get(channel) ?? []), stream]);
+    for (const [channel, streams] of byChannel) {
+      const since = new Date(Math.max(from, Math.min(...streams.map((stream) => stream.openedAt.getTime()))));
+      const read = this.outbox.since(channel, since, this.catchUpLimit).then((entries) => inEntityOrder(entries));
+      read.catch(() => undefined); // handled by each stream's catch-up below
+      for (const stream of streams) {
+        void stream.catchUp(
+          async () => (await read).filter((entry) => entry.createdAt >= stream.openedAt).map(envelopeOf),
+          (error) =>
+            this.logger.error('event catch-up failed; events missed during the outage are lost to this subscriber', { channel, error }),
+        );
+      }
     }
   }
 
