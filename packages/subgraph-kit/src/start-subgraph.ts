@@ -101,6 +101,7 @@ export async function startSubgraph<TContext extends BaseContext>(
     outbox = await createMongoOutbox(connection);
   } catch (error) {
     redis.disconnect();
+    connection.removeAllListeners('disconnected'); // closing on purpose is not an outage
     await connection.close();
     throw error;
   }
