@@ -1,56 +1,34 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { stopChild } from '../scripts/lib/child-process.mjs';
 import { graphqlData } from '../scripts/lib/graphql-http.mjs';
 import { startService, startStack } from '../scripts/lib/processes.mjs';
 import { withDatabase } from '../scripts/lib/localdb.mjs';
-import { redisAnswers } from '../scripts/lib/redis.mjs';
+import { privateRedis, type PrivateRedis } from './private-redis.js';
 import { collect, redisChannel, redisSubscribers, subscriptionStats, wsClient, wsUrl } from './ws-helpers.js';
 
 // Faults need a Redis and services of their own: this file starts a private
 // redis-server and a full stack against it, then breaks them on purpose.
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 // How long to wait for a service or Redis to come round, and how often to look.
 const POLL = { timeout: 20_000, interval: 100 };
 
-let redisPort: number;
+let redis: PrivateRedis;
 let redisUrl: string;
-let redisProcess: ChildProcess;
 let stack: Awaited<ReturnType<typeof startStack>>;
 let env: Record<string, string>;
 let adminToken: string;
 
-async function startRedis(): Promise<void> {
-  redisProcess = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  // vi.waitFor, not expect.poll: this also runs in beforeAll, outside any test.
-  await vi.waitFor(async () => {
-    if (!(await redisAnswers(redisUrl))) throw new Error('the private redis-server does not answer yet');
-  }, POLL);
-}
-
-const stopRedis = () => stopChild(redisProcess);
+const startRedis = () => redis.start();
+const stopRedis = () => redis.stop();
 
 const ok = (query: string, variables: Record<string, unknown>, token?: string) =>
   graphqlData(stack.gateway.url, query, variables, { token });
 
 beforeAll(async () => {
-  redisPort = await freePort();
-  redisUrl = `redis://127.0.0.1:${redisPort}`;
+  redis = await privateRedis(POLL);
+  redisUrl = redis.url;
   await startRedis();
   const admin = { email: 'resilience-admin@test.in', password: randomBytes(12).toString('base64url') };
   env = {
@@ -69,7 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
-  if (redisProcess) await stopRedis();
+  await redis?.stop();
 });
 
 async function newProduct(stock = 50) {
@@ -118,10 +96,13 @@ describe('Redis restarting', () => {
         { timeout: 10_000, interval: 50 },
       );
       for (const service of services) expect(service.child.exitCode, service.name).toBeNull();
-      await expect.poll(async () => (await fetch(new URL('/ready', stack.catalog.url))).status, POLL).toBe(503);
+      // Still ready (queries and mutations do not need Redis); /health says subscriptions are degraded.
+      const catalogHealth = async () => ((await (await fetch(new URL('/health', stack.catalog.url))).json()) as { redis: string }).redis;
+      await expect.poll(catalogHealth, POLL).toMatch(/^unreachable/);
+      expect((await fetch(new URL('/ready', stack.catalog.url))).status).toBe(200);
 
       await startRedis();
-      await expect.poll(async () => (await fetch(new URL('/ready', stack.catalog.url))).status, POLL).toBe(200);
+      await expect.poll(catalogHealth, POLL).toBe('ok');
       // Restored on the new Redis.
       await expect.poll(() => redisSubscribers(channel, redisUrl), POLL).toBeGreaterThan(0);
       await ok('mutation($id: ID!) { updateProduct(id: $id, input: { pricePaise: 12345 }) { id } }', { id: productId }, adminToken);

@@ -6,7 +6,15 @@ import { ApolloGateway, IntrospectAndCompose, type ServiceMap } from '@apollo/ga
 import { GraphQLError, OperationTypeNode, print, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CredentialSigner, createRedisRevocationList } from '@supergraph/auth';
-import { createGraphQLHandler, createLogger, createRedisClient, ErrorCode, listen, type Logger } from '@supergraph/runtime';
+import {
+  createGraphQLHandler,
+  createLogger,
+  createRedisClient,
+  FAIL_FAST_REDIS_OPTIONS,
+  ErrorCode,
+  listen,
+  type Logger,
+} from '@supergraph/runtime';
 import { createAdmission, tooManyRequests, type ClientIdentity } from './admission.js';
 import type { GatewayConfig, SubgraphName } from './config.js';
 import { AuthForwardingDataSource, type GatewayContext } from './context.js';
@@ -130,7 +138,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
   const redis = createRedisClient(config.redisUrl, logger, 'gateway-commands');
   // Budgets get a client of their own without an offline queue: while Redis is away they fall back
   // to this instance's memory at once instead of holding requests until it is back.
-  const budgetRedis = createRedisClient(config.redisUrl, logger, 'gateway-budgets', { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  const budgetRedis = createRedisClient(config.redisUrl, logger, 'gateway-budgets', { ...FAIL_FAST_REDIS_OPTIONS });
   const revocations = createRedisRevocationList({
     redisUrl: config.redisUrl,
     prefix: config.redisPrefix,

@@ -1,4 +1,4 @@
-import { createRedisClient, type Logger } from '@supergraph/runtime';
+import { createRedisClient, FAIL_FAST_REDIS_OPTIONS, type Logger } from '@supergraph/runtime';
 import type { Role } from './viewer.js';
 
 /**
@@ -132,10 +132,7 @@ const FIRST_CONNECTION_WAIT_MS = 2_000;
 export function createRedisRevocationList(options: RedisRevocationOptions): RevocationList {
   if (!options.prefix) throw new Error('a revocation list needs a key prefix, so deployments sharing a Redis stay apart');
   // No offline queue: while Redis is away a check fails at once (the caller decides what that means) instead of hanging a request.
-  const commands = createRedisClient(options.redisUrl, options.logger, `${options.service}-revocations`, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-  });
+  const commands = createRedisClient(options.redisUrl, options.logger, `${options.service}-revocations`, { ...FAIL_FAST_REDIS_OPTIONS });
   // Until the first connection, a command waits for it briefly (a service just started is not yet
   // connected); after that, an outage fails commands at once.
   let firstConnection: Promise<void> | null = new Promise<void>((resolve) => commands.once('ready', () => resolve())).then(() => {

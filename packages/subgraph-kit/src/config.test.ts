@@ -30,6 +30,7 @@ describe('loadSubgraphConfig', () => {
       wsKeepAliveMs: 12_000,
       shutdownDrainMs: 0,
       operationLimits: DEFAULT_OPERATION_LIMITS,
+      outbox: { pollMs: 1_000, retentionMs: 120_000 },
     });
   });
 
@@ -44,10 +45,13 @@ describe('loadSubgraphConfig', () => {
         REDIS_URL: 'rediss://cache.example.net:6380',
         REDIS_PREFIX: 'staging',
         LOG_LEVEL: 'debug',
+        OUTBOX_POLL_MS: '2500',
+        OUTBOX_RETENTION_MS: '3600000',
       },
       1,
     );
     expect(config).toMatchObject({
+      outbox: { pollMs: 2_500, retentionMs: 3_600_000 },
       nodeEnv: 'production',
       port: 8080,
       host: '0.0.0.0',
@@ -56,6 +60,14 @@ describe('loadSubgraphConfig', () => {
       redisPrefix: 'staging',
       logLevel: 'debug',
     });
+  });
+
+  it('refuses an outbox poll interval or retention out of range, naming the variable', () => {
+    expect(configError(() => loadSubgraphConfig({ NODE_ENV: 'test', ...KEYS, OUTBOX_POLL_MS: '10' }, 1))).toContain('OUTBOX_POLL_MS');
+    // A subscriber catching up after an outage reads sent events back: they must be kept a while.
+    expect(configError(() => loadSubgraphConfig({ NODE_ENV: 'test', ...KEYS, OUTBOX_RETENTION_MS: '1000' }, 1))).toContain(
+      'OUTBOX_RETENTION_MS',
+    );
   });
 
   it('refuses to start without the keys it verifies with, in any environment', () => {

@@ -1,6 +1,7 @@
 import { readPublicKeys, type PublicKeyJwk, type TrustedCaller } from '@supergraph/auth';
 import { readOperationLimits, type OperationLimits } from '@supergraph/limits';
-import { loadServiceConfig, readUrl, type Env, type ServiceConfig } from '@supergraph/runtime';
+import { loadServiceConfig, readUrl, readWholeNumber, type Env, type ServiceConfig } from '@supergraph/runtime';
+import type { OutboxOptions } from './events.js';
 
 /** What every subgraph reads on top of the service configuration: its database and the keys it trusts. */
 export interface SubgraphConfig extends ServiceConfig {
@@ -13,6 +14,8 @@ export interface SubgraphConfig extends ServiceConfig {
   serviceCallers: TrustedCaller[];
   /** What one operation may ask for before it runs (LIMIT_* variables); the gateway checks the same. */
   operationLimits: OperationLimits;
+  /** The event outbox's relay: OUTBOX_POLL_MS (looks for unsent events) and OUTBOX_RETENTION_MS (keeps sent ones). */
+  outbox: OutboxOptions;
 }
 
 /**
@@ -38,5 +41,11 @@ export function loadSubgraphConfig(
     userTokenKeys: readPublicKeys(env, 'USER_TOKEN_PUBLIC_KEYS', { optional: options.signsUserTokens }),
     serviceCallers: [],
     operationLimits: readOperationLimits(env),
+    outbox: {
+      pollMs: readWholeNumber(env, 'OUTBOX_POLL_MS', 1_000, 100, 60_000),
+      // Counted from sending, so it need only cover the catch-up right after Redis returns (which reads
+      // back from 30 s before the outage); kept short because FerretDB scans the collection on every poll.
+      retentionMs: readWholeNumber(env, 'OUTBOX_RETENTION_MS', 2 * 60_000, 60_000, 7 * 24 * 3_600_000),
+    },
   };
 }

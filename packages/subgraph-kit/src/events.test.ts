@@ -3,7 +3,17 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { channels, createInMemoryEventBus, createRedisEventBus, type EventBus } from './index.js';
+import {
+  channels,
+  createEventBus,
+  createInMemoryEventBus,
+  createMemoryOutbox,
+  createMemoryTransport,
+  createRedisEventBus,
+  createRedisTransport,
+  type EventBus,
+  type EventTransport,
+} from './index.js';
 import { createLogger, type Logger } from '@supergraph/runtime';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -13,6 +23,8 @@ interface Message {
   probe?: boolean;
   n?: number;
   tag?: string;
+  _id?: string;
+  version?: number;
 }
 
 /**
@@ -66,7 +78,12 @@ async function nextReal(iterator: AsyncIterableIterator<Message>, timeoutMs = 3_
 interface BusFactory {
   name: string;
   create(prefix: string, logger: Logger): EventBus;
+  /** What carries the bus's events, so a test can deliver the same message twice. */
+  transport(logger: Logger): EventTransport;
 }
+
+/** The text the relay sends for an event (see events.ts): what a redelivery repeats. */
+const wire = (id: string, entity: string, version: number | null, payload: object) => JSON.stringify({ id, entity, version, payload });
 
 /** What every EventBus must do, whatever carries the events. */
 function eventBusContract(factory: BusFactory) {
@@ -161,6 +178,81 @@ function eventBusContract(factory: BusFactory) {
       expect(settled).toEqual({ done: true, value: undefined });
     });
 
+    /** A bus over a transport the test holds too. */
+    const makeWithTransport = (prefix: string) => {
+      const logger = createLogger('test', 'silent');
+      const transport = factory.transport(logger);
+      const bus = createEventBus({ prefix, logger, transport, outbox: createMemoryOutbox() });
+      open.push(bus);
+      return { bus, send: (channel: string, text: string) => transport.send(`${prefix}:${channel}`, text) };
+    };
+
+    it("delivers an entity's versions in the order they were written", async () => {
+      const bus = make(uniquePrefix('versions'));
+      const channel = channels.productUpdated('p1');
+      const subscription = await liveSubscription(bus, channel);
+      for (let version = 1; version <= 3; version++) await bus.publish(channel, { _id: 'p1', version, n: version * 10 });
+      expect(await nextReal(subscription)).toEqual({ _id: 'p1', version: 1, n: 10 });
+      expect(await nextReal(subscription)).toEqual({ _id: 'p1', version: 2, n: 20 });
+      expect(await nextReal(subscription)).toEqual({ _id: 'p1', version: 3, n: 30 });
+    });
+
+    it('drops a second delivery of the same event', async () => {
+      const prefix = uniquePrefix('dedupe-id');
+      const { bus, send } = makeWithTransport(prefix);
+      const channel = channels.orderPlaced();
+      const subscription = await liveSubscription(bus, channel);
+      await send(channel, wire('event-1', 'o1', 1, { tag: 'first' }));
+      await send(channel, wire('event-1', 'o1', 1, { tag: 'first' }));
+      // Unversioned events are told apart by id alone: a repeat of one is dropped too.
+      await send(channel, wire('event-2', channel, null, { tag: 'plain' }));
+      await send(channel, wire('event-2', channel, null, { tag: 'plain' }));
+      await send(channel, wire('event-3', 'o2', 1, { tag: 'next' }));
+      expect(await nextReal(subscription)).toEqual({ tag: 'first' });
+      expect(await nextReal(subscription)).toEqual({ tag: 'plain' });
+      // Had a repeat come through, it would be here instead.
+      expect(await nextReal(subscription)).toEqual({ tag: 'next' });
+    });
+
+    it('drops an event older than one already delivered for its entity, but not events of other entities', async () => {
+      const prefix = uniquePrefix('dedupe-version');
+      const { bus, send } = makeWithTransport(prefix);
+      const channel = channels.orderPlaced();
+      const subscription = await liveSubscription(bus, channel);
+      await send(channel, wire('a', 'o1', 2, { n: 2 }));
+      await send(channel, wire('b', 'o1', 1, { n: 1 })); // stale: version 2 was delivered
+      await send(channel, wire('c', 'o1', 2, { n: 22 })); // the same version under another id
+      await send(channel, wire('d', 'o2', 1, { n: 100 })); // another entity starts at its own version
+      await send(channel, wire('e', 'o1', 3, { n: 3 }));
+      expect(await nextReal(subscription)).toEqual({ n: 2 });
+      expect(await nextReal(subscription)).toEqual({ n: 100 });
+      expect(await nextReal(subscription)).toEqual({ n: 3 });
+    });
+
+    it('dedupes per subscriber: a subscriber that joins later still gets the next version', async () => {
+      const prefix = uniquePrefix('dedupe-per-iterator');
+      const { bus, send } = makeWithTransport(prefix);
+      const channel = channels.productUpdated('p2');
+      const early = await liveSubscription(bus, channel);
+      await send(channel, wire('x', 'p2', 5, { n: 5 }));
+      expect(await nextReal(early)).toEqual({ n: 5 });
+      const late = await liveSubscription(bus, channel);
+      await send(channel, wire('y', 'p2', 6, { n: 6 }));
+      expect(await nextReal(early)).toEqual({ n: 6 });
+      expect(await nextReal(late)).toEqual({ n: 6 });
+    });
+
+    it('ignores a message that is not an event', async () => {
+      const prefix = uniquePrefix('malformed');
+      const { bus, send } = makeWithTransport(prefix);
+      const channel = channels.orderPlaced();
+      const subscription = await liveSubscription(bus, channel);
+      await send(channel, 'not json');
+      await send(channel, JSON.stringify({ payload: { tag: 'no id' } }));
+      await send(channel, wire('ok', 'o1', 1, { tag: 'good' }));
+      expect(await nextReal(subscription)).toEqual({ tag: 'good' });
+    });
+
     it('never throws from publish, even after dispose', async () => {
       const bus = factory.create(uniquePrefix('after-dispose'), createLogger('test', 'silent'));
       await bus.dispose();
@@ -169,8 +261,16 @@ function eventBusContract(factory: BusFactory) {
   });
 }
 
-eventBusContract({ name: 'in memory', create: (prefix, logger) => createInMemoryEventBus(prefix, logger) });
-eventBusContract({ name: 'Redis', create: (prefix, logger) => createRedisEventBus(REDIS_URL, prefix, logger) });
+eventBusContract({
+  name: 'in memory',
+  create: (prefix, logger) => createInMemoryEventBus(prefix, logger),
+  transport: () => createMemoryTransport(),
+});
+eventBusContract({
+  name: 'Redis',
+  create: (prefix, logger) => createRedisEventBus(REDIS_URL, prefix, logger),
+  transport: (logger) => createRedisTransport(REDIS_URL, logger),
+});
 
 describe('createInMemoryEventBus', () => {
   it('refuses an empty prefix', () => {

@@ -1,6 +1,10 @@
-import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
-import { RedisPubSub } from 'graphql-redis-subscriptions';
-import { createRedisClient, type Logger } from '@supergraph/runtime';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@supergraph/runtime';
+import { EventStream, type EventEnvelope } from './event-stream.js';
+import { createMemoryTransport, createRedisTransport, type EventTransport } from './event-transport.js';
+import { createMemoryOutbox, inEntityOrder, type OutboxEntry, type OutboxStore } from './outbox.js';
+import { OutboxRelay, type RelayOptions } from './outbox-relay.js';
+import { subjectOf, type EventSubject } from './versioning.js';
 
 /** Channel names: one per event and per id, never a global firehose filtered in memory. */
 export const channels = {
@@ -11,70 +15,217 @@ export const channels = {
 
 /** The one event bus every service publishes domain events to. */
 export interface EventBus {
-  /** Publishes after a write has succeeded. Never throws: a failed publish is logged. */
-  publish(channel: string, payload: object): Promise<void>;
+  /**
+   * Records an event after a write has succeeded; it is delivered to subscribers once the transport
+   * (Redis) takes it, at least once and in order per entity, even if Redis is away now. Waits only
+   * for the outbox insert, never for Redis. Never throws: an event that cannot be recorded is logged.
+   * The subject (entity id and version) is read from the payload's `_id` and `version` unless given.
+   */
+  publish(channel: string, payload: object, subject?: EventSubject): Promise<void>;
+  /** Each event once, in order per entity; a duplicate or an older version than one delivered is dropped. */
   subscribe<T>(channel: string): AsyncIterableIterator<T>;
-  /** Releases every connection and listener the bus holds. */
+  /** Whether events reach subscribers now (false while Redis is away: they are kept and sent later). */
+  healthy(): boolean;
+  /** Stops the relay and releases every connection and listener the bus holds. */
   dispose(): Promise<void>;
 }
+
+export interface OutboxOptions extends RelayOptions {
+  /** Most events one subscriber reads back when catching up after an outage. */
+  catchUpLimit?: number;
+}
+
+/** The defaults for a bus without configuration (unit tests); services read theirs from the environment. */
+export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = { pollMs: 1_000, retentionMs: 2 * 60_000 };
+
+/**
+ * How far before an outage began a subscriber's catch-up reads: an event sent just before the
+ * connection was seen to drop may have been lost with it, and clocks of processes differ a little.
+ */
+const CATCH_UP_MARGIN_MS = 30_000;
 
 function requirePrefix(prefix: string): void {
   if (!prefix) throw new Error('an event bus needs a channel prefix, so deployments sharing a Redis stay apart');
 }
 
-class PubSubEventBus implements EventBus {
-  private readonly open = new Set<AsyncIterableIterator<unknown>>();
+/** The message on the wire: the stored payload JSON is put in as it is, not parsed and serialised again. */
+function envelopeText(entry: OutboxEntry): string {
+  return `{"id":${JSON.stringify(entry.eventId)},"entity":${JSON.stringify(entry.entity)},"version":${JSON.stringify(entry.version)},"payload":${entry.payload}}`;
+}
+
+function envelopeOf(entry: OutboxEntry): EventEnvelope {
+  return { id: entry.eventId, entity: entry.entity, version: entry.version, payload: JSON.parse(entry.payload) as unknown };
+}
+
+function parseEnvelope(message: unknown): EventEnvelope | null {
+  if (typeof message !== 'string') return null;
+  try {
+    const value = JSON.parse(message) as Partial<EventEnvelope>;
+    if (typeof value.id !== 'string' || typeof value.entity !== 'string') return null;
+    if (value.version !== null && typeof value.version !== 'number') return null;
+    return { id: value.id, entity: value.entity, version: value.version, payload: value.payload };
+  } catch {
+    return null;
+  }
+}
+
+class OutboxEventBus implements EventBus {
+  private readonly open = new Set<{ channel: string; stream: EventStream<unknown> }>();
+  private readonly relay: OutboxRelay;
+  /** This process, as the origin of the entries it records. */
+  private readonly origin = randomUUID();
+  private readonly catchUpLimit: number;
+  private closed = false;
 
   constructor(
-    private readonly engine: PubSubEngine,
     private readonly prefix: string,
     private readonly logger: Logger,
-    private readonly close: () => Promise<void>,
+    private readonly transport: EventTransport,
+    private readonly outbox: OutboxStore,
+    options: OutboxOptions,
   ) {
     requirePrefix(prefix);
+    this.catchUpLimit = options.catchUpLimit ?? 1_000;
+    this.relay = new OutboxRelay(
+      outbox,
+      (entry) => transport.send(this.name(entry.channel), envelopeText(entry)),
+      this.origin,
+      logger,
+      options,
+    );
+    transport.onSendable(() => this.relay.retryNow());
+    transport.onResumed((downSince) => this.catchUpAll(downSince));
+    this.relay.start();
   }
 
   private name(channel: string): string {
     return `${this.prefix}:${channel}`;
   }
 
-  async publish(channel: string, payload: object): Promise<void> {
+  async publish(channel: string, payload: object, subject?: EventSubject): Promise<void> {
     try {
-      await this.engine.publish(this.name(channel), payload);
+      if (this.closed) throw new Error('the event bus is closed');
+      const { entity, version } = subject ?? subjectOf(channel, payload);
+      const entry = {
+        eventId: randomUUID(),
+        channel,
+        entity,
+        version,
+        payload: JSON.stringify(payload),
+        origin: this.origin,
+        createdAt: new Date(),
+      };
+      await this.outbox.append(entry);
+      this.relay.record({ ...entry, sentAt: null });
     } catch (error) {
+      // The write it reports has happened; failing the request now would tell the client otherwise.
       this.logger.error('event publish failed', { channel, error });
     }
   }
 
   subscribe<T>(channel: string): AsyncIterableIterator<T> {
-    const iterator = this.engine.asyncIterableIterator<T>(this.name(channel));
-    const release = iterator.return?.bind(iterator);
-    this.open.add(iterator);
-    // Whoever ends the iteration (client gone, dispose) also forgets it here.
-    iterator.return = async () => {
-      this.open.delete(iterator);
-      return release ? release() : { done: true, value: undefined };
+    let subscription: Promise<number> | null = null;
+    const entry = {
+      channel,
+      stream: new EventStream<unknown>(async () => {
+        this.open.delete(entry);
+        // Not awaited: while Redis is away the subscription is still queued, and a client leaving
+        // (or a shutdown) must not wait for Redis to come back.
+        void subscription?.then(
+          (id) => {
+            this.transport.engine.unsubscribe(id);
+          },
+          () => undefined,
+        );
+      }),
     };
-    return iterator;
+    this.open.add(entry);
+    subscription = this.transport.engine.subscribe(
+      this.name(channel),
+      (message: unknown) => {
+        const envelope = parseEnvelope(message);
+        if (envelope) entry.stream.receive(envelope);
+        else this.logger.warn('ignored a malformed event', { channel });
+      },
+      {},
+    );
+    subscription.catch((error: unknown) => this.logger.error('event subscribe failed', { channel, error }));
+    return entry.stream as EventStream<T>;
+  }
+
+  /** After a transport outage every open subscription reads back from the outbox what it may have missed. */
+  private catchUpAll(downSince: Date): void {
+    const from = downSince.getTime() - CATCH_UP_MARGIN_MS;
+    // One read per channel, however many subscribers it has (each keeps only what came after it opened).
+    const byChannel = new Map<string, EventStream<unknown>[]>();
+    for (const { channel, stream } of this.open) byChannel.set(channel, [...(byChannel.get(channel) ?? []), stream]);
+    for (const [channel, streams] of byChannel) {
+      const since = new Date(Math.max(from, Math.min(...streams.map((stream) => stream.openedAt.getTime()))));
+      const read = this.outbox.since(channel, since, this.catchUpLimit).then((entries) => inEntityOrder(entries));
+      read.catch(() => undefined); // handled by each stream's catch-up below
+      for (const stream of streams) {
+        void stream.catchUp(
+          async () => (await read).filter((entry) => entry.createdAt >= stream.openedAt).map(envelopeOf),
+          (error) =>
+            this.logger.error('event catch-up failed; events missed during the outage are lost to this subscriber', { channel, error }),
+        );
+      }
+    }
+  }
+
+  healthy(): boolean {
+    return this.transport.connected() && !this.relay.failing;
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([...this.open].map((iterator) => Promise.resolve(iterator.return?.())));
-    await this.close();
+    this.closed = true;
+    await Promise.all([...this.open].map(({ stream }) => stream.return()));
+    // Closing the transport fails a send under way, which lets the relay's pass end.
+    const relayStopped = this.relay.stop();
+    await this.transport.close();
+    await relayStopped;
   }
 }
 
-export function createInMemoryEventBus(prefix: string, logger: Logger): EventBus {
-  return new PubSubEventBus(new PubSub(), prefix, logger, async () => {});
+/** Builds a bus from its parts; the factories below are what services and tests use. */
+export function createEventBus(options: {
+  prefix: string;
+  logger: Logger;
+  transport: EventTransport;
+  outbox: OutboxStore;
+  outboxOptions?: OutboxOptions;
+}): EventBus {
+  return new OutboxEventBus(
+    options.prefix,
+    options.logger,
+    options.transport,
+    options.outbox,
+    options.outboxOptions ?? DEFAULT_OUTBOX_OPTIONS,
+  );
 }
 
-/** Redis pub/sub with separate publisher and subscriber connections. */
-export function createRedisEventBus(redisUrl: string, prefix: string, logger: Logger): EventBus {
+/** Everything in this process (unit tests): the same outbox, relay and subscriber rules as in production. */
+export function createInMemoryEventBus(prefix: string, logger: Logger, outboxOptions?: OutboxOptions): EventBus {
+  requirePrefix(prefix);
+  return createEventBus({ prefix, logger, transport: createMemoryTransport(), outbox: createMemoryOutbox(), outboxOptions });
+}
+
+/**
+ * Redis pub/sub behind an outbox. Services pass their database's outbox (createMongoOutbox), so
+ * events outlive Redis outages and process crashes; without one the outbox is in memory.
+ */
+export function createRedisEventBus(
+  redisUrl: string,
+  prefix: string,
+  logger: Logger,
+  options: { outbox?: OutboxStore; outboxOptions?: OutboxOptions } = {},
+): EventBus {
   requirePrefix(prefix); // before any connection is opened
-  const publisher = createRedisClient(redisUrl, logger, 'events-publisher');
-  const subscriber = createRedisClient(redisUrl, logger, 'events-subscriber');
-  const pubsub = new RedisPubSub({ publisher, subscriber });
-  return new PubSubEventBus(pubsub, prefix, logger, async () => {
-    await pubsub.close();
+  return createEventBus({
+    prefix,
+    logger,
+    transport: createRedisTransport(redisUrl, logger),
+    outbox: options.outbox ?? createMemoryOutbox(),
+    outboxOptions: options.outboxOptions,
   });
 }

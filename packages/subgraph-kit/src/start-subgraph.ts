@@ -10,14 +10,15 @@ import {
   createLogger,
   createRedisClient,
   ErrorCode,
+  FAIL_FAST_REDIS_OPTIONS,
   HttpError,
   listen,
-  pingRedis,
   type Logger,
 } from '@supergraph/runtime';
 import type { SubgraphConfig } from './config.js';
 import { createRedisEventBus, type EventBus } from './events.js';
 import { connectMongo, pingMongo, type MongoOptions } from './mongo.js';
+import { createMongoOutbox } from './outbox.js';
 import { createSubgraphApollo, createSubgraphSchema } from './subgraph-apollo.js';
 import { serveSubscriptions } from './subscription-server.js';
 
@@ -92,8 +93,19 @@ export async function startSubgraph<TContext extends BaseContext>(
 ): Promise<RunningSubgraph> {
   const logger = options.logger ?? createLogger(definition.name, config.logLevel);
   const connection = await connectMongo(config.mongodbUri, logger, options.mongo);
-  const redis = createRedisClient(config.redisUrl, logger, `${definition.name}-commands`);
-  const events = createRedisEventBus(config.redisUrl, config.redisPrefix, logger);
+  // Fail fast: nothing a request waits for may wait on Redis (see FAIL_FAST_REDIS_OPTIONS).
+  const redis = createRedisClient(config.redisUrl, logger, `${definition.name}-commands`, { ...FAIL_FAST_REDIS_OPTIONS });
+  // Events are recorded in this service's own database with the write, then relayed to Redis.
+  let outbox;
+  try {
+    outbox = await createMongoOutbox(connection);
+  } catch (error) {
+    redis.disconnect();
+    connection.removeAllListeners('disconnected'); // closing on purpose is not an outage
+    await connection.close();
+    throw error;
+  }
+  const events = createRedisEventBus(config.redisUrl, config.redisPrefix, logger, { outbox, outboxOptions: config.outbox });
   const deps: SubgraphDeps = { config, logger, connection, redis, events, tokens: new AccessTokenVerifier(config.userTokenKeys) };
   const callers = createCallerVerifier(definition.name, config);
 
@@ -129,10 +141,15 @@ export async function startSubgraph<TContext extends BaseContext>(
       context: (req, caller) => createContext(req.headers.authorization, caller),
       checkDocument: limits.checkSource,
       logger,
-      readiness: [
-        { name: 'mongodb', check: () => pingMongo(connection) },
-        { name: 'redis', check: () => pingRedis(redis) },
-      ],
+      // Ready means able to answer queries and mutations, which need the database only: writes put
+      // their events in the outbox, not on Redis. A Redis outage degrades subscriptions, as /health says.
+      readiness: [{ name: 'mongodb', check: () => pingMongo(connection) }],
+      health: () => ({
+        redis:
+          redis.status === 'ready' && events.healthy()
+            ? 'ok'
+            : 'unreachable: subscriptions are degraded; events are kept in the outbox and delivered once it is back',
+      }),
     });
     const http = await listen(handler, config.port, config.host);
     // Subscriptions: the gateway connects here with graphql-ws, with its credential and the client's token in connection_init.

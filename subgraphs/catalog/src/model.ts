@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { versionPlugin } from '@supergraph/subgraph-kit';
 
 export interface ProductDoc {
   _id: Types.ObjectId;
@@ -10,6 +11,8 @@ export interface ProductDoc {
   stock: number;
   /** Reservation markers (`<orderId>:take|return`) of orders in flux; see stock-ledger.ts. Never shown to clients. */
   ledger?: string[];
+  /** Grows with every write (versionPlugin); events carry it so subscribers drop stale ones. */
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -38,6 +41,7 @@ const productSchema = new Schema<ProductDoc>(
   },
   { collection: 'products', timestamps: true },
 );
+productSchema.plugin(versionPlugin);
 productSchema.index({ sku: 1 }, { unique: true });
 productSchema.index({ category: 1, _id: 1 });
 

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { versionPlugin } from '@supergraph/subgraph-kit';
 
 /** Public statuses, in the only order an order may move through them. */
 export const FORWARD_STATUSES = ['PLACED', 'CONFIRMED', 'SHIPPED', 'DELIVERED'] as const;
@@ -41,6 +42,8 @@ export interface OrderDoc {
   sweepLeaseUntil?: Date;
   /** After cancellation: DUE until the catalog has the stock back (DONE). RETURNING: written by earlier versions, read as DUE. */
   stockReturn?: 'DUE' | 'RETURNING' | 'DONE';
+  /** Grows with every write (versionPlugin); events carry it so subscribers drop stale ones. */
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -71,6 +74,7 @@ const orderSchema = new Schema<OrderDoc>(
   },
   { collection: 'orders', timestamps: true },
 );
+orderSchema.plugin(versionPlugin);
 // A user's orders, newest first.
 orderSchema.index({ userId: 1, createdAt: -1, _id: -1 });
 // The sweeper's question: which orders have been PENDING (or FAILING, or owing stock back) too long.

@@ -1,6 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { CredentialSigner, readPrivateKey, type PrivateKeyJwk } from '@supergraph/auth';
-import { createRedisClient, readUrl, readWholeNumber } from '@supergraph/runtime';
+import { createRedisClient, FAIL_FAST_REDIS_OPTIONS, readUrl, readWholeNumber } from '@supergraph/runtime';
 import { loadSubgraphConfig, startSubgraph, type RunningSubgraph, type StartOptions, type SubgraphConfig } from '@supergraph/subgraph-kit';
 import { createCatalogClient, type CatalogCallPolicy } from './catalog-client.js';
 import { createContext, type OrdersContext } from './context.js';
@@ -61,10 +61,7 @@ export function start(config: OrdersConfig, options: StartOptions = {}): Promise
         const slots = createOrderSlots(registerSlotLedgerModel(connection), orders, config.maxPlacedPerCustomer, logger);
         const catalog = createCatalogClient(config.catalogUrl, new CredentialSigner('orders', config.serviceKey), config.catalogCalls);
         // Its own client without an offline queue: while Redis is away the budget falls back to memory at once.
-        const budgetRedis = createRedisClient(config.redisUrl, logger, 'orders-budgets', {
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 0,
-        });
+        const budgetRedis = createRedisClient(config.redisUrl, logger, 'orders-budgets', { ...FAIL_FAST_REDIS_OPTIONS });
         const units = createUnitBudget(config.maxUnitsPerDay, { redis: budgetRedis, prefix: config.redisPrefix }, logger);
         const services = { orders, slots, units, catalog, tokens, events, logger };
         const sweeping = new PendingSweeper(services, config.sweeper).start();

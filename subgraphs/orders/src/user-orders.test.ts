@@ -44,6 +44,7 @@ async function seed(userId: Types.ObjectId, specs: { at: number; status?: Stored
     status: status ?? 'PLACED',
     idempotencyKey: randomUUID(),
     requestHash: 'h',
+    version: 0,
     createdAt: new Date(T0 + at),
     updatedAt: new Date(T0 + at),
   }));

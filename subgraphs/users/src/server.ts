@@ -1,6 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { AccessTokenIssuer, createRedisRevocationList } from '@supergraph/auth';
-import { createRedisClient } from '@supergraph/runtime';
+import { createRedisClient, FAIL_FAST_REDIS_OPTIONS } from '@supergraph/runtime';
 import { startSubgraph, type RunningSubgraph, type StartOptions } from '@supergraph/subgraph-kit';
 import { createCredentialLimits } from './credential-limits.js';
 import { ensureAdmin } from './admin.js';
@@ -30,10 +30,7 @@ export function start(config: UsersConfig, options: StartOptions = {}): Promise<
         if (config.admin) await ensureAdmin(users, config.admin.email, config.admin.password, logger);
         // Its own client without an offline queue: while Redis is away, budgets fall back to memory
         // at once instead of waiting for a reconnect.
-        const limitsRedis = createRedisClient(config.redisUrl, logger, 'users-rate-limits', {
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 0,
-        });
+        const limitsRedis = createRedisClient(config.redisUrl, logger, 'users-rate-limits', { ...FAIL_FAST_REDIS_OPTIONS });
         const credentialLimits = createCredentialLimits(config.credentialLimits, { redis: limitsRedis, prefix: config.redisPrefix });
         const sessionModel = registerSessionModel(connection);
         await sessionModel.syncIndexes();
