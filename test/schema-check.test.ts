@@ -124,10 +124,10 @@ describe('schema check (npm run schema:check)', () => {
   });
 
   it('fails with the composer messages when the proposed schema does not compose', async () => {
-    // StockLineInput stays @inaccessible but releaseStock, which takes it, would become public.
+    // StockLineInput stays @inaccessible but reserveStock, which takes it, would become public.
     const sdl = catalogSdl.replace(
-      'releaseStock(orderId: ID!, lines: [StockLineInput!]!): Boolean! @inaccessible',
-      'releaseStock(orderId: ID!, lines: [StockLineInput!]!): Boolean!',
+      'reserveStock(orderId: ID!, lines: [StockLineInput!]!): [ReservedLine!]! @inaccessible',
+      'reserveStock(orderId: ID!, lines: [StockLineInput!]!): [ReservedLine!]!',
     );
     const { exitCode, result, lines } = await checkCatalog(proposal('not-composing', sdl));
     expect(exitCode).toBe(1);

@@ -22,7 +22,7 @@ export interface ReservationDoc {
   _id: string;
   lines: ReservationLine[];
   state: ReservationState;
-  /** For RELEASED: the state it was released from ('NONE' when the release came before any reserve). */
+  /** For RELEASED: the state it left; NONE when the release came before any reserve. */
   releasedFrom?: ReservationState | 'NONE';
   /** For FAILED: the error the first attempt answered, answered again to every retry. */
   failure?: { code: string; message: string; extensions: Record<string, unknown> };

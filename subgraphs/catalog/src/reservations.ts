@@ -89,12 +89,12 @@ export class Reservations {
     try {
       const { record } = lease;
       if (record.settled && record.state !== 'COMMITTED') return; // finished and tidied long ago
-      let from: ReservationState | 'NONE' = record.releasedFrom ?? record.state;
+      let origin: ReservationState | 'NONE' = record.releasedFrom ?? record.state;
       if (record.state === 'RESERVING' || record.state === 'HELD' || record.state === 'COMMITTED') {
         await this.move(lease, record.state, { state: 'RELEASED', releasedFrom: record.state, settled: false });
-        from = record.state;
+        origin = record.state;
       }
-      await this.giveBack(orderId, record.lines, from);
+      await this.giveBack(orderId, record.lines, origin);
     } finally {
       await this.unlock(lease);
     }
@@ -177,11 +177,11 @@ export class Reservations {
     }
   }
 
-  /** Gives back what a reservation released from `from` still holds: a sale's units, or taken-but-unsold ones. */
-  private async giveBack(orderId: string, lines: ReservationLine[], from: ReservationState | 'NONE'): Promise<void> {
+  /** Gives back what a reservation released from `origin` still holds: a sale's units, or taken-but-unsold ones. */
+  private async giveBack(orderId: string, lines: ReservationLine[], origin: ReservationState | 'NONE'): Promise<void> {
     const changed: ProductDoc[] = [];
     try {
-      if (from === 'COMMITTED') {
+      if (origin === 'COMMITTED') {
         for (const line of lines) {
           const product = await returnLine(this.products, orderId, line);
           if (product) changed.push(product);
