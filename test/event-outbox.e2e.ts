@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
+import { logInToken } from './helpers.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postGraphQL, graphqlData } from '../scripts/lib/graphql-http.mjs';
 import { startStack } from '../scripts/lib/processes.mjs';
@@ -51,9 +52,7 @@ beforeAll(async () => {
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
   });
-  adminToken = (
-    await ok('mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }', { e: admin.email, p: admin.password })
-  ).logIn.token;
+  adminToken = await logInToken(admin.email, admin.password, stack.gateway.url);
 }, 120_000);
 
 afterAll(async () => {

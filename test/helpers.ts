@@ -54,13 +54,19 @@ export function errorCodes(result: GraphQLResult): string[] {
 
 export const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-export async function adminToken(): Promise<string> {
-  const admin = inject('admin');
-  const data = await gqlOk<{ logIn: { token: string } }>(
+/** Logs in through a gateway (the shared one unless `gatewayUrl` says otherwise) and returns the access token. */
+export async function logInToken(email: string, password: string, gatewayUrl = inject('gatewayUrl')): Promise<string> {
+  const data = await graphqlData<{ logIn: { token: string } }>(
+    gatewayUrl,
     'mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }',
-    { e: admin.email, p: admin.password },
+    { e: email, p: password },
   );
   return data.logIn.token;
+}
+
+export async function adminToken(): Promise<string> {
+  const admin = inject('admin');
+  return logInToken(admin.email, admin.password);
 }
 
 export async function signUpCustomer(overrides: Record<string, unknown> = {}) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
+import { logInToken } from './helpers.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { graphqlData } from '../scripts/lib/graphql-http.mjs';
 import { startService, startStack } from '../scripts/lib/processes.mjs';
@@ -40,9 +41,7 @@ beforeAll(async () => {
     WS_KEEPALIVE_MS: '300',
   };
   stack = await startStack(env);
-  adminToken = (
-    await ok('mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }', { e: admin.email, p: admin.password })
-  ).logIn.token;
+  adminToken = await logInToken(admin.email, admin.password, stack.gateway.url);
 }, 120_000);
 
 afterAll(async () => {

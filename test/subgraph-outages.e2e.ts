@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlData, postGraphQL, type GraphQLResult } from '../scripts/lib/graphql-http.mjs';
 import { startService, startStack } from '../scripts/lib/processes.mjs';
 import { withDatabase } from '../scripts/lib/localdb.mjs';
+import { logInToken } from './helpers.js';
 
 // Subgraphs are stopped here on purpose, so this file runs a stack of its own (own database) with
 // short upstream settings: a 1.5 s budget per subgraph fetch, breakers that open after 3 failures
@@ -86,12 +87,7 @@ beforeAll(async () => {
   stack = await startStack(env, { gatewayEnv: UPSTREAM });
   Object.assign(current, { users: stack.users, catalog: stack.catalog, orders: stack.orders });
   const url = stack.gateway.url;
-  adminToken = (
-    await graphqlData(url, 'mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }', {
-      e: admin.email,
-      p: admin.password,
-    })
-  ).logIn.token;
+  adminToken = await logInToken(admin.email, admin.password, url);
   productIds = [];
   for (const name of ['Outage Lamp', 'Outage Rug']) {
     const input = { sku: `OUT-${randomBytes(4).toString('hex')}`.toUpperCase(), name, category: 'Test', pricePaise: 1000, stock: 50 };
