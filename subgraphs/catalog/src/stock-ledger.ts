@@ -63,7 +63,10 @@ export async function returnLine(products: ProductModel, orderId: string, line: 
     .lean<ProductDoc>();
 }
 
-/** Removes this order's markers from a product, changing no stock: once the reservation's record says enough on its own. */
+/**
+ * Removes this order's markers from a product, changing no stock: once the reservation's record says
+ * enough on its own. `$pullAll` rather than `$pull` with `$in`, which the local FerretDB silently ignores.
+ */
 export async function forgetMarkers(products: ProductModel, orderId: string, line: LedgerLine): Promise<void> {
   await products.updateOne({ _id: line.productId }, { $pullAll: { ledger: [takeMark(orderId), returnMark(orderId)] } });
 }
