@@ -161,7 +161,7 @@ class OutboxEventBus implements EventBus {
     for (const { channel, stream } of this.open) byChannel.set(channel, [...(byChannel.get(channel) ?? []), stream]);
     for (const [channel, streams] of byChannel) {
       const since = new Date(Math.max(from, Math.min(...streams.map((stream) => stream.openedAt.getTime()))));
-      const read = this.outbox.since(channel, since, this.catchUpLimit).then((entries) => inEntityOrder(entries));
+      const read = readAllSince(this.outbox, channel, since, this.catchUpLimit).then((entries) => inEntityOrder(entries));
       read.catch(() => undefined); // handled by each stream's catch-up below
       for (const stream of streams) {
         void stream.catchUp(
@@ -228,4 +228,26 @@ export function createRedisEventBus(
     outbox: options.outbox ?? createMemoryOutbox(),
     outboxOptions: options.outboxOptions,
   });
+}
+
+/** The most pages one catch-up reads (at the default page size, 50,000 events: far beyond any outage). */
+const MAX_CATCH_UP_PAGES = 50;
+
+/**
+ * Every outbox entry of a channel since a time, read in pages oldest first, so a busy channel's
+ * catch-up is not cut at one page. Each page starts at the last one's newest time (entries at that
+ * exact millisecond come twice and are kept once).
+ */
+async function readAllSince(outbox: OutboxStore, channel: string, since: Date, pageSize: number): Promise<OutboxEntry[]> {
+  const entries = new Map<string, OutboxEntry>();
+  let from = since;
+  for (let page = 0; page < MAX_CATCH_UP_PAGES; page++) {
+    const batch = await outbox.since(channel, from, pageSize);
+    for (const entry of batch) entries.set(entry.eventId, entry);
+    const newest = batch.at(-1)?.createdAt;
+    // A short page is the last; a full one whose entries all share one millisecond cannot advance.
+    if (batch.length < pageSize || !newest || newest.getTime() === from.getTime()) break;
+    from = newest;
+  }
+  return [...entries.values()];
 }

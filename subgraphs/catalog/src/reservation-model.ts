@@ -26,6 +26,8 @@ export interface ReservationDoc {
   releasedFrom?: ReservationState | 'NONE';
   /** For FAILED: the error the first attempt answered, answered again to every retry. */
   failure?: { code: string; message: string; extensions: Record<string, unknown> };
+  /** When settling first found it finished (and finished any give-back); markers go a settling delay later. */
+  finishedAt?: Date | null;
   /** True once the per-product markers this reservation left have been removed (see stock-ledger.ts). */
   settled: boolean;
   /** Who may change the reservation now, and until when (a lease, so a crashed holder does not block it for ever). */
@@ -51,6 +53,7 @@ const reservationSchema = new Schema<ReservationDoc>(
     state: { type: String, required: true, enum: ['RESERVING', 'HELD', 'COMMITTED', 'FAILED', 'RELEASED'] },
     releasedFrom: { type: String },
     failure: { type: Schema.Types.Mixed },
+    finishedAt: { type: Date, default: null },
     settled: { type: Boolean, required: true, default: false },
     leaseOwner: { type: String, default: null },
     leaseUntil: { type: Date, default: null },

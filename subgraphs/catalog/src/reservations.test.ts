@@ -33,6 +33,11 @@ beforeAll(async () => {
 /** A fresh order id: reservations are per order. */
 const newOrder = () => String(new Types.ObjectId());
 const reserveStock = (orderId: string, lines: { productId: string; quantity: number }[]) => reservations.reserve(orderId, lines);
+/** Runs settling rounds until nothing is left to do (settleAfterMs is 0 here, so each round may follow at once). */
+async function settleEverything() {
+  do await sleep(5);
+  while ((await reservations.settle()) > 0);
+}
 const ledgerOf = async (id: string) => (await products.findById(id, { ledger: 1 }).lean())!.ledger;
 
 afterAll(async () => {
@@ -377,9 +382,7 @@ describe('settling', () => {
     // A release that recorded its decision and died before giving anything back.
     await records.updateOne({ _id: released }, { $set: { state: 'RELEASED', releasedFrom: 'HELD' } });
     expect(await stockOf(b)).toBe(6);
-    await sleep(5); // settleAfterMs is 0 here: anything finished before now is due
-    // Earlier tests left finished reservations too; settle until none is due.
-    while ((await reservations.settle()) > 0);
+    await settleEverything();
     expect(await stockOf(b)).toBe(10);
     expect(await stockOf(a)).toBe(9);
     expect(await ledgerOf(a)).toEqual([]);
@@ -390,5 +393,128 @@ describe('settling', () => {
     await reservations.release(sold);
     await reservations.release(sold);
     expect(await stockOf(a)).toBe(10);
+  });
+});
+
+/**
+ * A products model as an instance that stalls once sees it: the first findOneAndUpdate whose update
+ * matches `when` leaves only after `pauseMs` (after every check the caller made before it), as after
+ * a GC pause or a frozen VM. `paused` resolves when the stall starts.
+ */
+function stallingProducts(when: (update: Record<string, unknown>) => boolean, pauseMs: number) {
+  let armed = true;
+  let started!: () => void;
+  const paused = new Promise<void>((resolve) => (started = resolve));
+  const model = new Proxy(products, {
+    get(target, prop, receiver) {
+      if (prop !== 'findOneAndUpdate') return Reflect.get(target, prop, receiver);
+      return (filter: object, update: Record<string, unknown>, options: object) => {
+        const query = target.findOneAndUpdate(filter, update, options);
+        if (!armed || !when(update)) return query;
+        armed = false;
+        started();
+        return { lean: async () => (await sleep(pauseMs), query.lean()) };
+      };
+    },
+  });
+  return { model, paused };
+}
+
+const pushesMarker = (kind: 'take' | 'return') => (update: Record<string, unknown>) =>
+  String((update.$push as { ledger?: string } | undefined)?.ledger ?? '').endsWith(`:${kind}`);
+
+describe('a caller stalled past its lease', () => {
+  // A short lease and a settling delay longer than the stall, as in production (5 s and 60 s).
+  const STALLING = { leaseMs: 150, leaseWaitMs: 1_000, settleAfterMs: 1_500 };
+  const STALL_MS = 600;
+  const settleFully = async (instance: Reservations) => {
+    for (let round = 0; round < 2; round++) {
+      await sleep(STALLING.settleAfterMs + 50);
+      await instance.settle();
+    }
+  };
+
+  it('settling on two instances returns a cancelled sale once, not twice', async () => {
+    const productId = await product(10);
+    const order = newOrder();
+    const healthy = new Reservations(products, records, events, logger, STALLING);
+    await healthy.reserve(order, [{ productId, quantity: 3 }]);
+    await healthy.commit(order);
+    await healthy.release(order);
+    expect(await stockOf(productId)).toBe(10);
+    await sleep(STALLING.settleAfterMs + 50);
+
+    // Instance A stalls in its (guarded) give-back; B takes the record over once A's lease ran out.
+    const stalling = stallingProducts(pushesMarker('return'), STALL_MS);
+    const settlingA = new Reservations(stalling.model, records, events, logger, STALLING).settle();
+    await stalling.paused;
+    await sleep(STALLING.leaseMs + 100);
+    await healthy.settle();
+    await settlingA;
+    expect(await stockOf(productId)).toBe(10);
+    await settleFully(healthy);
+    expect(await stockOf(productId)).toBe(10);
+    expect(await ledgerOf(productId)).toEqual([]);
+    // A release after all that gives back nothing more.
+    await healthy.release(order);
+    expect(await stockOf(productId)).toBe(10);
+  });
+
+  it('a take that lands after its order was released is given back by settling', async () => {
+    const productId = await product(10);
+    const order = newOrder();
+    const stalling = stallingProducts(pushesMarker('take'), STALL_MS);
+    const reserving = new Reservations(stalling.model, records, events, logger, STALLING)
+      .reserve(order, [{ productId, quantity: 4 }])
+      .catch((error: unknown) => error as GraphQLError);
+    await stalling.paused;
+    // Its lease runs out; the orders side gives up on the order and releases it.
+    await sleep(STALLING.leaseMs + 100);
+    const healthy = new Reservations(products, records, events, logger, STALLING);
+    await healthy.release(order);
+    // The stalled take lands after the release; the stalled call itself cannot finish.
+    expect(((await reserving) as GraphQLError).extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(await stockOf(productId)).toBe(6);
+    await settleFully(healthy);
+    expect(await stockOf(productId)).toBe(10);
+    expect(await ledgerOf(productId)).toEqual([]);
+  });
+
+  it('a caller whose lease ran out before it acted changes no stock', async () => {
+    const productId = await product(10);
+    const order = newOrder();
+    const healthy = new Reservations(products, records, events, logger, STALLING);
+    await healthy.reserve(order, [{ productId, quantity: 2 }]);
+    // A release that stalls between taking the lease and its first stock change.
+    const slowRecords = new Proxy(records, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop !== 'updateOne' || typeof value !== 'function') return value;
+        // A real promise that starts the update only after the stall (the caller is paused, not the database).
+        return (...args: unknown[]) => sleep(STALL_MS).then(() => (value as (...a: unknown[]) => PromiseLike<unknown>).apply(target, args));
+      },
+    });
+    const stalled = await rejectedGraphQLError(
+      new Reservations(products, slowRecords, events, logger, STALLING).release(order),
+    );
+    expect(stalled.extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expect(await stockOf(productId)).toBe(8);
+    await healthy.release(order);
+    expect(await stockOf(productId)).toBe(10);
+  });
+});
+
+describe('a release after the reservation was settled', () => {
+  it('gives back nothing more, for a cancelled sale too', async () => {
+    const productId = await product(10);
+    const order = newOrder();
+    await reserveStock(order, [{ productId, quantity: 3 }]);
+    await reservations.commit(order);
+    await reservations.release(order);
+    await settleEverything();
+    expect((await records.findById(order).lean())?.settled).toBe(true);
+    await reservations.release(order);
+    await reservations.release(order);
+    expect(await stockOf(productId)).toBe(10);
   });
 });

@@ -23,6 +23,8 @@ export const DEFAULT_RESERVATION_TIMINGS: ReservationTimings = { leaseMs: 5_000,
 interface Lease {
   owner: string;
   record: ReservationDoc;
+  /** When this process must stop acting on the lease, by its own clock (a margin before it runs out). */
+  actUntil: number;
 }
 
 const sameLines = (a: { productId: unknown; quantity: number }[], b: { productId: unknown; quantity: number }[]) =>
@@ -91,10 +93,10 @@ export class Reservations {
       if (record.settled && record.state !== 'COMMITTED') return; // finished and tidied long ago
       let origin: ReservationState | 'NONE' = record.releasedFrom ?? record.state;
       if (record.state === 'RESERVING' || record.state === 'HELD' || record.state === 'COMMITTED') {
-        await this.move(lease, record.state, { state: 'RELEASED', releasedFrom: record.state, settled: false });
+        await this.move(lease, record.state, { state: 'RELEASED', releasedFrom: record.state, settled: false, finishedAt: null });
         origin = record.state;
       }
-      await this.giveBack(orderId, record.lines, origin);
+      await this.giveBack(lease, record.lines, origin);
     } finally {
       await this.unlock(lease);
     }
@@ -107,38 +109,49 @@ export class Reservations {
       if (record.state === 'COMMITTED') return;
       if (record.state !== 'HELD')
         throw conflict(`orderId: the reservation for order ${orderId} is ${record.state} and cannot be committed`);
-      await this.move(lease, 'HELD', { state: 'COMMITTED', settled: false });
+      await this.move(lease, 'HELD', { state: 'COMMITTED', settled: false, finishedAt: null });
     } finally {
       await this.unlock(lease);
     }
   }
 
   /**
-   * Removes the markers of reservations finished more than `settleAfterMs` ago (after finishing
-   * any give-back a crash cut short). Returns how many it settled. Safe to run on every instance.
+   * Tidies finished reservations in two rounds at least `settleAfterMs` apart, on any instance:
+   * first it finishes whatever give-back a crash cut short and notes the time; then, once nothing
+   * has touched the record for `settleAfterMs` more, it removes the markers: a released or failed
+   * reservation's takes are undone rather than forgotten (a take that landed late, from a caller
+   * paused past its lease, is given back here too), a sale's are forgotten. Only a caller paused
+   * for longer than that whole delay could still act on a removed marker. Returns how many records
+   * it moved on, at most `limit`.
    */
-  async settle(limit = 100): Promise<number> {
+  async settle(limit = 500): Promise<number> {
     const before = new Date(Date.now() - this.timings.settleAfterMs);
     const due = await this.records
       .find({ settled: false, state: { $in: ['COMMITTED', 'FAILED', 'RELEASED'] }, updatedAt: { $lt: before } }, { _id: 1 })
       .limit(limit)
       .lean<{ _id: string }[]>();
-    let settled = 0;
+    let moved = 0;
     for (const { _id } of due) {
       const lease = await this.tryAcquire(_id);
       if (!lease) continue; // someone is working on it; next round
       try {
         const { record } = lease;
         if (record.settled) continue;
-        if (record.state !== 'COMMITTED') await this.giveBack(_id, record.lines, record.releasedFrom ?? record.state);
-        for (const line of record.lines) await forgetMarkers(this.products, _id, line);
-        await this.records.updateOne({ _id, leaseOwner: lease.owner }, { $set: { settled: true } });
-        settled++;
+        const origin = record.releasedFrom ?? record.state;
+        if (record.state !== 'COMMITTED') await this.giveBack(lease, record.lines, origin);
+        if (!record.finishedAt) {
+          await this.records.updateOne({ _id, leaseOwner: lease.owner }, { $set: { finishedAt: new Date() } });
+        } else {
+          this.ensureHeld(lease);
+          for (const line of record.lines) await forgetMarkers(this.products, _id, line);
+          await this.records.updateOne({ _id, leaseOwner: lease.owner }, { $set: { settled: true } });
+        }
+        moved++;
       } finally {
         await this.unlock(lease);
       }
     }
-    return settled;
+    return moved;
   }
 
   /** Takes every line not yet taken, then marks the reservation HELD, or FAILED (giving back what it took). */
@@ -148,6 +161,7 @@ export class Reservations {
     const lines: ReservationLine[] = [];
     try {
       for (const line of lease.record.lines) {
+        this.ensureHeld(lease);
         const outcome = await takeLine(this.products, orderId, line);
         if (outcome.kind === 'missing' || outcome.kind === 'short') {
           const failure =
@@ -164,7 +178,7 @@ export class Reservations {
             failure: { code: String(code), message: failure.message, extensions },
             settled: false,
           });
-          changed.push(...(await this.undoTakes(orderId, lease.record.lines)));
+          changed.push(...(await this.undoTakes(lease, lease.record.lines)));
           throw failure;
         }
         if (outcome.kind === 'taken') changed.push(outcome.product);
@@ -178,16 +192,18 @@ export class Reservations {
   }
 
   /** Gives back what a reservation released from `origin` still holds: a sale's units, or taken-but-unsold ones. */
-  private async giveBack(orderId: string, lines: ReservationLine[], origin: ReservationState | 'NONE'): Promise<void> {
+  private async giveBack(lease: Lease, lines: ReservationLine[], origin: ReservationState | 'NONE'): Promise<void> {
+    const orderId = lease.record._id;
     const changed: ProductDoc[] = [];
     try {
       if (origin === 'COMMITTED') {
         for (const line of lines) {
+          this.ensureHeld(lease);
           const product = await returnLine(this.products, orderId, line);
           if (product) changed.push(product);
         }
       } else {
-        changed.push(...(await this.undoTakes(orderId, lines)));
+        changed.push(...(await this.undoTakes(lease, lines)));
       }
     } catch (error) {
       // The record still says what is owed; the next release or settle finishes it.
@@ -198,10 +214,12 @@ export class Reservations {
     }
   }
 
-  private async undoTakes(orderId: string, lines: ReservationLine[]): Promise<ProductDoc[]> {
+  /** Undoes every take of this order whose marker is still there (a take that never happened, or was undone, is skipped). */
+  private async undoTakes(lease: Lease, lines: ReservationLine[]): Promise<ProductDoc[]> {
     const changed: ProductDoc[] = [];
     for (const line of lines) {
-      const product = await undoTake(this.products, orderId, line);
+      this.ensureHeld(lease);
+      const product = await undoTake(this.products, lease.record._id, line);
       if (product) changed.push(product);
     }
     return changed;
@@ -232,6 +250,8 @@ export class Reservations {
   private async tryAcquire(orderId: string): Promise<Lease | null> {
     const owner = randomUUID();
     const now = Date.now();
+    // Measured before the request leaves, so the local deadline is never later than the stored one.
+    const actUntil = now + this.timings.leaseMs * 0.8;
     const record = await this.records
       .findOneAndUpdate(
         { _id: orderId, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }] },
@@ -239,7 +259,17 @@ export class Reservations {
         { new: true },
       )
       .lean<ReservationDoc>();
-    return record ? { owner, record } : null;
+    return record ? { owner, record, actUntil } : null;
+  }
+
+  /**
+   * Called before every stock change: a holder that was paused (GC, CPU starvation, a frozen VM)
+   * until its lease ran out must not act on what it read before, since another caller may have
+   * taken over. (Only a pause between this check and the update itself slips through; the markers
+   * and the settling delay cover that, see settle.)
+   */
+  private ensureHeld(lease: Lease): void {
+    if (Date.now() > lease.actUntil) throw this.busy(lease.record._id);
   }
 
   /** Waits (briefly) for the reservation's lease: two calls for one order never work on it at once. */

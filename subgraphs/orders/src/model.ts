@@ -40,6 +40,8 @@ export interface OrderDoc {
   failedKey?: string;
   /** While FAILING: until when the sweeper instance that claimed it may work on it. */
   sweepLeaseUntil?: Date;
+  /** Set when telling the catalog the order's units are sold failed; the sweeper retries it. */
+  stockCommitDue?: boolean;
   /** After cancellation: DUE until the catalog has the stock back (DONE). RETURNING: written by earlier versions, read as DUE. */
   stockReturn?: 'DUE' | 'RETURNING' | 'DONE';
   /** Grows with every write (versionPlugin); events carry it so subscribers drop stale ones. */
@@ -70,6 +72,7 @@ const orderSchema = new Schema<OrderDoc>(
     unitsTaken: { type: Number },
     failedKey: { type: String },
     sweepLeaseUntil: { type: Date },
+    stockCommitDue: { type: Boolean },
     stockReturn: { type: String, enum: ['DUE', 'RETURNING', 'DONE'] },
   },
   { collection: 'orders', timestamps: true },

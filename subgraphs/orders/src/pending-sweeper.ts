@@ -1,5 +1,5 @@
 import { runPeriodically, type PeriodicJob } from '@supergraph/subgraph-kit';
-import { readWholeNumber } from '@supergraph/runtime';
+import { ErrorCode, errorCodeOf, readWholeNumber } from '@supergraph/runtime';
 import type { OrdersServices } from './context.js';
 import type { OrderDoc } from './model.js';
 import { failOrder } from './order-lifecycle.js';
@@ -25,7 +25,8 @@ export function readSweeperConfig(env: Env): SweeperConfig {
  * Finishes what crashes and lost replies leave half done: an order still PENDING after the
  * timeout (its placing request died or gave up), or FAILING after its claim ran out (a sweeper
  * died), has its reservation released through the catalog's idempotent release and is marked
- * FAILED; a cancelled order still owing stock back has it returned. Every step is safe to repeat,
+ * FAILED; a cancelled order still owing stock back has it returned; a placed order whose stock
+ * commit failed is committed. Every step is safe to repeat,
  * and a claim by conditional update (PENDING → FAILING, with a lease) keeps instances from
  * working on the same order at once and keeps a late placing request from marking it PLACED.
  */
@@ -50,16 +51,18 @@ export class PendingSweeper {
             { status: 'PENDING', createdAt: { $lt: stale } },
             { status: 'FAILING', sweepLeaseUntil: { $lt: new Date(now) } },
             { status: 'CANCELLED', stockReturn: { $in: ['DUE', 'RETURNING'] }, updatedAt: { $lt: stale } },
+            { stockCommitDue: true },
           ],
         },
-        { _id: 1, status: 1 },
+        { _id: 1, status: 1, stockCommitDue: 1 },
       )
       .limit(limit)
-      .lean<Pick<OrderDoc, '_id' | 'status'>[]>();
+      .lean<Pick<OrderDoc, '_id' | 'status' | 'stockCommitDue'>[]>();
     let finished = 0;
     for (const order of due) {
       try {
-        if (order.status === 'CANCELLED') await finishStockReturn(this.services, order._id);
+        if (order.stockCommitDue) await this.commitSold(order._id);
+        else if (order.status === 'CANCELLED') await finishStockReturn(this.services, order._id);
         else if (!(await this.failStale(order._id, now))) continue;
         finished++;
       } catch (error) {
@@ -68,6 +71,20 @@ export class PendingSweeper {
       }
     }
     return finished;
+  }
+
+  /**
+   * Tells the catalog a placed order's units are sold, after the placing request could not (so its
+   * reservation's markers can be tidied). A CONFLICT means it was released meanwhile (cancelled):
+   * nothing is left to commit.
+   */
+  private async commitSold(orderId: OrderDoc['_id']): Promise<void> {
+    try {
+      await this.services.catalog.commit(String(orderId));
+    } catch (error) {
+      if (errorCodeOf(error) !== ErrorCode.Conflict) throw error;
+    }
+    await this.services.orders.updateOne({ _id: orderId }, { $unset: { stockCommitDue: 1 } });
   }
 
   private async failStale(orderId: OrderDoc['_id'], now: number): Promise<boolean> {

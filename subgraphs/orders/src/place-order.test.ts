@@ -30,7 +30,7 @@ class CountingCatalog implements CatalogClient {
   }
   reset() {
     this.held.clear();
-    this.outOfStock = this.unreachable = this.releaseUnreachable = false;
+    this.outOfStock = this.unreachable = this.releaseUnreachable = this.commitUnreachable = false;
   }
   async reserve(orderId: string, lines: StockLine[]): Promise<ReservedLine[]> {
     await sleep(5); // a network round trip, so concurrent placements overlap
@@ -47,7 +47,12 @@ class CountingCatalog implements CatalogClient {
     if (this.releaseUnreachable) throw new ServiceCallError('request to catalog failed: connection refused');
     this.held.delete(orderId);
   }
-  async commit(): Promise<void> {}
+  commitUnreachable = false;
+  readonly committed = new Set<string>();
+  async commit(orderId: string): Promise<void> {
+    if (this.commitUnreachable) throw new ServiceCallError('request to catalog failed: timeout');
+    this.committed.add(orderId);
+  }
 }
 
 const MAX = 3;
@@ -216,6 +221,18 @@ describe('placeOrder when the catalog does not answer', () => {
     await sleep(1_100);
     await sweeper.sweep();
     expect(await services.orders.findById(stale._id).lean()).toMatchObject({ status: 'FAILED', failedKey: 'crashed' });
+  });
+
+  it('places the order when only the stock commit fails, and the sweeper commits it later', async () => {
+    const viewer = customer();
+    catalog.commitUnreachable = true;
+    const placed = await placeOrder(services, viewer, basket());
+    expect(placed.status).toBe('PLACED');
+    expect(await services.orders.findById(placed._id).lean()).toMatchObject({ stockCommitDue: true });
+    catalog.commitUnreachable = false;
+    await new PendingSweeper(services, { pendingTimeoutMs: 60_000, intervalMs: 100 }).sweep();
+    expect(catalog.committed.has(String(placed._id))).toBe(true);
+    expect((await services.orders.findById(placed._id).lean())?.stockCommitDue).toBeUndefined();
   });
 
   it('a sweeper that claims an order first wins: the late placement is not marked PLACED', async () => {

@@ -130,12 +130,14 @@ async function completeOrder(
   // Only a sweeper that judged it stale gets here first; it releases the stock and fails the order.
   if (!placed) throw catalogUnavailable();
   services.logger.info('order placed', { orderId, userId: String(placed.userId), totalPaise, lines: items.length });
-  // Marks the units as sold (one try, as the client is waiting). A reservation left HELD is still
-  // returned exactly once by a cancellation, so a failure here costs nothing but a log line.
-  await services.catalog
-    .commit(orderId)
-    .catch((error: unknown) => services.logger.warn('stock commit failed; the reservation stays held', { orderId, error }));
+  // Recorded right after the write it describes, before anything that could wait on the network.
   await services.events.publish(channels.orderPlaced(), placed);
+  // Marks the units as sold (one try, as the client is waiting). A reservation left HELD is still
+  // returned exactly once by a cancellation; the sweeper commits it later (stockCommitDue).
+  await services.catalog.commit(orderId).catch(async (error: unknown) => {
+    services.logger.warn('stock commit failed; the sweeper retries it', { orderId, error });
+    await services.orders.updateOne({ _id: pending._id }, { $set: { stockCommitDue: true } });
+  });
   return placed;
 }
 
