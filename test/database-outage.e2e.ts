@@ -129,6 +129,18 @@ describe('the database going away and coming back', () => {
       });
     }
 
+    // Still failing fast once every driver has noticed (mongoose's "disconnected"): nothing is queued.
+    for (const service of subgraphs()) {
+      await expect
+        .poll(() => service.logs.some((line: string) => line.includes('"msg":"mongodb disconnected')), { timeout: 15_000, interval: 100 })
+        .toBe(true);
+    }
+    for (const send of [() => gateway(COUNT_PRODUCTS), placeOrder]) {
+      const later = await timed(send);
+      expect(later.result.errors?.map((e) => e.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
+      expect(later.ms).toBeLessThan(FAIL_FAST_MS);
+    }
+
     // The database comes back where it was, with its data.
     db = await startLocalDb(dataDir, () => {}, { listen: listenAddress });
     for (const service of subgraphs()) await expect.poll(() => readyStatus(service.url), RECOVERY).toBe(200);
@@ -144,11 +156,5 @@ describe('the database going away and coming back', () => {
     // Nobody restarted: the same processes, still running, reconnected by themselves.
     expect([...subgraphs(), stack.gateway].map((s) => s.child.pid)).toEqual(pids);
     for (const service of [...subgraphs(), stack.gateway]) expect(service.child.exitCode, service.name).toBeNull();
-    for (const service of subgraphs()) {
-      expect(
-        service.logs.some((line: string) => line.includes('"msg":"mongodb disconnected')),
-        service.name,
-      ).toBe(true);
-    }
   }, 90_000);
 });

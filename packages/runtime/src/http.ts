@@ -256,14 +256,18 @@ export interface RunningHttpServer {
    */
   finishRequests(deadlineMs: number): Promise<number>;
   /**
-   * stopAccepting, finishRequests (10 s unless given), then closes every HTTP connection left and
-   * resolves once the server has closed (upgraded sockets must have been closed by their owner).
+   * stopAccepting, finishRequests (10 s unless given), a moment for event streams to end, then
+   * closes every HTTP connection left and resolves once the server has closed (upgraded sockets
+   * must have been closed by their owner).
    */
   close(deadlineMs?: number): Promise<void>;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** On close, how long event streams (ended by their owner just before) may take to finish before they are cut. */
+const STREAM_END_GRACE_MS = 2_000;
 
 /** How long a client may take to send a request, and how large its headers may be. */
 export interface RequestTimeouts {
@@ -285,9 +289,21 @@ export async function listen(
   upgrade?: UpgradeHandler,
   timeouts: RequestTimeouts = DEFAULT_REQUEST_TIMEOUTS,
 ): Promise<RunningHttpServer> {
-  // The requests being answered, so a graceful stop can wait for them (see finishRequests).
-  const inFlight = new Set<ServerResponse>();
-  let settled: (() => void) | undefined;
+  // The requests being answered and the event streams open, so a graceful stop can wait for them.
+  const requests = new Set<ServerResponse>();
+  const streams = new Set<ServerResponse>();
+  const emptied = new Map<Set<ServerResponse>, () => void>();
+  /** Resolves once `set` is empty or `ms` have passed. */
+  const settle = async (set: Set<ServerResponse>, ms: number): Promise<void> => {
+    if (set.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      emptied.set(set, resolve);
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+    emptied.delete(set);
+  };
   let accepting = true;
   const server = http.createServer(
     {
@@ -300,13 +316,12 @@ export async function listen(
     (req, res) => {
       // A keep-alive connection must not outlive the server: the client opens its next one elsewhere.
       if (!accepting) res.setHeader('connection', 'close');
-      if (!(req.headers.accept ?? '').includes('text/event-stream')) {
-        inFlight.add(res);
-        res.once('close', () => {
-          inFlight.delete(res);
-          if (inFlight.size === 0) settled?.();
-        });
-      }
+      const set = (req.headers.accept ?? '').includes('text/event-stream') ? streams : requests;
+      set.add(res);
+      res.once('close', () => {
+        set.delete(res);
+        if (set.size === 0) emptied.get(set)?.();
+      });
       void handler(req, res);
     },
   );
@@ -330,17 +345,9 @@ export async function listen(
     server.closeIdleConnections();
   };
   const finishRequests = async (deadlineMs: number): Promise<number> => {
-    if (inFlight.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        settled = resolve;
-        timer = setTimeout(resolve, deadlineMs);
-      });
-      clearTimeout(timer);
-      settled = undefined;
-    }
-    const cut = inFlight.size;
-    for (const res of inFlight) res.socket?.destroy();
+    await settle(requests, deadlineMs);
+    const cut = requests.size;
+    for (const res of requests) res.socket?.destroy();
     // Sockets that went idle while others finished.
     server.closeIdleConnections();
     return cut;
@@ -354,6 +361,8 @@ export async function listen(
     close: async (deadlineMs = 10_000) => {
       stopAccepting();
       await finishRequests(deadlineMs);
+      // Event streams whose subscriptions were just ended get a moment to send their last event.
+      await settle(streams, Math.min(deadlineMs, STREAM_END_GRACE_MS));
       server.closeAllConnections();
       await closed;
     },

@@ -40,7 +40,12 @@ describe('isDatabaseUnavailableError and databaseOutage', () => {
         } as never),
       ),
     ).toBe(true);
+    // Node's own error for a command written to a socket the database had just closed, as the driver passes it on.
+    expect(isDatabaseUnavailableError(Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' }))).toBe(
+      true,
+    );
     expect(isDatabaseUnavailableError(reachable)).toBe(false);
+    expect(isDatabaseUnavailableError(Object.assign(new Error('no such file'), { code: 'ENOENT' }))).toBe(false);
     expect(isDatabaseUnavailableError(new Error('connect ECONNREFUSED'))).toBe(false);
     expect(isDatabaseUnavailableError(null)).toBe(false);
   });

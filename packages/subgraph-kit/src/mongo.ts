@@ -74,14 +74,22 @@ export function isDuplicateKeyError(error: unknown): boolean {
 const { MongoNetworkError, MongoServerSelectionError, MongoTopologyClosedError, MongoNotConnectedError } = mongoose.mongo;
 
 /**
+ * Node's codes for a connection refused, reset or cut. The driver passes some socket errors on as
+ * they are: a command written to a socket the database has just closed fails with Node's own EPIPE
+ * ("This socket has been ended by the other party"), not a MongoNetworkError.
+ */
+const SOCKET_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
  * True for the driver's errors that mean "the database could not be reached or stopped answering":
  * no server to select, a network error or timeout on a socket (a pool cleared by one included),
- * or a client that is closed or not connected. Errors the database itself returned (a duplicate
- * key, a bad command) are not among them.
+ * a socket error it passed on as it was, or a client that is closed or not connected. Errors the
+ * database itself returned (a duplicate key, a bad command) are not among them.
  */
 export function isDatabaseUnavailableError(error: unknown): boolean {
   return (
     error instanceof MongoNetworkError ||
+    (error instanceof Error && SOCKET_ERROR_CODES.has(String((error as NodeJS.ErrnoException).code))) ||
     error instanceof MongoServerSelectionError ||
     error instanceof MongoTopologyClosedError ||
     error instanceof MongoNotConnectedError ||
