@@ -7,6 +7,7 @@ import {
   optionalString,
   readLogLevel,
   readNodeEnv,
+  readShutdownDeadlineMs,
   readShutdownDrainMs,
   readWholeNumber,
   readWholeNumbers,
@@ -37,6 +38,8 @@ export interface GatewayConfig {
   wsKeepAliveMs: number;
   /** On SIGTERM, how long to keep serving with /ready at 503 (SHUTDOWN_DRAIN_MS). */
   shutdownDrainMs: number;
+  /** After the drain, how long requests still running may take before they are cut (SHUTDOWN_DEADLINE_MS). */
+  shutdownDeadlineMs: number;
   /** What one operation may ask for before it runs (LIMIT_* variables). */
   operationLimits: OperationLimits;
   /** Proxies in front of the gateway that append to X-Forwarded-For; 0: trust no such header. */
@@ -168,6 +171,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       .filter(Boolean),
     wsKeepAliveMs: readWsKeepAlive(env),
     shutdownDrainMs: readShutdownDrainMs(env, nodeEnv),
+    shutdownDeadlineMs: readShutdownDeadlineMs(env),
     operationLimits: readOperationLimits(env),
     trustedProxyHops: readWholeNumber(env, 'TRUSTED_PROXY_HOPS', 0, 0, 10),
     redisPrefix: optionalString(env, 'REDIS_PREFIX', 'supergraph'),

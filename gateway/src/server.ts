@@ -128,6 +128,8 @@ export interface RunningGateway {
   /** Readiness 503 from now on, requests still served (see runService). */
   drain(): void;
   drainMs: number;
+  deadlineMs: number;
+  /** Stops accepting, finishes in-flight requests (up to deadlineMs), closes sockets with 1001, then Redis. */
   stop(): Promise<void>;
 }
 
@@ -258,11 +260,18 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
       draining = true;
     },
     drainMs: config.shutdownDrainMs,
+    deadlineMs: config.shutdownDeadlineMs,
     async stop() {
+      // Requests already accepted finish first (their subgraph calls included); then client sockets
+      // close with 1001 and the upstream ones, which ends event streams; then Redis.
+      http.stopAccepting();
+      const cut = await http.finishRequests(config.shutdownDeadlineMs);
+      if (cut > 0) logger.warn('requests still running at the shutdown deadline were cut', { cut, deadlineMs: config.shutdownDeadlineMs });
       await subscriptions.dispose();
       await http.close();
       await apollo.stop();
       await closeClients();
+      logger.info('stopped');
     },
   };
 }

@@ -31,14 +31,15 @@ export function ensureLocalDbBinary(log = console.log) {
 }
 
 /**
- * Starts the local database on a free port with its files in dataDir.
+ * Starts the local database on a free port with its files in dataDir (or on `options.listen`,
+ * host:port, e.g. to start it again where services expect it after stopping it).
  * Resolves to { uri, child, stop }. The process also exits by itself if this one dies.
  */
-export function startLocalDb(dataDir, log = console.log) {
+export function startLocalDb(dataDir, log = console.log, { listen = '127.0.0.1:0' } = {}) {
   ensureLocalDbBinary(log);
   // Readable by this user only (the database program tightens an existing folder the same way).
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const child = spawn(binaryPath, ['-data', dataDir, '-listen', '127.0.0.1:0'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(binaryPath, ['-data', dataDir, '-listen', listen], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -4,7 +4,7 @@ import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { authorizationFrom, tokenExpiry } from '@supergraph/auth';
-import { ErrorCode, HttpError, MAX_BODY_BYTES } from '@supergraph/runtime';
+import { closeGoingAway, ErrorCode, HttpError, MAX_BODY_BYTES } from '@supergraph/runtime';
 import type { ClientIdentity } from '../admission.js';
 import { TOO_MANY_SOCKETS_CLOSE_CODE } from './client-guard.js';
 import { withClient, type TransportHandlers } from './transport.js';
@@ -122,7 +122,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions) {
     /** Open client sockets. */
     clients: () => wss.clients.size,
     /** Closes every socket with 1001 (going away) and stops accepting; calling it again waits for the first call. */
-    dispose: () => (disposed ??= Promise.resolve(disposable.dispose())),
+    dispose: () => (disposed ??= closeGoingAway(wss.clients, () => disposable.dispose())),
   };
 }
 

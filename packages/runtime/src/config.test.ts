@@ -13,6 +13,7 @@ describe('loadServiceConfig', () => {
       logLevel: 'info',
       wsKeepAliveMs: 12_000,
       shutdownDrainMs: 0,
+      shutdownDeadlineMs: 10_000,
     });
   });
 
@@ -22,6 +23,13 @@ describe('loadServiceConfig', () => {
     expect(loadServiceConfig({}, 1).shutdownDrainMs).toBe(5_000);
     expect(loadServiceConfig({ NODE_ENV: 'production', SHUTDOWN_DRAIN_MS: '250' }, 1).shutdownDrainMs).toBe(250);
     expect(() => loadServiceConfig({ SHUTDOWN_DRAIN_MS: 'soon' }, 1)).toThrow(/SHUTDOWN_DRAIN_MS/);
+    // The deadline for requests still running after the drain: 10 s unless set, never 0 (nothing would finish).
+    expect(loadServiceConfig({ SHUTDOWN_DEADLINE_MS: '2500' }, 1).shutdownDeadlineMs).toBe(2_500);
+    for (const raw of ['0', 'later', '300001']) {
+      expect(() => loadServiceConfig({ SHUTDOWN_DEADLINE_MS: raw }, 1), raw).toThrow(
+        /SHUTDOWN_DEADLINE_MS must be a whole number from 100 to 300000/,
+      );
+    }
     for (const raw of ['0', '99', 'soon', '1e4', '300001']) {
       expect(() => loadServiceConfig({ WS_KEEPALIVE_MS: raw }, 1), raw).toThrow(/WS_KEEPALIVE_MS/);
     }

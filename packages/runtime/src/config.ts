@@ -20,6 +20,11 @@ export interface ServiceConfig {
    * (SHUTDOWN_DRAIN_MS), so a load balancer stops sending it requests first.
    */
   shutdownDrainMs: number;
+  /**
+   * After the drain, how long requests still running may take to finish before their connections
+   * are cut (SHUTDOWN_DEADLINE_MS), so a stuck request cannot hold the process forever.
+   */
+  shutdownDeadlineMs: number;
 }
 
 export type LogLevelName = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -136,10 +141,16 @@ export function loadServiceConfig(env: Env, defaultPort: number, defaultHost = '
     logLevel: readLogLevel(env, nodeEnv),
     wsKeepAliveMs: readWsKeepAlive(env),
     shutdownDrainMs: readShutdownDrainMs(env, nodeEnv),
+    shutdownDeadlineMs: readShutdownDeadlineMs(env),
   };
 }
 
 /** SHUTDOWN_DRAIN_MS: 5 s in production by default (a load balancer's health-check interval), none elsewhere. */
 export function readShutdownDrainMs(env: Env, nodeEnv: NodeEnv): number {
   return readWholeNumber(env, 'SHUTDOWN_DRAIN_MS', nodeEnv === 'production' ? 5_000 : 0, 0, 120_000);
+}
+
+/** SHUTDOWN_DEADLINE_MS: 10 s by default, a little under a typical orchestrator's 30 s grace less the drain. */
+export function readShutdownDeadlineMs(env: Env): number {
+  return readWholeNumber(env, 'SHUTDOWN_DEADLINE_MS', 10_000, 100, 300_000);
 }

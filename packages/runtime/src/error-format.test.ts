@@ -91,4 +91,49 @@ describe('createErrorFormatter', () => {
       expect(result.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
     }
   });
+
+  describe('with a translator for failures of a dependency', () => {
+    class OutageError extends Error {}
+    const translate = (error: unknown) =>
+      error instanceof OutageError
+        ? new GraphQLError('the orders database is unavailable; retry shortly', { extensions: { code: 'SERVICE_UNAVAILABLE' } })
+        : undefined;
+
+    it("answers the resolver's error inside a GraphQLError with the translation, logging the detail instead", () => {
+      const lines: string[] = [];
+      const format = createErrorFormatter(
+        createLogger('unit', 'debug', (line) => lines.push(line)),
+        { translate },
+      );
+      const original = new OutageError('connect ECONNREFUSED 10.0.0.7:27017');
+      const error = new GraphQLError(original.message, { path: ['placeOrder'], originalError: original });
+      const result = format({ message: error.message, path: ['placeOrder'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }, error);
+      expect(result).toEqual({
+        message: 'the orders database is unavailable; retry shortly',
+        path: ['placeOrder'],
+        locations: undefined,
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      });
+      expect(JSON.stringify(result)).not.toContain('10.0.0.7');
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0])).toMatchObject({
+        level: 'warn',
+        code: 'SERVICE_UNAVAILABLE',
+        error: { message: expect.stringContaining('10.0.0.7') },
+      });
+    });
+
+    it('finds the failure behind a cause, and leaves other errors to the usual rules', () => {
+      const { lines } = setup();
+      const format = createErrorFormatter(
+        createLogger('unit', 'debug', (line) => lines.push(line)),
+        { translate },
+      );
+      const wrapped = new Error('loading failed', { cause: new OutageError('pool cleared') });
+      expect(format({ message: 'loading failed' }, wrapped).extensions?.code).toBe('SERVICE_UNAVAILABLE');
+      expect(format({ message: 'boom' }, new Error('boom')).extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      const notFound = { message: 'product x was not found', extensions: { code: 'NOT_FOUND' } };
+      expect(format(notFound, new GraphQLError(notFound.message, { extensions: notFound.extensions }))).toEqual(notFound);
+    });
+  });
 });

@@ -30,11 +30,38 @@ function isCodelessClientError(formatted: GraphQLFormattedError, error: unknown)
 }
 
 /**
+ * Turns a failure of something the service depends on (its database unreachable) into the error a
+ * client may see, e.g. SERVICE_UNAVAILABLE; returns undefined for anything else. It is given each
+ * error in the chain: the GraphQLError, then its originalError, then their `cause`s.
+ */
+export type FailureTranslator = (error: unknown) => GraphQLError | undefined;
+
+/** The first translation of the error or of an error it wraps (a resolver's error inside a GraphQLError). */
+function translateChain(error: unknown, translate: FailureTranslator): GraphQLError | undefined {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current !== null && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    const translated = translate(current);
+    if (translated) return translated;
+    current = current instanceof GraphQLError && current.originalError ? current.originalError : (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
  * Keeps client errors as they are and replaces anything unexpected with a
  * generic message, logging the original server-side (never sent to clients).
+ * `options.translate` names failures clients may be told about in general terms (the database is
+ * away: retry); their details (host names, driver messages) are logged, not sent.
  */
-export function createErrorFormatter(logger: Logger): ErrorFormatter {
+export function createErrorFormatter(logger: Logger, options: { translate?: FailureTranslator } = {}): ErrorFormatter {
   return (formatted, error) => {
+    const translated = options.translate ? translateChain(error, options.translate) : undefined;
+    if (translated) {
+      logger.warn('request failed on an unavailable dependency', { error, path: formatted.path, code: translated.extensions.code });
+      return { message: translated.message, path: formatted.path, locations: formatted.locations, extensions: translated.extensions };
+    }
     const fromRule = ruleExtensions(formatted, error);
     const code = isCodelessClientError(formatted, error) ? ErrorCode.BadRequest : (fromRule?.code ?? formatted.extensions?.code);
     if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {

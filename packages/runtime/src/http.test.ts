@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApolloServer } from '@apollo/server';
 import net from 'node:net';
-import { createErrorFormatter, createGraphQLHandler, createLogger, listen, type ReadinessCheck, type RunningHttpServer } from './index.js';
+import {
+  createErrorFormatter,
+  createGraphQLHandler,
+  createLogger,
+  listen,
+  READINESS_CHECK_TIMEOUT_MS,
+  type ReadinessCheck,
+  type RunningHttpServer,
+} from './index.js';
 
 interface Ctx {
   who: string;
@@ -18,7 +26,7 @@ async function serve(options: { corsOrigins?: string[]; maxBodyBytes?: number; f
     {
       name: 'redis',
       check: async () => {
-        if (!redisReady) throw new Error('connection refused');
+        if (!redisReady) throw new Error('connect ECONNREFUSED 10.1.2.3:6379');
       },
     },
   ];
@@ -72,7 +80,7 @@ describe('createGraphQLHandler', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
-  it('answers /ready with 200 when every check passes and 503 naming the failing one', async () => {
+  it('answers /ready with 200 when every check passes and 503 naming the failing one (without its address)', async () => {
     const url = await serve();
     redisReady = true;
     const ready = await fetch(`${url}/ready`);
@@ -92,7 +100,7 @@ describe('createGraphQLHandler', () => {
         status: 'not ready',
         checks: [
           { name: 'mongodb', ok: true },
-          { name: 'redis', ok: false, error: 'connection refused' },
+          { name: 'redis', ok: false, error: 'redis is unreachable' },
         ],
       });
     } finally {
@@ -229,5 +237,124 @@ describe('a client that aborts its request', () => {
     } finally {
       await running.close();
     }
+  });
+});
+
+describe('a graceful stop', () => {
+  /** A server whose /slow answers after `slowMs` and /stuck never; `received` counts requests that reached the handler. */
+  async function slowServer(slowMs: number) {
+    let received = 0;
+    const running = await listen(
+      (req, res) => {
+        received += 1;
+        if (req.url === '/slow') setTimeout(() => res.end('done'), slowMs);
+        else if (req.url === '/stream') res.writeHead(200, { 'content-type': 'text/event-stream' }).write(':\n\n');
+        // /stuck: never answered
+      },
+      0,
+      '127.0.0.1',
+    );
+    return { running, received: () => received };
+  }
+
+  const connectFails = (port: number) =>
+    new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve('connected');
+      });
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    });
+
+  it('stops accepting connections at once and lets a request in flight finish', async () => {
+    const { running, received } = await slowServer(300);
+    try {
+      const answer = fetch(`${running.url}/slow`);
+      await vi.waitFor(() => expect(received()).toBe(1));
+      running.stopAccepting();
+      expect(await connectFails(running.port)).toBe('ECONNREFUSED');
+      expect(await running.finishRequests(5_000)).toBe(0);
+      const response = await answer;
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('done');
+    } finally {
+      await running.close(100);
+    }
+  });
+
+  it('cuts a request still running at the deadline, so a stuck one cannot hold the stop', async () => {
+    const { running, received } = await slowServer(0);
+    try {
+      const answer = fetch(`${running.url}/stuck`).then(
+        () => 'answered',
+        () => 'cut',
+      );
+      await vi.waitFor(() => expect(received()).toBe(1));
+      running.stopAccepting();
+      const started = Date.now();
+      expect(await running.finishRequests(300)).toBe(1);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      expect(await answer).toBe('cut');
+    } finally {
+      await running.close(100);
+    }
+  });
+
+  it('does not wait for an event stream (the subscription layer ends those)', async () => {
+    const { running, received } = await slowServer(0);
+    const controller = new AbortController();
+    try {
+      const stream = await fetch(`${running.url}/stream`, { headers: { accept: 'text/event-stream' }, signal: controller.signal });
+      expect(stream.status).toBe(200);
+      expect(received()).toBe(1);
+      running.stopAccepting();
+      const started = Date.now();
+      expect(await running.finishRequests(5_000)).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      controller.abort();
+      await running.close(100);
+    }
+  });
+
+  it('answers with connection: close while draining, so keep-alive clients move to another instance', async () => {
+    let draining = false;
+    const handler = createGraphQLHandler<Ctx>({
+      apollo,
+      logger: createLogger('test', 'silent'),
+      readiness: [],
+      draining: () => draining,
+      context: async () => ({ who: 'x' }),
+    });
+    const running = await listen(handler, 0, '127.0.0.1');
+    servers.push(running);
+    const before = await postJson(running.url, JSON.stringify({ query: '{ hello }' }));
+    expect(before.headers.get('connection')).not.toBe('close');
+    draining = true;
+    const during = await postJson(running.url, JSON.stringify({ query: '{ hello }' }));
+    expect(during.status).toBe(200);
+    expect(await during.json()).toEqual({ data: { hello: 'hello x' } });
+    expect(during.headers.get('connection')).toBe('close');
+    expect((await fetch(`${running.url}/ready`)).status).toBe(503);
+  });
+
+  it('answers /ready with 503 when a check does not answer within its time', async () => {
+    const handler = createGraphQLHandler<Ctx>({
+      apollo,
+      logger: createLogger('test', 'silent'),
+      readiness: [{ name: 'mongodb', check: () => new Promise<void>(() => {}) }],
+      context: async () => ({ who: 'x' }),
+    });
+    const running = await listen(handler, 0, '127.0.0.1');
+    servers.push(running);
+    const started = Date.now();
+    const response = await fetch(`${running.url}/ready`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      status: 'not ready',
+      checks: [{ name: 'mongodb', ok: false, error: 'mongodb is unreachable' }],
+    });
+    expect(Date.now() - started).toBeLessThan(READINESS_CHECK_TIMEOUT_MS + 1_000);
   });
 });

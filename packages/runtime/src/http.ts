@@ -121,6 +121,34 @@ function checkDocumentOf(body: unknown, url: URL, check: ((query: string) => Gra
   return typeof query === 'string' ? check(query) : null;
 }
 
+/**
+ * How long one readiness check may take: a load balancer's probe gives up after a few seconds,
+ * and an answer (503) it gets is worth more than one it waits for.
+ */
+export const READINESS_CHECK_TIMEOUT_MS = 3_000;
+
+/**
+ * Runs one readiness check within READINESS_CHECK_TIMEOUT_MS. The body says only which dependency
+ * failed; the driver's message (host names, ports) goes to the log, since /ready is open to anyone.
+ */
+async function runReadinessCheck({ name, check }: ReadinessCheck, logger: Logger): Promise<{ name: string; ok: boolean; error?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${READINESS_CHECK_TIMEOUT_MS} ms`)), READINESS_CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return { name, ok: true };
+  } catch (error) {
+    logger.warn('readiness check failed', { check: name, error });
+    return { name, ok: false, error: `${name} is unreachable` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A node:http request handler serving GraphQL, /health and /ready. */
 export function createGraphQLHandler<TContext extends BaseContext, TAdmission = undefined>(
   options: GraphQLHttpOptions<TContext, TAdmission>,
@@ -131,6 +159,9 @@ export function createGraphQLHandler<TContext extends BaseContext, TAdmission = 
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // While draining, each answer ends its keep-alive connection, so a client (a load balancer's pool)
+    // opens its next one to an instance that is staying.
+    if (options.draining?.()) res.setHeader('connection', 'close');
     try {
       applyCors(req, res, corsOrigins);
       if (req.method === 'OPTIONS') {
@@ -146,16 +177,7 @@ export function createGraphQLHandler<TContext extends BaseContext, TAdmission = 
         return;
       }
       if (url.pathname === '/ready') {
-        const results = await Promise.all(
-          options.readiness.map(async ({ name, check }) => {
-            try {
-              await check();
-              return { name, ok: true };
-            } catch (error) {
-              return { name, ok: false, error: (error as Error).message };
-            }
-          }),
-        );
+        const results = await Promise.all(options.readiness.map((check) => runReadinessCheck(check, options.logger)));
         const ready = results.every((r) => r.ok);
         sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks: results });
         return;
@@ -221,12 +243,31 @@ export interface RunningHttpServer {
   server: http.Server;
   port: number;
   url: string;
-  /** Stops accepting, lets in-flight requests finish, then closes idle keep-alive sockets. */
-  close(): Promise<void>;
+  /**
+   * The first step of a graceful stop: closes the listening socket (no new connections) and idle
+   * keep-alive sockets; responses from now on carry `connection: close`.
+   */
+  stopAccepting(): void;
+  /**
+   * Waits until the requests in flight have been answered, at most `deadlineMs`; the ones still
+   * running then have their connections cut. Resolves with how many were cut. Event streams (a
+   * request that accepts text/event-stream) are not waited for: they last as long as their
+   * subscription, and the subscription layer ends them.
+   */
+  finishRequests(deadlineMs: number): Promise<number>;
+  /**
+   * stopAccepting, finishRequests (10 s unless given), a moment for event streams to end, then
+   * closes every HTTP connection left and resolves once the server has closed (upgraded sockets
+   * must have been closed by their owner).
+   */
+  close(deadlineMs?: number): Promise<void>;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** On close, how long event streams (ended by their owner just before) may take to finish before they are cut. */
+const STREAM_END_GRACE_MS = 2_000;
 
 /** How long a client may take to send a request, and how large its headers may be. */
 export interface RequestTimeouts {
@@ -248,6 +289,22 @@ export async function listen(
   upgrade?: UpgradeHandler,
   timeouts: RequestTimeouts = DEFAULT_REQUEST_TIMEOUTS,
 ): Promise<RunningHttpServer> {
+  // The requests being answered and the event streams open, so a graceful stop can wait for them.
+  const requests = new Set<ServerResponse>();
+  const streams = new Set<ServerResponse>();
+  const emptied = new Map<Set<ServerResponse>, () => void>();
+  /** Resolves once `set` is empty or `ms` have passed. */
+  const settle = async (set: Set<ServerResponse>, ms: number): Promise<void> => {
+    if (set.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      emptied.set(set, resolve);
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+    emptied.delete(set);
+  };
+  let accepting = true;
   const server = http.createServer(
     {
       maxHeaderSize: timeouts.maxHeaderBytes,
@@ -256,7 +313,17 @@ export async function listen(
       // How often Node checks those two timeouts; its default (30 s) would let a slow client stay far longer.
       connectionsCheckingInterval: Math.min(1_000, timeouts.headersTimeoutMs),
     },
-    (req, res) => void handler(req, res),
+    (req, res) => {
+      // A keep-alive connection must not outlive the server: the client opens its next one elsewhere.
+      if (!accepting) res.setHeader('connection', 'close');
+      const set = (req.headers.accept ?? '').includes('text/event-stream') ? streams : requests;
+      set.add(res);
+      res.once('close', () => {
+        set.delete(res);
+        if (set.size === 0) emptied.get(set)?.();
+      });
+      void handler(req, res);
+    },
   );
   if (upgrade) server.on('upgrade', upgrade);
   // Mobile clients reuse connections; keep them a little longer than typical load balancers.
@@ -270,16 +337,34 @@ export async function listen(
   });
   const actualPort = (server.address() as AddressInfo).port;
   const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+  const stopAccepting = () => {
+    if (!accepting) return;
+    accepting = false;
+    server.close();
+    server.closeIdleConnections();
+  };
+  const finishRequests = async (deadlineMs: number): Promise<number> => {
+    await settle(requests, deadlineMs);
+    const cut = requests.size;
+    for (const res of requests) res.socket?.destroy();
+    // Sockets that went idle while others finished.
+    server.closeIdleConnections();
+    return cut;
+  };
   return {
     server,
     port: actualPort,
     url: `http://${displayHost}:${actualPort}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        // Requests still running after the grace period are cut so shutdown always finishes.
-        setTimeout(() => server.closeAllConnections(), 10_000).unref();
-      }),
+    stopAccepting,
+    finishRequests,
+    close: async (deadlineMs = 10_000) => {
+      stopAccepting();
+      await finishRequests(deadlineMs);
+      // Event streams whose subscriptions were just ended get a moment to send their last event.
+      await settle(streams, Math.min(deadlineMs, STREAM_END_GRACE_MS));
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }

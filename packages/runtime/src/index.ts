@@ -2,6 +2,7 @@
 export * from './config.js';
 export * from './errors.js';
 export * from './error-format.js';
+export * from './going-away.js';
 export * from './http.js';
 export * from './logger.js';
 export * from './redis.js';

@@ -5,8 +5,20 @@ export interface StoppableService {
   drain?(): void;
   /** How long to keep serving after `drain` before stopping. */
   drainMs?: number;
+  /** How long `stop` gives requests still running before cutting them (SHUTDOWN_DEADLINE_MS). */
+  deadlineMs?: number;
+  /**
+   * In order: stop accepting connections, let in-flight requests finish (cutting those still
+   * running at `deadlineMs`), close WebSockets with 1001, then close Redis and the database.
+   */
   stop(): Promise<void>;
 }
+
+/**
+ * Time allowed on top of the drain and the deadline for the rest of `stop` (sockets, Redis, the
+ * database) before the process exits anyway with code 1, so nothing can hold it forever.
+ */
+export const STOP_GRACE_MS = 5_000;
 
 /**
  * Entry-point runner for `index.ts`: starts the service, stops it cleanly on SIGINT/SIGTERM
@@ -26,11 +38,20 @@ export function runService(name: string, start: () => Promise<StoppableService>,
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        logger?.info('shutting down', { signal, drainMs: service.drainMs ?? 0 });
+        const drainMs = service.drainMs ?? 0;
+        logger?.info('shutting down', { signal, drainMs, deadlineMs: service.deadlineMs });
         service.drain?.();
-        new Promise((resolve) => setTimeout(resolve, service.drainMs ?? 0))
+        const limitMs = drainMs + (service.deadlineMs ?? 10_000) + STOP_GRACE_MS;
+        setTimeout(() => {
+          log('shutdown did not finish in time; exiting anyway', { limitMs });
+          process.exit(1);
+        }, limitMs).unref();
+        new Promise((resolve) => setTimeout(resolve, drainMs))
           .then(() => service.stop())
-          .then(() => process.exit(0))
+          .then(() => {
+            logger?.info('stopped', { signal });
+            process.exit(0);
+          })
           .catch((error) => {
             log('shutdown failed', { error: (error as Error).message });
             process.exit(1);

@@ -21,6 +21,8 @@ describe('loadSubgraphConfig', () => {
       port: 4321,
       host: '127.0.0.1',
       mongodbUri: 'mongodb://127.0.0.1:27017/supergraph',
+      mongodbServerSelectionTimeoutMs: 2_000,
+      mongodbOperationTimeoutMs: 15_000,
       redisUrl: 'redis://127.0.0.1:6379',
       redisPrefix: 'supergraph',
       gatewayKeys,
@@ -29,9 +31,21 @@ describe('loadSubgraphConfig', () => {
       logLevel: 'info',
       wsKeepAliveMs: 12_000,
       shutdownDrainMs: 0,
+      shutdownDeadlineMs: 10_000,
       operationLimits: DEFAULT_OPERATION_LIMITS,
       outbox: { pollMs: 1_000, retentionMs: 120_000 },
     });
+  });
+
+  it.each([
+    ['MONGODB_SERVER_SELECTION_TIMEOUT_MS', '0'],
+    ['MONGODB_SERVER_SELECTION_TIMEOUT_MS', '2s'],
+    ['MONGODB_OPERATION_TIMEOUT_MS', '-1'],
+    ['MONGODB_OPERATION_TIMEOUT_MS', '600001'],
+  ])('refuses %s=%s, naming the variable and its range', (name, value) => {
+    expect(() => loadSubgraphConfig({ NODE_ENV: 'development', ...KEYS, [name]: value }, 1)).toThrow(
+      new RegExp(`${name} must be a whole number from \\d+ to \\d+`),
+    );
   });
 
   it('reads every variable when set', () => {
@@ -47,11 +61,15 @@ describe('loadSubgraphConfig', () => {
         LOG_LEVEL: 'debug',
         OUTBOX_POLL_MS: '2500',
         OUTBOX_RETENTION_MS: '3600000',
+        MONGODB_SERVER_SELECTION_TIMEOUT_MS: '500',
+        MONGODB_OPERATION_TIMEOUT_MS: '4000',
       },
       1,
     );
     expect(config).toMatchObject({
       outbox: { pollMs: 2_500, retentionMs: 3_600_000 },
+      mongodbServerSelectionTimeoutMs: 500,
+      mongodbOperationTimeoutMs: 4_000,
       nodeEnv: 'production',
       port: 8080,
       host: '0.0.0.0',

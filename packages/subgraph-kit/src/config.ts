@@ -2,10 +2,18 @@ import { readPublicKeys, type PublicKeyJwk, type TrustedCaller } from '@supergra
 import { readOperationLimits, type OperationLimits } from '@supergraph/limits';
 import { loadServiceConfig, readUrl, readWholeNumber, type Env, type ServiceConfig } from '@supergraph/runtime';
 import type { OutboxOptions } from './events.js';
+import { DEFAULT_MONGO_OPERATION_TIMEOUT_MS, DEFAULT_MONGO_SERVER_SELECTION_TIMEOUT_MS } from './mongo.js';
 
 /** What every subgraph reads on top of the service configuration: its database and the keys it trusts. */
 export interface SubgraphConfig extends ServiceConfig {
   mongodbUri: string;
+  /**
+   * While the database is unreachable, how long an operation waits for it before failing with
+   * SERVICE_UNAVAILABLE (MONGODB_SERVER_SELECTION_TIMEOUT_MS): short, so requests fail fast.
+   */
+  mongodbServerSelectionTimeoutMs: number;
+  /** How long one database command waits for its reply before failing (MONGODB_OPERATION_TIMEOUT_MS). */
+  mongodbOperationTimeoutMs: number;
   /** The gateway's public keys (GATEWAY_PUBLIC_KEYS): GraphQL is served only to requests it signed. */
   gatewayKeys: PublicKeyJwk[];
   /** Public keys of the users subgraph's access tokens (USER_TOKEN_PUBLIC_KEYS). */
@@ -37,6 +45,14 @@ export function loadSubgraphConfig(
       service.nodeEnv === 'production'
         ? readUrl(env, 'MONGODB_URI', undefined, mongoProtocols)
         : readUrl(env, 'MONGODB_URI', 'mongodb://127.0.0.1:27017/supergraph', mongoProtocols),
+    mongodbServerSelectionTimeoutMs: readWholeNumber(
+      env,
+      'MONGODB_SERVER_SELECTION_TIMEOUT_MS',
+      DEFAULT_MONGO_SERVER_SELECTION_TIMEOUT_MS,
+      100,
+      60_000,
+    ),
+    mongodbOperationTimeoutMs: readWholeNumber(env, 'MONGODB_OPERATION_TIMEOUT_MS', DEFAULT_MONGO_OPERATION_TIMEOUT_MS, 100, 600_000),
     gatewayKeys: readPublicKeys(env, 'GATEWAY_PUBLIC_KEYS'),
     userTokenKeys: readPublicKeys(env, 'USER_TOKEN_PUBLIC_KEYS', { optional: options.signsUserTokens }),
     serviceCallers: [],

@@ -17,7 +17,7 @@ import {
 } from '@supergraph/runtime';
 import type { SubgraphConfig } from './config.js';
 import { createRedisEventBus, type EventBus } from './events.js';
-import { connectMongo, pingMongo, type MongoOptions } from './mongo.js';
+import { connectMongo, databaseOutage, pingMongo, type MongoOptions } from './mongo.js';
 import { createMongoOutbox } from './outbox.js';
 import { createSubgraphApollo, createSubgraphSchema } from './subgraph-apollo.js';
 import { serveSubscriptions } from './subscription-server.js';
@@ -77,6 +77,8 @@ export interface RunningSubgraph {
   /** Readiness 503 from now on, requests still served (see runService). */
   drain(): void;
   drainMs: number;
+  deadlineMs: number;
+  /** Stops accepting, finishes in-flight requests (up to deadlineMs), closes sockets with 1001, then Redis and the database. */
   stop(): Promise<void>;
 }
 
@@ -92,7 +94,13 @@ export async function startSubgraph<TContext extends BaseContext>(
   options: StartOptions = {},
 ): Promise<RunningSubgraph> {
   const logger = options.logger ?? createLogger(definition.name, config.logLevel);
-  const connection = await connectMongo(config.mongodbUri, logger, options.mongo);
+  const connection = await connectMongo(config.mongodbUri, logger, {
+    serverSelectionTimeoutMs: config.mongodbServerSelectionTimeoutMs,
+    operationTimeoutMs: config.mongodbOperationTimeoutMs,
+    ...options.mongo,
+  });
+  // A database outage reaches clients as SERVICE_UNAVAILABLE ("retry shortly"), over HTTP and WebSocket alike.
+  const translate = databaseOutage(definition.name);
   // Fail fast: nothing a request waits for may wait on Redis (see FAIL_FAST_REDIS_OPTIONS).
   const redis = createRedisClient(config.redisUrl, logger, `${definition.name}-commands`, { ...FAIL_FAST_REDIS_OPTIONS });
   // Events are recorded in this service's own database with the write, then relayed to Redis.
@@ -125,6 +133,7 @@ export async function startSubgraph<TContext extends BaseContext>(
       logger,
       production: config.nodeEnv === 'production',
       limits,
+      translate,
     });
     await apollo.start();
     let draining = false;
@@ -161,6 +170,7 @@ export async function startSubgraph<TContext extends BaseContext>(
       keepAliveMs: config.wsKeepAliveMs,
       limits,
       production: config.nodeEnv === 'production',
+      translate,
     });
     logger.info('listening', { port: http.port, url: `${http.url}/graphql` });
     return {
@@ -172,12 +182,20 @@ export async function startSubgraph<TContext extends BaseContext>(
         draining = true;
       },
       drainMs: config.shutdownDrainMs,
+      deadlineMs: config.shutdownDeadlineMs,
       async stop() {
+        // The order matters: requests already accepted finish with the database and Redis still
+        // open (an order being placed completes), sockets close only after them.
+        http.stopAccepting();
+        const cut = await http.finishRequests(config.shutdownDeadlineMs);
+        if (cut > 0)
+          logger.warn('requests still running at the shutdown deadline were cut', { cut, deadlineMs: config.shutdownDeadlineMs });
         await subscriptions.close();
         await http.close();
         await apollo.stop();
         await onStop?.();
         await closeClients();
+        logger.info('stopped');
       },
     };
   } catch (error) {

@@ -5,7 +5,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import { parse, type GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
 import type { OperationLimiter } from '@supergraph/limits';
-import { createErrorFormatter, type Logger } from '@supergraph/runtime';
+import { createErrorFormatter, type FailureTranslator, type Logger } from '@supergraph/runtime';
 
 /** Reads a subgraph's SDL file given as a URL relative to the calling module. */
 export function loadSchemaFile(url: URL) {
@@ -23,6 +23,8 @@ export function createSubgraphApollo<TContext extends BaseContext>(options: {
   production: boolean;
   /** The gateway checks the same limits first; checking again here holds for any caller that reaches a subgraph. */
   limits: OperationLimiter;
+  /** Failures clients are told about in general terms (the database being away); see createErrorFormatter. */
+  translate?: FailureTranslator;
 }): ApolloServer<TContext> {
   const { limits } = options;
   return new ApolloServer<TContext>({
@@ -33,7 +35,7 @@ export function createSubgraphApollo<TContext extends BaseContext>(options: {
     hideSchemaDetailsFromClientErrors: options.production,
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
-    formatError: createErrorFormatter(options.logger),
+    formatError: createErrorFormatter(options.logger, { translate: options.translate }),
     // runService owns SIGINT/SIGTERM and stops HTTP, Apollo and the clients in order.
     stopOnTerminationSignals: false,
   });

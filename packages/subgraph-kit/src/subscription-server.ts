@@ -15,7 +15,7 @@ import {
 } from 'graphql';
 import { SERVICE_CREDENTIAL_PARAM, type CredentialVerifier } from '@supergraph/auth';
 import type { OperationLimiter } from '@supergraph/limits';
-import { createErrorFormatter, ErrorCode, MAX_BODY_BYTES, type Logger } from '@supergraph/runtime';
+import { closeGoingAway, createErrorFormatter, ErrorCode, MAX_BODY_BYTES, type FailureTranslator, type Logger } from '@supergraph/runtime';
 
 export interface SubscriptionServer {
   /** Open client sockets right now. */
@@ -42,6 +42,8 @@ export function serveSubscriptions<TContext>(
     limits: OperationLimiter;
     /** No introspection in production, as over HTTP. */
     production: boolean;
+    /** Failures clients are told about in general terms (the database being away), as over HTTP. */
+    translate?: FailureTranslator;
     path?: string;
   },
 ): SubscriptionServer {
@@ -78,7 +80,7 @@ export function serveSubscriptions<TContext>(
   };
 
   const wss = new WebSocketServer({ server, path: options.path ?? '/graphql', maxPayload: MAX_BODY_BYTES });
-  const format = createErrorFormatter(options.logger);
+  const format = createErrorFormatter(options.logger, { translate: options.translate });
   const services = new WeakMap<object, string>();
   const disposable = useServer<Record<string, unknown>>(
     {
@@ -107,8 +109,6 @@ export function serveSubscriptions<TContext>(
   );
   return {
     connections: () => wss.clients.size,
-    close: async () => {
-      await disposable.dispose();
-    },
+    close: () => closeGoingAway(wss.clients, () => disposable.dispose()),
   };
 }

@@ -494,9 +494,7 @@ describe('a caller stalled past its lease', () => {
         return (...args: unknown[]) => sleep(STALL_MS).then(() => (value as (...a: unknown[]) => PromiseLike<unknown>).apply(target, args));
       },
     });
-    const stalled = await rejectedGraphQLError(
-      new Reservations(products, slowRecords, events, logger, STALLING).release(order),
-    );
+    const stalled = await rejectedGraphQLError(new Reservations(products, slowRecords, events, logger, STALLING).release(order));
     expect(stalled.extensions.code).toBe('SERVICE_UNAVAILABLE');
     expect(await stockOf(productId)).toBe(8);
     await healthy.release(order);

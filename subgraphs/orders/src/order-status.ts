@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
-import { badInput, conflict, notFound } from '@supergraph/runtime';
+import { appError, badInput, conflict, ErrorCode, notFound } from '@supergraph/runtime';
 import { requireSelfOrAdmin, type AuthState } from '@supergraph/auth';
-import { channels, parseObjectId } from '@supergraph/subgraph-kit';
+import { channels, parseObjectId, ServiceCallError } from '@supergraph/subgraph-kit';
 import type { OrdersServices } from './context.js';
 import { CANCELLABLE_STATUSES, FORWARD_STATUSES, VISIBLE_ORDERS, type OrderDoc, type PublicStatus } from './model.js';
 import { SLOT_HOLDING_STATUSES } from './order-slots.js';
@@ -86,6 +86,13 @@ export async function finishStockReturn(services: OrdersServices, orderId: Types
       orderId: String(orderId),
       error,
     });
+    // The cancellation stands; only the catalog did not answer. Say so, and that retrying is safe.
+    if (error instanceof ServiceCallError) {
+      throw appError(
+        ErrorCode.ServiceUnavailable,
+        'The order is cancelled, but its stock could not be returned to the catalog yet; it will be. Retrying cancelOrder is safe.',
+      );
+    }
     throw error;
   }
   return (await services.orders
