@@ -10,9 +10,10 @@ import { inject } from 'vitest';
 import { stopChild } from '../scripts/lib/child-process.mjs';
 import { ensureLocalDbBinary } from '../scripts/lib/localdb.mjs';
 
-// The local database (FerretDB behind the project's serialising proxy) must give
-// MongoDB's single-document atomicity: of many racing conditional updates on
-// one document, only as many win as the condition allows.
+// The local database (FerretDB behind the project's serialising proxy: one write at
+// a time, reads alongside each other) must give MongoDB's single-document
+// atomicity: of many racing conditional updates on one document, only as many win
+// as the condition allows, also while reads run.
 describe('local database atomicity', () => {
   const clients: MongoClient[] = [];
 
@@ -55,6 +56,30 @@ describe('local database atomicity', () => {
     );
     expect(results.filter((r) => r !== null)).toHaveLength(7);
     expect((await collection.findOne({ _id: 'burst' }))!.stock).toBe(0);
+  });
+
+  it('keeps the decrements exact while reads run alongside them (reads share the proxy, writes do not)', async () => {
+    const collection = clients[0].db().collection<{ _id: string; stock: number }>('atomicity_probe');
+    await collection.insertOne({ _id: 'read-mix', stock: 9 });
+    const seen: number[] = [];
+    const reads = Array.from({ length: 60 }, async (_, i) => {
+      const doc = await clients[(i + 3) % clients.length]
+        .db()
+        .collection<{ _id: string; stock: number }>('atomicity_probe')
+        .findOne({ _id: 'read-mix' });
+      seen.push(doc!.stock);
+    });
+    const writes = Array.from({ length: 30 }, (_, i) =>
+      clients[i % clients.length]
+        .db()
+        .collection<{ _id: string; stock: number }>('atomicity_probe')
+        .findOneAndUpdate({ _id: 'read-mix', stock: { $gte: 1 } }, { $inc: { stock: -1 } }),
+    );
+    const [results] = await Promise.all([Promise.all(writes), Promise.all(reads)]);
+    expect(results.filter((r) => r !== null)).toHaveLength(9);
+    expect((await collection.findOne({ _id: 'read-mix' }))!.stock).toBe(0);
+    // Every read saw a whole state between 9 and 0, never one a write left half done.
+    expect(seen.every((stock) => Number.isInteger(stock) && stock >= 0 && stock <= 9)).toBe(true);
   });
 
   it('enforces unique indexes under concurrent inserts', async () => {

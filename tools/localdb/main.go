@@ -8,6 +8,11 @@
 // atomicity; serialising commands here gives the tests that same guarantee
 // without bending the application code. Production uses a real MongoDB.
 //
+// Only commands that change data need that: reads (find, count, aggregate, ...)
+// share the lock and run alongside one another, while a write runs alone; Go's
+// RWMutex lets no new read in while a write waits, so writes are not starved.
+// -parallel-reads=false serialises reads too (to measure what sharing gives).
+//
 // The process prints one JSON line {"uri": "..."} on stdout when it is ready and
 // exits when stdin closes (its parent died), on SIGINT/SIGTERM, or on error.
 package main
@@ -43,7 +48,8 @@ func run() error {
 	listen := flag.String("listen", "127.0.0.1:0", "TCP address the proxy listens on (port 0 picks a free port)")
 	dataDir := flag.String("data", "", "directory for the SQLite files (required)")
 	watchStdin := flag.Bool("watch-stdin", true, "exit when stdin reaches EOF")
-	serialize := flag.Bool("serialize", true, "run one command at a time (false only to demonstrate FerretDB's lost updates)")
+	serialize := flag.Bool("serialize", true, "run one write at a time (false only to demonstrate FerretDB's lost updates)")
+	parallelReads := flag.Bool("parallel-reads", true, "let reads run alongside each other (never alongside a write)")
 	flag.Parse()
 
 	if *dataDir == "" {
@@ -108,7 +114,7 @@ func run() error {
 		}()
 	}
 
-	p := &proxy{upstream: sock, serialize: *serialize}
+	p := &proxy{upstream: sock, serialize: *serialize, parallelReads: *parallelReads}
 	p.serve(ctx, ln)
 
 	cancel()
@@ -135,11 +141,57 @@ func waitForSocket(ctx context.Context, path string, timeout time.Duration) erro
 	}
 }
 
-// proxy forwards wire-protocol messages, one command at a time across all clients.
+// proxy forwards wire-protocol messages: one write at a time across all clients,
+// reads alongside each other.
 type proxy struct {
-	upstream  string
-	serialize bool
-	mu        sync.Mutex // held from sending a request until its reply is read
+	upstream      string
+	serialize     bool
+	parallelReads bool
+	mu            sync.RWMutex // held from sending a request until its reply is read: shared by reads, alone by anything else
+}
+
+// readCommands change nothing, so they may run alongside each other. Anything not
+// listed (every write, and any command this list does not know) runs alone.
+var readCommands = map[string]bool{
+	"find": true, "getMore": true, "count": true, "distinct": true, "aggregate": true,
+	"listIndexes": true, "listCollections": true, "listDatabases": true, "ping": true,
+	"hello": true, "isMaster": true, "ismaster": true, "buildInfo": true, "buildinfo": true,
+	"serverStatus": true, "dbStats": true, "collStats": true, "getParameter": true,
+	"connectionStatus": true, "endSessions": true, "killCursors": true,
+}
+
+// commandName returns the first key of an OP_MSG's body (section kind 0), which
+// names the command, or "" when the message is not an OP_MSG or cannot be read.
+func commandName(msg []byte) string {
+	if len(msg) < 21 || binary.LittleEndian.Uint32(msg[12:16]) != opMsg {
+		return ""
+	}
+	for i := 20; i < len(msg); {
+		kind := msg[i]
+		i++
+		if i+4 > len(msg) {
+			return ""
+		}
+		size := int(binary.LittleEndian.Uint32(msg[i : i+4]))
+		if kind == 0 {
+			// BSON document: int32 length, then elements (type byte, cstring key, value).
+			start := i + 5
+			if start > len(msg) {
+				return ""
+			}
+			for end := start; end < len(msg) && end < i+size; end++ {
+				if msg[end] == 0 {
+					return string(msg[start:end])
+				}
+			}
+			return ""
+		}
+		if size < 4 {
+			return ""
+		}
+		i += size // kind 1: a document sequence, whose int32 size counts itself
+	}
+	return ""
 }
 
 // serve accepts clients until ctx is cancelled, then closes the listener and
@@ -234,7 +286,12 @@ func (p *proxy) roundTrip(req []byte, client, server net.Conn) error {
 }
 
 func (p *proxy) exchange(req []byte, server net.Conn) ([][]byte, error) {
-	if p.serialize {
+	switch {
+	case !p.serialize:
+	case p.parallelReads && readCommands[commandName(req)]:
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+	default:
 		p.mu.Lock()
 		defer p.mu.Unlock()
 	}
