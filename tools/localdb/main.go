@@ -152,6 +152,8 @@ type proxy struct {
 
 // readCommands change nothing, so they may run alongside each other. Anything not
 // listed (every write, and any command this list does not know) runs alone.
+// aggregate is here for countDocuments; the project never aggregates into a
+// collection ($out/$merge), which would make it a write.
 var readCommands = map[string]bool{
 	"find": true, "getMore": true, "count": true, "distinct": true, "aggregate": true,
 	"listIndexes": true, "listCollections": true, "listDatabases": true, "ping": true,
