@@ -60,7 +60,7 @@ export function inEntityOrder(entries: OutboxEntry[]): OutboxEntry[] {
 /** As stored: the event id is the document's `_id`, so marking one sent is an `_id` lookup (FerretDB pushes only those down). */
 type OutboxDocument = Omit<OutboxEntry, 'eventId'> & { _id: string };
 
-const outboxSchema = new Schema<OutboxDocument>(
+export const outboxSchema = new Schema<OutboxDocument>(
   {
     _id: { type: String, required: true },
     channel: { type: String, required: true },

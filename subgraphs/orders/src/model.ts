@@ -80,8 +80,10 @@ const orderSchema = new Schema<OrderDoc>(
 orderSchema.plugin(versionPlugin);
 // A user's orders, newest first.
 orderSchema.index({ userId: 1, createdAt: -1, _id: -1 });
-// The sweeper's question: which orders have been PENDING (or FAILING, or owing stock back) too long.
+// The sweeper's questions: which orders have been PENDING (or FAILING, or owing stock back) too long,
+// and which still owe the catalog a stock commit (few: sparse where the database supports it).
 orderSchema.index({ status: 1, updatedAt: 1 });
+orderSchema.index({ stockCommitDue: 1 }, { sparse: true });
 // Every order has a key (generated when the client sends none), so this index
 // needs no partial filter: FerretDB and MongoDB treat it the same.
 orderSchema.index({ userId: 1, idempotencyKey: 1 }, { unique: true });
