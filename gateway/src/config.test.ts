@@ -33,6 +33,13 @@ describe('loadGatewayConfig', () => {
     expect(GATEWAY_DEFAULT_PORT).toBe(4000);
   });
 
+  it('compresses answers from 1 KB by default; COMPRESSION and COMPRESSION_MIN_BYTES change that, and are checked', () => {
+    expect(load({}).compression).toEqual({ enabled: true, minBytes: 1_024 });
+    expect(load({ COMPRESSION: 'off', COMPRESSION_MIN_BYTES: '0' }).compression).toEqual({ enabled: false, minBytes: 0 });
+    expect(configError(() => load({ COMPRESSION: 'yes' }))).toContain('COMPRESSION must be "on" or "off"');
+    expect(configError(() => load({ COMPRESSION_MIN_BYTES: '-1' }))).toContain('COMPRESSION_MIN_BYTES');
+  });
+
   it('points at the composed supergraph file in the repository by default', () => {
     const { supergraphPath } = load({});
     expect(supergraphPath.replace(/\\/g, '/')).toMatch(/\/schema\/supergraph\.graphql$/);

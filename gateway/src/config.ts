@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { readCompressionConfig, type CompressionConfig } from './compression.js';
 import { fileURLToPath } from 'node:url';
 import { readPrivateKey, readPublicKeys, type PrivateKeyJwk, type PublicKeyJwk } from '@supergraph/auth';
 import { readOperationLimits, type OperationLimits } from '@supergraph/limits';
@@ -53,6 +54,8 @@ export interface GatewayConfig {
   clientLimits: ClientLimits;
   /** How the gateway calls subgraphs over HTTP: timeouts, connection pool, retries, circuit breaker. */
   upstream: UpstreamConfig;
+  /** Response compression (COMPRESSION, COMPRESSION_MIN_BYTES). */
+  compression: CompressionConfig;
 }
 
 /** How every subgraph fetch is bounded and protected (see upstream/subgraph-client.ts). */
@@ -179,5 +182,6 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     userTokenKeys: readPublicKeys(env, 'USER_TOKEN_PUBLIC_KEYS'),
     clientLimits: readClientLimits(env),
     upstream: readUpstreamConfig(env),
+    compression: readCompressionConfig(env),
   };
 }

@@ -16,6 +16,7 @@ import {
   type Logger,
 } from '@supergraph/runtime';
 import { createAdmission, tooManyRequests, type ClientIdentity } from './admission.js';
+import { withCompression } from './compression.js';
 import type { GatewayConfig, SubgraphName } from './config.js';
 import { AuthForwardingDataSource, type GatewayContext } from './context.js';
 import { createOperationLimits } from '@supergraph/limits';
@@ -248,9 +249,11 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
       subgraphBreakers: dataSources.breakerStates(),
     }),
   });
-  // Event-stream requests (GraphQL over SSE) go to the subscription layer; everything else to Apollo.
+  // Event-stream requests (GraphQL over SSE) go to the subscription layer; everything else to Apollo,
+  // its answers compressed when large enough.
+  const compressed = withCompression(handler, config.compression);
   const route = (req: IncomingMessage, res: ServerResponse) =>
-    subscriptions.handlesRequest(req) ? subscriptions.serveRequest(req, res) : handler(req, res);
+    subscriptions.handlesRequest(req) ? subscriptions.serveRequest(req, res) : compressed(req, res);
   const http = await listen(route, config.port, config.host, subscriptions.handleUpgrade);
   logger.info('listening', { port: http.port, url: `${http.url}/graphql` });
   return {
