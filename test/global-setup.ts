@@ -24,6 +24,10 @@ export default async function setup(project: TestProject) {
       MONGODB_URI: mongodbUri,
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
+      // Bursts like 50 orders for one product at once queue behind the local database, which runs one
+      // write at a time on two shared cores: the functional tests must not depend on how long that
+      // takes. (Catalog timeouts and their retries are tested with stacks of their own.)
+      ORDERS_CATALOG_TIMEOUT_MS: '5000',
     },
     {
       onLine: (name: string, line: string) =>

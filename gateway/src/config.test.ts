@@ -136,9 +136,16 @@ describe('loadGatewayConfig', () => {
     expect(configError(() => load({ LIMIT_SUBSCRIPTIONS_PER_USER: '0' }))).toContain('LIMIT_SUBSCRIPTIONS_PER_USER');
   });
 
-  it('bounds subgraph calls by default: 10 s budget, 64 sockets, one retry, breaker after 5 failures for 10 s', () => {
+  it('bounds subgraph calls by default: 10 s budget, 64 sockets, one retry, breaker after 5 failures for 10 s, sharing on', () => {
     expect(load({}).upstream).toEqual({ ...DEFAULT_UPSTREAM, subgraphTimeoutMs: {} });
-    expect(DEFAULT_UPSTREAM).toEqual({ timeoutMs: 10_000, maxSockets: 64, retries: 1, breakerFailures: 5, breakerOpenMs: 10_000 });
+    expect(DEFAULT_UPSTREAM).toEqual({
+      timeoutMs: 10_000,
+      maxSockets: 64,
+      retries: 1,
+      breakerFailures: 5,
+      breakerOpenMs: 10_000,
+      dedup: true,
+    });
   });
 
   it('reads the subgraph call settings, with a timeout per subgraph over the common one', () => {
@@ -149,6 +156,7 @@ describe('loadGatewayConfig', () => {
       SUBGRAPH_RETRIES: '0',
       SUBGRAPH_BREAKER_FAILURES: '20',
       SUBGRAPH_BREAKER_OPEN_MS: '30000',
+      SUBGRAPH_DEDUP: 'off',
     });
     expect(upstream).toEqual({
       timeoutMs: 3000,
@@ -157,7 +165,9 @@ describe('loadGatewayConfig', () => {
       retries: 0,
       breakerFailures: 20,
       breakerOpenMs: 30_000,
+      dedup: false,
     });
+    expect(configError(() => load({ SUBGRAPH_DEDUP: 'maybe' }))).toContain('SUBGRAPH_DEDUP must be "on" or "off"');
   });
 
   it('refuses subgraph call settings out of range, naming the variable', () => {

@@ -72,9 +72,12 @@ export interface UpstreamConfig {
   breakerFailures: number;
   /** How long an open breaker fails calls at once before letting one probe through. */
   breakerOpenMs: number;
+  /** Identical queries in flight at once share one subgraph request (SUBGRAPH_DEDUP=on|off). */
+  dedup: boolean;
 }
 
 export const DEFAULT_UPSTREAM: Omit<UpstreamConfig, 'subgraphTimeoutMs'> = {
+  dedup: true,
   // Long enough for a slow page of orders under load; short enough that a client is answered, with
   // what the healthy subgraphs gave, well before it or a proxy gives up (often 30 s or more).
   timeoutMs: 10_000,
@@ -83,6 +86,13 @@ export const DEFAULT_UPSTREAM: Omit<UpstreamConfig, 'subgraphTimeoutMs'> = {
   breakerFailures: 5,
   breakerOpenMs: 10_000,
 };
+
+/** Reads a switch written as on or off. */
+function readOnOff(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const value = optionalString(env, name, fallback ? 'on' : 'off');
+  if (value !== 'on' && value !== 'off') throw new ConfigError(`${name} must be "on" or "off" (got "${value}")`);
+  return value === 'on';
+}
 
 /** Reads the SUBGRAPH_* settings and the per-subgraph timeouts. */
 export function readUpstreamConfig(env: Record<string, string | undefined>): UpstreamConfig {
@@ -99,6 +109,7 @@ export function readUpstreamConfig(env: Record<string, string | undefined>): Ups
     retries: readWholeNumber(env, 'SUBGRAPH_RETRIES', DEFAULT_UPSTREAM.retries, 0, 3),
     breakerFailures: readWholeNumber(env, 'SUBGRAPH_BREAKER_FAILURES', DEFAULT_UPSTREAM.breakerFailures, 1, 10_000),
     breakerOpenMs: readWholeNumber(env, 'SUBGRAPH_BREAKER_OPEN_MS', DEFAULT_UPSTREAM.breakerOpenMs, 100, 600_000),
+    dedup: readOnOff(env, 'SUBGRAPH_DEDUP', DEFAULT_UPSTREAM.dedup),
   };
 }
 

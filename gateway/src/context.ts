@@ -7,6 +7,7 @@ import type { ClientIdentity } from './admission.js';
 import { unavailablePaths } from './upstream/error-paths.js';
 import type { SubgraphClient, UpstreamRequestInit } from './upstream/subgraph-client.js';
 import { SubgraphUnavailableError } from './upstream/unavailable.js';
+import type { InFlightRequests } from './upstream/in-flight.js';
 
 /** What a data source answers (the gateway-interface type, reached through the class that uses it). */
 type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>>;
@@ -24,7 +25,7 @@ export interface GatewayContext {
  * Whether the call under way may be retried. RemoteGraphQLDataSource calls its fetcher with only
  * a URL and a request body, so process() says it here for the fetcher it ends up calling.
  */
-const currentCall = new AsyncLocalStorage<{ retryable: boolean }>();
+const currentCall = new AsyncLocalStorage<{ retryable: boolean; shareable: boolean }>();
 
 /**
  * Every HTTP call to a subgraph goes through here: the one place that adds headers to upstream
@@ -41,6 +42,8 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
     private readonly upstream: SubgraphClient,
     /** The API schema being served (for where errors go), when the request does not carry it. */
     private readonly apiSchema: () => GraphQLSchema | undefined = () => undefined,
+    /** Where identical queries in flight share one request (SUBGRAPH_DEDUP); none: every request is sent. */
+    private readonly inFlight?: InFlightRequests,
   ) {
     super(config);
   }
@@ -50,14 +53,23 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
    * whose idle connections are let go of before the subgraph closes them (a request sent on a
    * connection being closed failed with "socket hang up"), and a deadline on every call.
    */
-  override fetcher = ((url: string, init: UpstreamRequestInit) =>
-    this.upstream.fetch(url, init, {
-      retryable: currentCall.getStore()?.retryable ?? false,
-    })) as unknown as RemoteGraphQLDataSource['fetcher'];
+  override fetcher = ((url: string, init: UpstreamRequestInit) => {
+    const call = currentCall.getStore();
+    const send = () => this.upstream.fetch(url, init, { retryable: call?.retryable ?? false });
+    if (!this.inFlight || !call?.shareable) return send();
+    // What makes two requests differ for the subgraph: where it goes, who asks (the user's token),
+    // and the operation with its variables. The service credential is the same for every caller;
+    // the client's address only matters to mutations (log-in budgets), which are never shared.
+    const key = JSON.stringify([url, init.headers?.authorization ?? '', init.body ?? '']);
+    return this.inFlight.share(key, send);
+  }) as unknown as RemoteGraphQLDataSource['fetcher'];
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
     try {
-      return await currentCall.run({ retryable: isQuery(options) }, () => super.process(options));
+      const query = isQuery(options);
+      return await currentCall.run({ retryable: query, shareable: query && 'incomingRequestContext' in options }, () =>
+        super.process(options),
+      );
     } catch (error) {
       if (!(error instanceof SubgraphUnavailableError) || !('incomingRequestContext' in options)) throw error;
       const { request } = options;

@@ -17,6 +17,7 @@ import {
 } from '@supergraph/runtime';
 import { createAdmission, tooManyRequests, type ClientIdentity } from './admission.js';
 import { withCompression } from './compression.js';
+import { InFlightRequests } from './upstream/in-flight.js';
 import type { GatewayConfig, SubgraphName } from './config.js';
 import { AuthForwardingDataSource, type GatewayContext } from './context.js';
 import { createOperationLimits } from '@supergraph/limits';
@@ -39,6 +40,7 @@ export function createDataSources(config: GatewayConfig, signer = new Credential
   const clients = new Map<string, SubgraphClient>();
   let apiSchema: GraphQLSchema | undefined;
   const { upstream } = config;
+  const inFlight = upstream.dedup ? new InFlightRequests() : undefined;
   return {
     signer,
     get(name: string, url?: string): AuthForwardingDataSource {
@@ -59,6 +61,7 @@ export function createDataSources(config: GatewayConfig, signer = new Credential
           signer,
           client,
           () => apiSchema,
+          inFlight,
         );
         sources.set(name, source);
         clients.set(name, client);
@@ -73,6 +76,8 @@ export function createDataSources(config: GatewayConfig, signer = new Credential
     /** Each subgraph's circuit breaker: closed (calling), open (failing fast) or half-open (probing). */
     breakerStates: (): Record<string, BreakerState> =>
       Object.fromEntries([...clients].map(([name, client]) => [name, client.breakerState])),
+    /** How many subgraph requests were sent, and how many were answered by sharing one in flight. */
+    dedupStats: () => ({ enabled: inFlight !== undefined, ...(inFlight?.stats() ?? { sent: 0, shared: 0 }) }),
     async close(): Promise<void> {
       await Promise.all([...clients.values()].map((client) => client.close()));
     },
@@ -247,6 +252,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
       subscriptions: subscriptions.stats(),
       // A subgraph whose breaker is open gets SUBGRAPH_UNAVAILABLE at once for what it would serve.
       subgraphBreakers: dataSources.breakerStates(),
+      subgraphDedup: dataSources.dedupStats(),
     }),
   });
   // Event-stream requests (GraphQL over SSE) go to the subscription layer; everything else to Apollo,

@@ -25,6 +25,8 @@ interface Lease {
   record: ReservationDoc;
   /** When this process must stop acting on the lease, by its own clock (a margin before it runs out). */
   actUntil: number;
+  /** Set once the lease was given up together with the last change (nothing left to unlock). */
+  unlocked?: boolean;
 }
 
 const sameLines = (a: { productId: unknown; quantity: number }[], b: { productId: unknown; quantity: number }[]) =>
@@ -60,8 +62,8 @@ export class Reservations {
       quantity: line.quantity,
       unitPricePaise: 0,
     }));
-    await this.createIfAbsent({ _id: orderId, lines: wanted, state: 'RESERVING' });
-    const lease = await this.acquire(orderId);
+    // The first call creates the record holding its lease (one write instead of two); a retry waits for it.
+    const lease = (await this.createLeased(orderId, wanted)) ?? (await this.acquire(orderId));
     try {
       const { record } = lease;
       if (record.state === 'RELEASED') {
@@ -184,7 +186,9 @@ export class Reservations {
         if (outcome.kind === 'taken') changed.push(outcome.product);
         lines.push({ ...line, unitPricePaise: outcome.product.pricePaise });
       }
-      await this.move(lease, 'RESERVING', { state: 'HELD', lines });
+      // HELD and unlocked in one write: the common path costs one write besides the stock updates.
+      await this.move(lease, 'RESERVING', { state: 'HELD', lines, leaseOwner: null, leaseUntil: null });
+      lease.unlocked = true;
       return priced(lines);
     } finally {
       await this.publish(changed);
@@ -247,6 +251,22 @@ export class Reservations {
     if (moved.matchedCount !== 1) throw this.busy(lease.record._id);
   }
 
+  /** Creates a new reservation already leased to this call; null when the order already has one. */
+  private async createLeased(orderId: string, lines: ReservationLine[]): Promise<Lease | null> {
+    const owner = randomUUID();
+    const now = Date.now();
+    const actUntil = now + this.timings.leaseMs * 0.8;
+    const record = {
+      _id: orderId,
+      lines,
+      state: 'RESERVING' as const,
+      leaseOwner: owner,
+      leaseUntil: new Date(now + this.timings.leaseMs),
+    };
+    if (!(await this.createIfAbsent(record))) return null;
+    return { owner, record: { ...record, settled: false, createdAt: new Date(now), updatedAt: new Date(now) }, actUntil };
+  }
+
   private async tryAcquire(orderId: string): Promise<Lease | null> {
     const owner = randomUUID();
     const now = Date.now();
@@ -285,6 +305,7 @@ export class Reservations {
   }
 
   private async unlock(lease: Lease): Promise<void> {
+    if (lease.unlocked) return;
     await this.records
       .updateOne({ _id: lease.record._id, leaseOwner: lease.owner }, { $set: { leaseOwner: null, leaseUntil: null } })
       .catch((error: unknown) =>
