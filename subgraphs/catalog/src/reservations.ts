@@ -111,7 +111,8 @@ export class Reservations {
       if (record.state === 'COMMITTED') return;
       if (record.state !== 'HELD')
         throw conflict(`orderId: the reservation for order ${orderId} is ${record.state} and cannot be committed`);
-      await this.move(lease, 'HELD', { state: 'COMMITTED', settled: false, finishedAt: null });
+      await this.move(lease, 'HELD', { state: 'COMMITTED', settled: false, finishedAt: null, leaseOwner: null, leaseUntil: null });
+      lease.unlocked = true;
     } finally {
       await this.unlock(lease);
     }
