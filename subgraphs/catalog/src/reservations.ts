@@ -105,6 +105,12 @@ export class Reservations {
   }
 
   async commit(orderId: string): Promise<void> {
+    // The usual case in one write: a HELD reservation that no one holds becomes COMMITTED.
+    const committed = await this.records.updateOne(
+      { _id: orderId, state: 'HELD', $or: [{ leaseUntil: null }, { leaseUntil: { $lt: new Date() } }] },
+      { $set: { state: 'COMMITTED', settled: false, finishedAt: null } },
+    );
+    if (committed.matchedCount === 1) return;
     const lease = await this.acquire(orderId);
     try {
       const { record } = lease;
