@@ -41,11 +41,3 @@ export function createRedisClient(url: string, logger: Logger, name: string, opt
   });
   return client;
 }
-
-export async function pingRedis(client: Redis): Promise<void> {
-  const answer = await Promise.race([
-    client.ping(),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('redis ping timed out')), 2_000).unref()),
-  ]);
-  if (answer !== 'PONG') throw new Error(`unexpected redis ping answer: ${String(answer)}`);
-}
