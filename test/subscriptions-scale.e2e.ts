@@ -92,6 +92,9 @@ describe('fan-out', () => {
       expect(received).toHaveLength(1000);
     } finally {
       await Promise.all(clients.map((c) => Promise.resolve(c.dispose())));
+      // A client's close reaches the gateway a moment after dispose() returns; the next cycle's ten
+      // sockets for the same customer would otherwise meet LIMIT_SOCKETS_PER_USER (10) and be refused.
+      await expect.poll(async () => (await subscriptionStats(gateway)).clients, { timeout: 10_000, interval: 50 }).toBe(before.clients);
     }
   }, 180_000);
 });
@@ -119,6 +122,9 @@ describe('lifecycle', () => {
       // Half leave by unsubscribing, half by dropping the socket.
       feeds.forEach((feed, i) => i % 4 === 0 && feed.unsubscribe());
       await Promise.all(clients.map((c) => Promise.resolve(c.dispose())));
+      // A client's close reaches the gateway a moment after dispose() returns; the next cycle's ten
+      // sockets for the same customer would otherwise meet LIMIT_SOCKETS_PER_USER (10) and be refused.
+      await expect.poll(async () => (await subscriptionStats(gateway)).clients, { timeout: 10_000, interval: 50 }).toBe(before.clients);
     }
 
     await expect
