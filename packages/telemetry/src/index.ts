@@ -1,0 +1,2 @@
+// Observability for every service. Metrics: ./metrics.ts; traces: ./tracing.ts.
+export {};
