@@ -92,9 +92,6 @@ describe('fan-out', () => {
       expect(received).toHaveLength(1000);
     } finally {
       await Promise.all(clients.map((c) => Promise.resolve(c.dispose())));
-      // A client's close reaches the gateway a moment after dispose() returns; the next cycle's ten
-      // sockets for the same customer would otherwise meet LIMIT_SOCKETS_PER_USER (10) and be refused.
-      await expect.poll(async () => (await subscriptionStats(gateway)).clients, { timeout: 10_000, interval: 50 }).toBe(before.clients);
     }
   }, 180_000);
 });
