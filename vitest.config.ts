@@ -7,7 +7,10 @@ const require = createRequire(import.meta.url);
 // Tests import the workspace packages from source, so they never run against a stale build.
 const resolve = {
   alias: [
-    { find: /^@supergraph\/(runtime|auth|subgraph-kit|contracts|limits|rate-limits|telemetry)$/, replacement: `${packagesDir}$1/src/index.ts` },
+    {
+      find: /^@supergraph\/(runtime|auth|subgraph-kit|contracts|limits|rate-limits|telemetry)$/,
+      replacement: `${packagesDir}$1/src/index.ts`,
+    },
     { find: /^@supergraph\/(runtime|subgraph-kit)\/testing$/, replacement: `${packagesDir}$1/src/testing.ts` },
     // Node loads graphql's CommonJS build for everything (the federation packages too); Vite would
     // give transformed code the ESM build, a second copy whose schemas and errors the first rejects.

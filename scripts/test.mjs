@@ -38,7 +38,9 @@ async function main() {
     cleanups.push(redis.stop);
 
     const report = join(tmpdir(), `supergraph-test-report-${process.pid}.json`);
+    const serviceLog = join(tmpdir(), `supergraph-service-logs-${process.pid}.jsonl`);
     cleanups.push(async () => rmSync(report, { force: true }));
+    cleanups.push(async () => rmSync(serviceLog, { force: true }));
     const result = spawnSync(
       join(root, 'node_modules/.bin/vitest'),
       ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
@@ -49,6 +51,8 @@ async function main() {
           ...process.env,
           NODE_ENV: 'test',
           TEST_MONGODB_URI: mongodbUri,
+          // Every service's log lines, checked for personal data and secrets (test/global-setup.ts).
+          SERVICE_LOG_FILE: serviceLog,
           REDIS_URL: redisUrl,
           // Each run signs with fresh keys; nothing outlives the run. The tests hold every key (to
           // mint what an attacker could not); each service process gets its own signing key only.

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { startStack } from '../scripts/lib/processes.mjs';
 import { withDatabase } from '../scripts/lib/localdb.mjs';
+import { findLeaks, TEST_PASSWORDS } from './log-leaks.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -9,6 +10,8 @@ declare module 'vitest' {
     subgraphUrls: { users: string; catalog: string; orders: string };
     admin: { email: string; password: string };
     mongodbUri: string;
+    /** Every service's log lines of this run (SERVICE_LOG_FILE), or '' when not collected. */
+    serviceLogFile: string;
   }
 }
 
@@ -38,5 +41,20 @@ export default async function setup(project: TestProject) {
   project.provide('subgraphUrls', { users: stack.users.url, catalog: stack.catalog.url, orders: stack.orders.url });
   project.provide('admin', admin);
   project.provide('mongodbUri', mongodbUri);
-  return () => stack.stop();
+  const serviceLogFile = process.env.SERVICE_LOG_FILE ?? '';
+  project.provide('serviceLogFile', serviceLogFile);
+  return async () => {
+    await stack.stop();
+    // The whole run's logs, every test's services included: no personal data or secret in any line.
+    if (!serviceLogFile) return;
+    const leaks = findLeaks(serviceLogFile, [...TEST_PASSWORDS, admin.password]);
+    if (leaks.length > 0) {
+      throw new Error(
+        `${leaks.length} service log lines hold personal data or secrets, e.g.:\n${leaks
+          .slice(0, 5)
+          .map((leak) => `${leak.what}: ${leak.line}`)
+          .join('\n')}`,
+      );
+    }
+  };
 }

@@ -32,6 +32,8 @@ export function createAdmission(options: {
   redis: Redis | null;
   prefix: string;
   logger: Logger;
+  /** Told of every request refused for a spent budget, for metrics. */
+  onRefused?: (budget: 'user' | 'ip') => void;
 }) {
   const verifier = new AccessTokenVerifier(options.userTokenKeys);
   const store = { redis: options.redis, prefix: options.prefix };
@@ -81,8 +83,9 @@ export function createAdmission(options: {
         await budget.consume(client.clientKey, 'Too many requests from this client');
         return null;
       } catch (error) {
-        if (error instanceof GraphQLError) return error;
-        throw error;
+        if (!(error instanceof GraphQLError)) throw error;
+        options.onRefused?.(client.token ? 'user' : 'ip');
+        return error;
       }
     },
   };

@@ -7,6 +7,7 @@ import {
   ConfigError,
   optionalString,
   readLogLevel,
+  readMetricsPort,
   readNodeEnv,
   readShutdownDeadlineMs,
   readShutdownDrainMs,
@@ -56,6 +57,8 @@ export interface GatewayConfig {
   upstream: UpstreamConfig;
   /** Response compression (COMPRESSION, COMPRESSION_MIN_BYTES). */
   compression: CompressionConfig;
+  /** METRICS_PORT: where /metrics is served (see ServiceConfig.metricsPort). */
+  metricsPort: number | undefined;
 }
 
 /** How every subgraph fetch is bounded and protected (see upstream/subgraph-client.ts). */
@@ -186,6 +189,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     wsKeepAliveMs: readWsKeepAlive(env),
     shutdownDrainMs: readShutdownDrainMs(env, nodeEnv),
     shutdownDeadlineMs: readShutdownDeadlineMs(env),
+    metricsPort: readMetricsPort(env),
     operationLimits: readOperationLimits(env),
     trustedProxyHops: readWholeNumber(env, 'TRUSTED_PROXY_HOPS', 0, 0, 10),
     redisPrefix: optionalString(env, 'REDIS_PREFIX', 'supergraph'),

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { getOperationAST, GraphQLError, OperationTypeNode, parse, type GraphQLSchema } from 'graphql';
 import { SERVICE_CREDENTIAL_HEADER, type CredentialSigner } from '@supergraph/auth';
-import { ErrorCode } from '@supergraph/runtime';
+import { ErrorCode, REQUEST_ID_HEADER, currentRequestScope } from '@supergraph/runtime';
 import type { ClientIdentity } from './admission.js';
 import { unavailablePaths } from './upstream/error-paths.js';
 import type { SubgraphClient, UpstreamRequestInit } from './upstream/subgraph-client.js';
@@ -106,6 +106,10 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
     if (authorization) request.http?.headers.set('authorization', authorization);
     const clientIp = (context as GatewayContext | undefined)?.clientIp;
     if (clientIp) request.http?.headers.set('x-client-ip', clientIp);
+    // The subgraph's log lines for this fetch carry the client request's id. (A fetch shared by
+    // in-flight deduplication carries the id of the request that sent it.)
+    const scope = currentRequestScope();
+    if (scope) request.http?.headers.set(REQUEST_ID_HEADER, scope.requestId);
   }
 }
 

@@ -17,6 +17,8 @@ import {
 } from '@supergraph/runtime';
 import { createAdmission, tooManyRequests, type ClientIdentity } from './admission.js';
 import { withCompression } from './compression.js';
+import { createGraphQLMetrics, exposeMetrics, ServiceMetrics } from '@supergraph/telemetry';
+import { observeGateway, upstreamObserver } from './metrics.js';
 import { InFlightRequests } from './upstream/in-flight.js';
 import type { GatewayConfig, SubgraphName } from './config.js';
 import { AuthForwardingDataSource, type GatewayContext } from './context.js';
@@ -24,7 +26,7 @@ import { createOperationLimits } from '@supergraph/limits';
 import { clientIpOf } from './client-ip.js';
 import { createGatewayErrorFormatter } from './errors.js';
 import type { BreakerState } from './upstream/policy.js';
-import { SubgraphClient } from './upstream/subgraph-client.js';
+import { SubgraphClient, type UpstreamObserver } from './upstream/subgraph-client.js';
 import { SubscriptionPlanner } from './subscriptions/planner.js';
 import { createSubscriptionLayer } from './subscriptions/subscription-layer.js';
 
@@ -35,7 +37,12 @@ export type { GatewayContext } from './context.js';
  * One data source per subgraph, shared by query execution and subscription events; each signs with
  * the gateway's key and calls its subgraph through its own SubgraphClient (timeout, pool, breaker).
  */
-export function createDataSources(config: GatewayConfig, signer = new CredentialSigner('gateway', config.signingKey), logger?: Logger) {
+export function createDataSources(
+  config: GatewayConfig,
+  signer = new CredentialSigner('gateway', config.signingKey),
+  logger?: Logger,
+  observer?: UpstreamObserver,
+) {
   const sources = new Map<string, AuthForwardingDataSource>();
   const clients = new Map<string, SubgraphClient>();
   let apiSchema: GraphQLSchema | undefined;
@@ -54,6 +61,7 @@ export function createDataSources(config: GatewayConfig, signer = new Credential
           breakerFailures: upstream.breakerFailures,
           breakerOpenMs: upstream.breakerOpenMs,
           logger,
+          observer,
         });
         source = new AuthForwardingDataSource(
           { url: config.subgraphUrls[name as SubgraphName] ?? url },
@@ -76,6 +84,9 @@ export function createDataSources(config: GatewayConfig, signer = new Credential
     /** Each subgraph's circuit breaker: closed (calling), open (failing fast) or half-open (probing). */
     breakerStates: (): Record<string, BreakerState> =>
       Object.fromEntries([...clients].map(([name, client]) => [name, client.breakerState])),
+    /** Connections open to each subgraph, and calls waiting for one. */
+    sockets: (): Record<string, { open: number; queued: number }> =>
+      Object.fromEntries([...clients].map(([name, client]) => [name, client.sockets()])),
     /** How many subgraph requests were sent, and how many were answered by sharing one in flight. */
     dedupStats: () => ({ enabled: inFlight !== undefined, ...(inFlight?.stats() ?? { sent: 0, shared: 0 }) }),
     async close(): Promise<void> {
@@ -143,6 +154,9 @@ export interface RunningGateway {
 export async function start(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
   const production = config.nodeEnv === 'production';
+  const metrics = new ServiceMetrics('gateway');
+  const graphqlMetrics = createGraphQLMetrics<GatewayContext>(metrics);
+  const rateLimited = metrics.counter('rate_limit_rejections_total', 'Requests refused for a spent budget', ['budget']);
   const redis = createRedisClient(config.redisUrl, logger, 'gateway-commands');
   // Budgets get a client of their own without an offline queue: while Redis is away they fall back
   // to this instance's memory at once instead of holding requests until it is back.
@@ -160,8 +174,9 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     redis: budgetRedis,
     prefix: config.redisPrefix,
     logger,
+    onRefused: (budget) => rateLimited.inc({ budget: `requests-per-${budget}` }),
   });
-  const dataSources = createDataSources(config, undefined, logger);
+  const dataSources = createDataSources(config, undefined, logger, upstreamObserver(metrics));
   const closeClients = async () => {
     redis.disconnect();
     budgetRedis.disconnect();
@@ -187,6 +202,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     // runService owns SIGINT/SIGTERM and stops HTTP, Apollo and the clients in order.
     stopOnTerminationSignals: false,
     plugins: [
+      graphqlMetrics.plugin,
       limits.apolloPlugin,
       rejectSubscriptionsOverPlainHttp,
       rateLimitedAs429,
@@ -202,6 +218,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     await closeClients();
     throw error;
   }
+  const subscriptionsStarted = metrics.counter('gateway_subscriptions_started_total', 'Client subscriptions started', ['operation']);
   const subscriptions = createSubscriptionLayer({
     logger,
     planner: () => planner,
@@ -216,6 +233,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     keepAliveMs: config.wsKeepAliveMs,
     corsOrigins: config.corsOrigins,
     clientIp: (req) => clientIpOf(req, config.trustedProxyHops),
+    onSubscribe: (operationName) => subscriptionsStarted.inc({ operation: graphqlMetrics.label(operationName) }),
     executeOperation: async (args) => {
       const response = await apollo.executeOperation(
         { query: print(args.document), variables: args.variableValues ?? {}, operationName: args.operationName ?? undefined },
@@ -228,6 +246,13 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
       ) as ExecutionResult;
     },
   });
+  observeGateway(metrics, {
+    breakerStates: dataSources.breakerStates,
+    sockets: dataSources.sockets,
+    dedup: dataSources.dedupStats,
+    subscriptions: subscriptions.stats,
+  });
+  const exposed = await exposeMetrics(metrics, config, logger);
   let draining = false;
   const handler = createGraphQLHandler<GatewayContext, { clientIp: string | undefined; client: ClientIdentity }>({
     apollo,
@@ -247,6 +272,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     // Queries and mutations do not need Redis (budgets fall back to memory), so Redis being away
     // does not take the gateway out of rotation; /health says what is degraded meanwhile.
     readiness: [],
+    metrics: exposed.onOwnPort,
     health: () => ({
       redis: redis.status === 'ready' ? 'ok' : 'unreachable: subscriptions, revocation checks and shared budgets are degraded',
       subscriptions: subscriptions.stats(),
@@ -261,7 +287,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
   const route = (req: IncomingMessage, res: ServerResponse) =>
     subscriptions.handlesRequest(req) ? subscriptions.serveRequest(req, res) : compressed(req, res);
   const http = await listen(route, config.port, config.host, subscriptions.handleUpgrade);
-  logger.info('listening', { port: http.port, url: `${http.url}/graphql` });
+  logger.info('listening', { port: http.port, url: `${http.url}/graphql`, metrics: exposed.url(http.url) });
   return {
     url: `${http.url}/graphql`,
     port: http.port,
@@ -279,6 +305,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
       await subscriptions.dispose();
       await http.close();
       await apollo.stop();
+      await exposed.close();
       await closeClients();
       logger.info('stopped');
     },

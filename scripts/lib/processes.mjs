@@ -1,5 +1,6 @@
 // Starts the project's services as real child processes and waits until each listens.
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stopChild } from './child-process.mjs';
@@ -33,7 +34,11 @@ export function startService(name, env, { onLine = () => {}, timeoutMs = 30_000 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines = [];
+  // SERVICE_LOG_FILE (set by `npm test`): every line of every service of the run goes there too, so
+  // the run can be checked for personal data and secrets in logs.
+  const logFile = process.env.SERVICE_LOG_FILE;
   const record = (line) => {
+    if (logFile) appendFileSync(logFile, `${line}\n`);
     lines.push(line);
     if (lines.length > 200) lines.shift();
     onLine(name, line);

@@ -24,6 +24,8 @@ export interface EventPipelineOptions {
   subgraphUrl: (serviceName: string) => string;
   logger: Logger;
   maxBufferedEvents?: number;
+  /** Told of every client subscription started (its operation's name), for metrics. */
+  onSubscribe?: (operationName: string | undefined) => void;
 }
 
 /** A subgraph's errors as the gateway passes them on: message and extensions (its code) kept. */
@@ -46,6 +48,8 @@ export function createEventPipeline(options: EventPipelineOptions) {
   const { logger } = options;
   const maxBuffered = options.maxBufferedEvents ?? MAX_BUFFERED_EVENTS;
   const executions = new SharedFeeds<ExecutionResult>();
+  /** Running totals for metrics: events resolved (once per shared execution) and clients cut off as too slow. */
+  const totals = { eventsResolved: 0, slowConsumersCut: 0 };
 
   /** Opens the shared execution of one client operation: an upstream stream, and `rest` run per event. */
   const openExecution = (args: ExecutionArgs, emit: Sink<ExecutionResult>): (() => void) => {
@@ -76,6 +80,7 @@ export function createEventPipeline(options: EventPipelineOptions) {
               emit.next({ errors: fromUpstream(event.errors ?? []) });
               return;
             }
+            totals.eventsResolved++;
             try {
               emit.next(
                 await planner.executeEvent(planned, event, variables, { authorization: context.authorization }, options.serviceMap()),
@@ -112,6 +117,7 @@ export function createEventPipeline(options: EventPipelineOptions) {
     subscribe: (args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> => {
       const context = args.contextValue as SubscriptionContext;
       const planned = context.planned!;
+      options.onSubscribe?.(planned.operationName ?? undefined);
       const executionKey = JSON.stringify([
         print(planned.document),
         planned.operationName ?? null,
@@ -122,10 +128,12 @@ export function createEventPipeline(options: EventPipelineOptions) {
       // A client that stops reading (a phone in a tunnel) is cut off rather than buffered forever.
       const clientQueue = createPushIterator<ExecutionResult>(() => leave(), {
         maxBuffered,
-        overflowError: () =>
-          new GraphQLError(`More than ${maxBuffered} events were waiting for this client; resubscribe`, {
+        overflowError: () => {
+          totals.slowConsumersCut++;
+          return new GraphQLError(`More than ${maxBuffered} events were waiting for this client; resubscribe`, {
             extensions: { code: ErrorCode.SlowConsumer },
-          }),
+          });
+        },
       });
       leave = executions.join(executionKey, (emit) => openExecution(args, emit), {
         next: clientQueue.push,
@@ -137,7 +145,7 @@ export function createEventPipeline(options: EventPipelineOptions) {
       context.signal?.addEventListener('abort', () => void clientQueue.iterator.return?.(), { once: true });
       return clientQueue.iterator;
     },
-    stats: () => ({ subscriptions: executions.sinkCount(), executions: executions.size() }),
+    stats: () => ({ subscriptions: executions.sinkCount(), executions: executions.size(), ...totals }),
   };
 }
 

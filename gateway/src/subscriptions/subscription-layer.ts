@@ -40,6 +40,8 @@ export interface SubscriptionLayerOptions {
   corsOrigins: string[];
   /** The client's address for an upgrade or event-stream request. */
   clientIp: (req: IncomingMessage) => string | undefined;
+  /** Told of every client subscription started, for metrics. */
+  onSubscribe?: (operationName: string | undefined) => void;
 }
 
 /**
@@ -58,6 +60,7 @@ export function createSubscriptionLayer(options: SubscriptionLayerOptions) {
     serviceMap: options.serviceMap,
     subgraphUrl: options.subgraphUrl,
     logger: options.logger,
+    onSubscribe: options.onSubscribe,
   });
   const handlers = {
     prepare: createOperationPreparer({ planner: options.planner, errors, limits: options.limits }),

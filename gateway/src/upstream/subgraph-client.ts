@@ -13,6 +13,15 @@ export interface SubgraphClientOptions {
   breakerFailures: number;
   breakerOpenMs: number;
   logger?: Logger;
+  observer?: UpstreamObserver;
+}
+
+/** Told of every call to a subgraph, for metrics. */
+export interface UpstreamObserver {
+  /** A call ended: its time, every attempt included, and 'ok' or why it failed (timeout, unreachable, status, open). */
+  call(subgraph: string, seconds: number, outcome: string): void;
+  /** A call is being tried again. */
+  retry(subgraph: string): void;
 }
 
 /** What RemoteGraphQLDataSource hands its fetcher: a JSON POST. */
@@ -54,17 +63,40 @@ export class SubgraphClient {
 
   /** Sends one request; `retryable` only for queries (a mutation must never run twice). */
   async fetch(url: string, init: UpstreamRequestInit, { retryable }: { retryable: boolean }): Promise<Response> {
+    const { subgraph, observer } = this.options;
     const deadline = AbortSignal.timeout(this.options.timeoutMs);
+    const started = performance.now();
+    let attempts = 0;
+    const attempt = () => {
+      if (attempts++ > 0) observer?.retry(subgraph);
+      return this.attempt(url, init, deadline);
+    };
     try {
-      return await this.policy.run(() => this.attempt(url, init, deadline), { retryable, signal: deadline });
+      const response = await this.policy.run(attempt, { retryable, signal: deadline });
+      observer?.call(subgraph, (performance.now() - started) / 1000, 'ok');
+      return response;
     } catch (error) {
       // The breaker can also give up waiting on a probe once the deadline has passed.
       const failure = error instanceof SubgraphUnavailableError || !deadline.aborted ? error : this.timedOut();
+      const outcome = failure instanceof SubgraphUnavailableError ? failure.reason.kind : 'error';
+      observer?.call(subgraph, (performance.now() - started) / 1000, outcome);
       if (failure instanceof SubgraphUnavailableError && failure.reason.kind !== 'open') {
-        this.options.logger?.warn('subgraph call failed', { subgraph: this.options.subgraph, reason: failure.reason, retryable });
+        this.options.logger?.warn('subgraph call failed', { subgraph, reason: failure.reason, retryable });
       }
       throw failure;
     }
+  }
+
+  /** Connections to the subgraph now open, and requests waiting for one. */
+  sockets(): { open: number; queued: number } {
+    let open = 0;
+    let queued = 0;
+    // With `connections` set the Agent keeps a Pool per origin; a Client's stats say connected as a flag.
+    for (const stats of Object.values(this.agent.stats)) {
+      open += Number(stats.connected);
+      queued += 'queued' in stats ? stats.queued : stats.pending;
+    }
+    return { open, queued };
   }
 
   /** Lets go of the pooled connections (the gateway is stopping). */

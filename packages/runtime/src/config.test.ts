@@ -14,6 +14,7 @@ describe('loadServiceConfig', () => {
       wsKeepAliveMs: 12_000,
       shutdownDrainMs: 0,
       shutdownDeadlineMs: 10_000,
+      metricsPort: undefined,
     });
   });
 
@@ -33,6 +34,12 @@ describe('loadServiceConfig', () => {
     for (const raw of ['0', '99', 'soon', '1e4', '300001']) {
       expect(() => loadServiceConfig({ WS_KEEPALIVE_MS: raw }, 1), raw).toThrow(/WS_KEEPALIVE_MS/);
     }
+  });
+
+  it('reads METRICS_PORT: unset by default, a port when set, refused when not a port', () => {
+    expect(loadServiceConfig({}, 1).metricsPort).toBeUndefined();
+    expect(loadServiceConfig({ METRICS_PORT: '9464' }, 1).metricsPort).toBe(9464);
+    expect(() => loadServiceConfig({ METRICS_PORT: 'ninety' }, 1)).toThrow(/METRICS_PORT must be a port number/);
   });
 
   it.each(['abc', '70000', '-1', '1.5', '65536'])('refuses PORT=%s naming PORT', (port) => {

@@ -25,6 +25,12 @@ export interface ServiceConfig {
    * are cut (SHUTDOWN_DEADLINE_MS), so a stuck request cannot hold the process forever.
    */
   shutdownDeadlineMs: number;
+  /**
+   * METRICS_PORT: when set, /metrics is served there only (a port the load balancer does not
+   * route); unset, it is served on the service's own port outside production and not at all in
+   * production, where a public /metrics would tell anyone the traffic and error rates.
+   */
+  metricsPort: number | undefined;
 }
 
 export type LogLevelName = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -142,6 +148,7 @@ export function loadServiceConfig(env: Env, defaultPort: number, defaultHost = '
     wsKeepAliveMs: readWsKeepAlive(env),
     shutdownDrainMs: readShutdownDrainMs(env, nodeEnv),
     shutdownDeadlineMs: readShutdownDeadlineMs(env),
+    metricsPort: readMetricsPort(env),
   };
 }
 
@@ -153,4 +160,9 @@ export function readShutdownDrainMs(env: Env, nodeEnv: NodeEnv): number {
 /** SHUTDOWN_DEADLINE_MS: 10 s by default, a little under a typical orchestrator's 30 s grace less the drain. */
 export function readShutdownDeadlineMs(env: Env): number {
   return readWholeNumber(env, 'SHUTDOWN_DEADLINE_MS', 10_000, 100, 300_000);
+}
+
+/** METRICS_PORT: a port of its own for /metrics, or undefined when unset (see ServiceConfig.metricsPort). */
+export function readMetricsPort(env: Env): number | undefined {
+  return env.METRICS_PORT?.trim() ? readPort(env, 'METRICS_PORT', 0) : undefined;
 }

@@ -145,6 +145,31 @@ describe('createGraphQLHandler', () => {
   });
 });
 
+describe('request ids', () => {
+  it("answers with the client's X-Request-Id when it is valid, and with a new one otherwise", async () => {
+    const url = await serve();
+    const idOf = async (header?: string) =>
+      (await fetch(`${url}/health`, { headers: header === undefined ? {} : { 'x-request-id': header } })).headers.get('x-request-id');
+    expect(await idOf('checkout-7f3a.b_2')).toBe('checkout-7f3a.b_2');
+    const generated = [await idOf(), await idOf('has spaces'), await idOf('x'.repeat(129)), await idOf('a"b')];
+    for (const id of generated) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(generated).size).toBe(generated.length);
+  });
+
+  it('puts the request id on the lines logged while serving it', async () => {
+    const url = await serve({ failContext: true });
+    logLines.length = 0;
+    await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'req-for-logs-1' },
+      body: JSON.stringify({ query: '{ hello }' }),
+    });
+    expect(logLines.map((line) => JSON.parse(line)).filter((entry) => entry.level === 'error')).toEqual([
+      expect.objectContaining({ request_id: 'req-for-logs-1' }),
+    ]);
+  });
+});
+
 describe('CORS', () => {
   it('sends no CORS headers when no origins are configured', async () => {
     const url = await serve();

@@ -5,6 +5,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
 import { ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
+import { currentRequestScope, REQUEST_ID_HEADER, requestIdFrom, runInRequestScope } from './request-scope.js';
 
 /**
  * The largest request any service reads: an HTTP body (plain or for an event stream) or a
@@ -30,6 +31,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext, TAdmission = u
   readiness: ReadinessCheck[];
   /** True once the service is shutting down: /ready answers 503 so load balancers stop sending requests. */
   draining?: () => boolean;
+  /** Serves GET /metrics (Prometheus text) when given: outside production, unless METRICS_PORT moves it. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
   /** Extra fields for the /health body (cheap counters only: it is polled often). */
   health?: () => Record<string, unknown>;
   logger: Logger;
@@ -149,6 +152,22 @@ async function runReadinessCheck({ name, check }: ReadinessCheck, logger: Logger
   }
 }
 
+/**
+ * One line per GraphQL request once its answer is sent: status and time, with the request id and
+ * operation name every line of the request carries, so a slow or failed request can be found in
+ * every service it reached.
+ */
+function logWhenServed(req: IncomingMessage, res: ServerResponse, logger: Logger): void {
+  const started = performance.now();
+  // 'finish' fires outside the request's async context; the scope is carried over by hand.
+  const scope = currentRequestScope();
+  res.once('finish', () => {
+    const fields = { method: req.method, status: res.statusCode, ms: Math.round(performance.now() - started) };
+    if (scope) runInRequestScope(scope, () => logger.info('request served', fields));
+    else logger.info('request served', fields);
+  });
+}
+
 /** A node:http request handler serving GraphQL, /health and /ready. */
 export function createGraphQLHandler<TContext extends BaseContext, TAdmission = undefined>(
   options: GraphQLHttpOptions<TContext, TAdmission>,
@@ -172,6 +191,12 @@ export function createGraphQLHandler<TContext extends BaseContext, TAdmission = 
         sendJson(res, 200, { status: 'ok', ...(options.health?.() ?? {}) });
         return;
       }
+      if (url.pathname === '/metrics' && options.metrics && req.method === 'GET') {
+        const { contentType, body } = await options.metrics();
+        res.writeHead(200, { 'content-type': contentType });
+        res.end(body);
+        return;
+      }
       if (url.pathname === '/ready' && options.draining?.()) {
         sendJson(res, 503, { status: 'draining', checks: [] });
         return;
@@ -187,6 +212,7 @@ export function createGraphQLHandler<TContext extends BaseContext, TAdmission = 
         return;
       }
 
+      logWhenServed(req, res, options.logger);
       const admission = options.admit ? await options.admit(req) : (undefined as TAdmission);
       const raw = req.method === 'POST' ? await readBody(req, limit) : '';
       let body: unknown = raw;
@@ -322,10 +348,16 @@ export async function listen(
         set.delete(res);
         if (set.size === 0) emptied.get(set)?.();
       });
-      void handler(req, res);
+      // Every log line of this request's work, in this service and the ones it calls, carries its id.
+      const requestId = requestIdFrom(req.headers);
+      res.setHeader(REQUEST_ID_HEADER, requestId);
+      void runInRequestScope({ requestId }, () => handler(req, res));
     },
   );
-  if (upgrade) server.on('upgrade', upgrade);
+  if (upgrade)
+    server.on('upgrade', (req, socket, head) =>
+      runInRequestScope({ requestId: requestIdFrom(req.headers) }, () => upgrade(req, socket, head)),
+    );
   // Mobile clients reuse connections; keep them a little longer than typical load balancers.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

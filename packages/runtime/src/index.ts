@@ -6,4 +6,5 @@ export * from './going-away.js';
 export * from './http.js';
 export * from './logger.js';
 export * from './redis.js';
+export * from './request-scope.js';
 export * from './service.js';

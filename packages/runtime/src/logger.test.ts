@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, redact, type Logger } from './index.js';
+import { createLogger, redact, runInRequestScope, scrub, type Logger } from './index.js';
 import type { LogLevelName } from './index.js';
 
 function capture(level: LogLevelName = 'debug'): { logger: Logger; lines: string[]; entries: () => Record<string, any>[] } {
@@ -67,13 +67,40 @@ describe('createLogger', () => {
     expect(entries()[0]).toMatchObject({ userId: 'u1', password: '[redacted]', nested: { city: 'Pune', email: '[redacted]' } });
   });
 
-  it('logs errors as name and message, without the stack or extra properties', () => {
+  it('logs errors as name and message, with the stack at error level only, never their other properties', () => {
     const { logger, lines, entries } = capture();
     const error = Object.assign(new TypeError('database unreachable'), { connectionString: `mongodb://admin:${PASSWORD}@db` });
     logger.error('request failed', { error });
-    expect(entries()[0].error).toEqual({ name: 'TypeError', message: 'database unreachable' });
-    expect(lines[0]).not.toContain(PASSWORD);
-    expect(lines[0]).not.toContain('logger.test');
+    logger.warn('retrying', { error });
+    const [failed, retrying] = entries();
+    expect(failed.error).toMatchObject({ name: 'TypeError', message: 'database unreachable' });
+    expect(failed.error.stack).toContain('logger.test');
+    expect(retrying.error).toEqual({ name: 'TypeError', message: 'database unreachable' });
+    expect(lines.join('\n')).not.toContain(PASSWORD);
+  });
+
+  it('scrubs emails, phone numbers and tokens inside messages and other text', () => {
+    const { logger, lines, entries } = capture();
+    const duplicate = new Error(`E11000 duplicate key error collection: users index: email_1 dup key: { email: "${EMAIL}" }`);
+    logger.error('sign-up failed', { error: duplicate, note: `call ${PHONE} or 98765 43210, token ${TOKEN}`, count: 1234567890123 });
+    const output = lines.join('\n');
+    for (const secret of [EMAIL, PHONE, '98765 43210', TOKEN]) expect(output).not.toContain(secret);
+    expect(entries()[0].error.message).toBe('E11000 duplicate key error collection: users index: email_1 dup key: { email: "[email]" }');
+    expect(entries()[0].note).toBe('call [phone] or [phone], token [token]');
+    // Numbers that are not text are not touched, and ordinary text survives.
+    expect(entries()[0].count).toBe(1234567890123);
+    expect(scrub('order 65f1c2d3e4b5a6978899aabb placed at 2026-11-28T10:00:00.000Z, total 129900')).toBe(
+      'order 65f1c2d3e4b5a6978899aabb placed at 2026-11-28T10:00:00.000Z, total 129900',
+    );
+  });
+
+  it('adds the request id and operation of the request being served to every line', () => {
+    const { logger, entries } = capture();
+    logger.info('outside');
+    runInRequestScope({ requestId: 'req-42', operationName: 'ProductPage' }, () => logger.child({ part: 'x' }).info('inside'));
+    const [outside, inside] = entries();
+    expect(outside.request_id).toBeUndefined();
+    expect(inside).toMatchObject({ msg: 'inside', request_id: 'req-42', operation: 'ProductPage', part: 'x' });
   });
 
   it('child loggers add their fields, redacted too, to every entry', () => {

@@ -32,6 +32,7 @@ describe('loadSubgraphConfig', () => {
       wsKeepAliveMs: 12_000,
       shutdownDrainMs: 0,
       shutdownDeadlineMs: 10_000,
+      metricsPort: undefined,
       operationLimits: DEFAULT_OPERATION_LIMITS,
       outbox: { pollMs: 1_000, retentionMs: 120_000 },
     });

@@ -26,8 +26,21 @@ export interface EventBus {
   subscribe<T>(channel: string): AsyncIterableIterator<T>;
   /** Whether events reach subscribers now (false while Redis is away: they are kept and sent later). */
   healthy(): boolean;
+  /** Running totals since start, for metrics. */
+  stats(): EventBusStats;
   /** Stops the relay and releases every connection and listener the bus holds. */
   dispose(): Promise<void>;
+}
+
+export interface EventBusStats {
+  /** Events this process recorded in its outbox. */
+  recorded: number;
+  /** Events this process's relay handed to the transport (Redis). */
+  relayed: number;
+  /** Events that reached this process's subscriptions (before duplicates and stale versions are dropped). */
+  delivered: number;
+  /** Recorded events not yet relayed: the outbox backlog. */
+  pending: number;
 }
 
 export interface OutboxOptions extends RelayOptions {
@@ -76,6 +89,7 @@ class OutboxEventBus implements EventBus {
   private readonly origin = randomUUID();
   private readonly catchUpLimit: number;
   private closed = false;
+  private readonly counts = { recorded: 0, relayed: 0, delivered: 0 };
 
   constructor(
     private readonly prefix: string,
@@ -88,7 +102,10 @@ class OutboxEventBus implements EventBus {
     this.catchUpLimit = options.catchUpLimit ?? 1_000;
     this.relay = new OutboxRelay(
       outbox,
-      (entry) => transport.send(this.name(entry.channel), envelopeText(entry)),
+      async (entry) => {
+        await transport.send(this.name(entry.channel), envelopeText(entry));
+        this.counts.relayed++;
+      },
       this.origin,
       logger,
       options,
@@ -116,6 +133,7 @@ class OutboxEventBus implements EventBus {
         createdAt: new Date(),
       };
       await this.outbox.append(entry);
+      this.counts.recorded++;
       this.relay.record({ ...entry, sentAt: null });
     } catch (error) {
       // The write it reports has happened; failing the request now would tell the client otherwise.
@@ -144,8 +162,10 @@ class OutboxEventBus implements EventBus {
       this.name(channel),
       (message: unknown) => {
         const envelope = parseEnvelope(message);
-        if (envelope) entry.stream.receive(envelope);
-        else this.logger.warn('ignored a malformed event', { channel });
+        if (envelope) {
+          this.counts.delivered++;
+          entry.stream.receive(envelope);
+        } else this.logger.warn('ignored a malformed event', { channel });
       },
       {},
     );
@@ -175,6 +195,10 @@ class OutboxEventBus implements EventBus {
 
   healthy(): boolean {
     return this.transport.connected() && !this.relay.failing;
+  }
+
+  stats(): EventBusStats {
+    return { ...this.counts, pending: this.relay.pending };
   }
 
   async dispose(): Promise<void> {

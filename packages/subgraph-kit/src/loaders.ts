@@ -1,8 +1,25 @@
 import DataLoader from 'dataloader';
-import type { Model, Types } from 'mongoose';
+import type { Connection, Model, Types } from 'mongoose';
 import type { GraphQLError } from 'graphql';
 import { isObjectIdString } from './ids.js';
 import { badInput, ErrorCode, errorCodeOf, notFound } from '@supergraph/runtime';
+
+/** Receives the size of every DataLoader batch a service runs (its metrics). */
+export type BatchObserver = (loader: string, size: number) => void;
+
+// Keyed by the service's database connection, which every model of the service carries: the batch
+// functions need no extra argument, and two services in one process (tests) keep apart.
+const batchObservers = new WeakMap<Connection, BatchObserver>();
+
+/** Sends the size of every batch run on `connection`'s models to `observe`. */
+export function observeLoaderBatches(connection: Connection, observe: BatchObserver): void {
+  batchObservers.set(connection, observe);
+}
+
+/** Reports one batch of `loader` over `model` (for loaders written beside createByIdLoader). */
+export function recordBatch(model: { db: Connection }, loader: string, size: number): void {
+  batchObservers.get(model.db)?.(loader, size);
+}
 
 /**
  * A per-request loader of documents by id: one `$in` query per batch, results in
@@ -15,6 +32,7 @@ export function createByIdLoader<T extends { _id: Types.ObjectId }>(
   extraFilter: Record<string, unknown> = {},
 ): DataLoader<string, T> {
   return new DataLoader<string, T>(async (ids) => {
+    recordBatch(model, `${entityName}ById`, ids.length);
     const validIds = [...new Set(ids.filter(isObjectIdString))];
     const docs = validIds.length
       ? ((await model.find({ ...extraFilter, _id: { $in: validIds } }, projection).lean()) as unknown as T[])

@@ -75,6 +75,11 @@ export class OutboxRelay {
     this.wake();
   }
 
+  /** This process's events recorded and not yet sent (at least: past the in-memory cap they wait in the store only). */
+  get pending(): number {
+    return this.recorded.length;
+  }
+
   /** True while publishing fails (Redis away): events are kept and sent once it is back. */
   get failing(): boolean {
     return this.failures > 0;

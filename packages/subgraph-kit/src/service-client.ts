@@ -1,4 +1,4 @@
-import { appError, PASS_THROUGH_CODES, type ErrorCode } from '@supergraph/runtime';
+import { appError, PASS_THROUGH_CODES, requestIdHeaders, type ErrorCode } from '@supergraph/runtime';
 
 export class ServiceCallError extends Error {
   override name = 'ServiceCallError';
@@ -26,6 +26,8 @@ export async function callService<T>(
       method: 'POST',
       headers: {
         ...options.headers,
+        // The called service's log lines join this request's.
+        ...requestIdHeaders(),
         'content-type': 'application/json',
       },
       body: JSON.stringify({ query, variables }),

@@ -15,7 +15,9 @@ import {
   listen,
   type Logger,
 } from '@supergraph/runtime';
+import { createGraphQLMetrics, exposeMetrics, observeMongoCommands, ServiceMetrics } from '@supergraph/telemetry';
 import type { SubgraphConfig } from './config.js';
+import { observeLoaderBatches } from './loaders.js';
 import { createRedisEventBus, type EventBus } from './events.js';
 import { connectMongo, databaseOutage, pingMongo, type MongoOptions } from './mongo.js';
 import { createMongoOutbox } from './outbox.js';
@@ -53,6 +55,8 @@ export interface SubgraphDeps {
   events: EventBus;
   /** Checks the access tokens clients send (public keys only: no subgraph but users can issue one). */
   tokens: AccessTokenVerifier;
+  /** The service's metrics, for what a subgraph measures of its own. */
+  metrics: ServiceMetrics;
 }
 
 export interface SubgraphDefinition<TContext extends BaseContext> {
@@ -94,11 +98,16 @@ export async function startSubgraph<TContext extends BaseContext>(
   options: StartOptions = {},
 ): Promise<RunningSubgraph> {
   const logger = options.logger ?? createLogger(definition.name, config.logLevel);
+  const metrics = new ServiceMetrics(definition.name);
   const connection = await connectMongo(config.mongodbUri, logger, {
     serverSelectionTimeoutMs: config.mongodbServerSelectionTimeoutMs,
     operationTimeoutMs: config.mongodbOperationTimeoutMs,
+    // Command monitoring feeds the MongoDB command durations in /metrics.
+    monitorCommands: true,
     ...options.mongo,
   });
+  observeMongoCommands(metrics, connection.getClient());
+  observeDataLayer(metrics, connection);
   // A database outage reaches clients as SERVICE_UNAVAILABLE ("retry shortly"), over HTTP and WebSocket alike.
   const translate = databaseOutage(definition.name);
   // Fail fast: nothing a request waits for may wait on Redis (see FAIL_FAST_REDIS_OPTIONS).
@@ -114,7 +123,8 @@ export async function startSubgraph<TContext extends BaseContext>(
     throw error;
   }
   const events = createRedisEventBus(config.redisUrl, config.redisPrefix, logger, { outbox, outboxOptions: config.outbox });
-  const deps: SubgraphDeps = { config, logger, connection, redis, events, tokens: new AccessTokenVerifier(config.userTokenKeys) };
+  const deps: SubgraphDeps = { config, logger, connection, redis, events, tokens: new AccessTokenVerifier(config.userTokenKeys), metrics };
+  observeEvents(metrics, events);
   const callers = createCallerVerifier(definition.name, config);
 
   const closeClients = async () => {
@@ -128,14 +138,17 @@ export async function startSubgraph<TContext extends BaseContext>(
     const { createContext, onStop } = await definition.setup(deps);
     const schema = createSubgraphSchema(definition.schemaUrl, definition.resolvers);
     const limits = createOperationLimits(config.operationLimits);
+    const graphqlMetrics = createGraphQLMetrics<TContext>(metrics);
     const apollo = createSubgraphApollo<TContext>({
       schema,
       logger,
       production: config.nodeEnv === 'production',
       limits,
       translate,
+      plugins: [graphqlMetrics.plugin],
     });
     await apollo.start();
+    const exposed = await exposeMetrics(metrics, config, logger);
     let draining = false;
     const handler = createGraphQLHandler<TContext, CallerInfo>({
       apollo,
@@ -153,6 +166,7 @@ export async function startSubgraph<TContext extends BaseContext>(
       // Ready means able to answer queries and mutations, which need the database only: writes put
       // their events in the outbox, not on Redis. A Redis outage degrades subscriptions, as /health says.
       readiness: [{ name: 'mongodb', check: () => pingMongo(connection) }],
+      metrics: exposed.onOwnPort,
       health: () => ({
         redis:
           redis.status === 'ready' && events.healthy()
@@ -172,7 +186,7 @@ export async function startSubgraph<TContext extends BaseContext>(
       production: config.nodeEnv === 'production',
       translate,
     });
-    logger.info('listening', { port: http.port, url: `${http.url}/graphql` });
+    logger.info('listening', { port: http.port, url: `${http.url}/graphql`, metrics: exposed.url(http.url) });
     return {
       name: definition.name,
       url: `${http.url}/graphql`,
@@ -194,6 +208,7 @@ export async function startSubgraph<TContext extends BaseContext>(
         await http.close();
         await apollo.stop();
         await onStop?.();
+        await exposed.close();
         await closeClients();
         logger.info('stopped');
       },
@@ -202,4 +217,32 @@ export async function startSubgraph<TContext extends BaseContext>(
     await closeClients();
     throw error;
   }
+}
+
+/** DataLoader batch sizes: how well per-request batching works (one query for many keys). */
+function observeDataLayer(metrics: ServiceMetrics, connection: Connection): void {
+  const batchSizes = metrics.histogram(
+    'dataloader_batch_size',
+    'Keys per DataLoader batch (one database query each)',
+    ['loader'],
+    [1, 2, 5, 10, 20, 50, 100, 200, 500],
+  );
+  observeLoaderBatches(connection, (loader, size) => batchSizes.observe({ loader }, size));
+}
+
+/** The event bus's running totals: recorded in the outbox, relayed to Redis, delivered to subscriptions, backlog. */
+function observeEvents(metrics: ServiceMetrics, events: EventBus): void {
+  metrics.observedCounter('events_recorded_total', 'Events recorded in the outbox with their writes', [], () => [
+    [{}, events.stats().recorded],
+  ]);
+  metrics.observedCounter('events_published_total', 'Events the outbox relay published to Redis', [], () => [[{}, events.stats().relayed]]);
+  metrics.observedCounter('events_delivered_total', "Events that reached this service's subscriptions from Redis", [], () => [
+    [{}, events.stats().delivered],
+  ]);
+  metrics.observedGauge('events_outbox_backlog', 'Events recorded and not yet published (grows while Redis is away)', [], () => [
+    [{}, events.stats().pending],
+  ]);
+  metrics.observedGauge('events_transport_up', '1 while events reach Redis, 0 while they wait in the outbox', [], () => [
+    [{}, events.healthy() ? 1 : 0],
+  ]);
 }

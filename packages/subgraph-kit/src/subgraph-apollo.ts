@@ -1,4 +1,4 @@
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
@@ -25,12 +25,19 @@ export function createSubgraphApollo<TContext extends BaseContext>(options: {
   limits: OperationLimiter;
   /** Failures clients are told about in general terms (the database being away); see createErrorFormatter. */
   translate?: FailureTranslator;
+  /** More plugins (the service's request metrics). */
+  plugins?: ApolloServerPlugin<TContext>[];
 }): ApolloServer<TContext> {
   const { limits } = options;
   return new ApolloServer<TContext>({
     schema: options.schema,
     // Subgraphs are reached through the gateway; clients explore there.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), limits.apolloPlugin],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      limits.apolloPlugin,
+      ...(options.plugins ?? []),
+    ],
     validationRules: limits.validationRules,
     hideSchemaDetailsFromClientErrors: options.production,
     introspection: !options.production,

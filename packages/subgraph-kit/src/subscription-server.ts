@@ -101,7 +101,8 @@ export function serveSubscriptions<TContext>(
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) } : undefined,
       onError: (_ctx, _id, _payload, errors: readonly GraphQLError[]) => {
-        options.logger.warn('subscription refused', { errors: errors.map((e) => e.message) });
+        // The client's mistake (an invalid or over-limit operation), not the service's: info, not warn.
+        options.logger.info('subscription refused', { errors: errors.map((e) => e.message) });
       },
     },
     wss,

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
 import { badInput } from '@supergraph/runtime';
-import { parsePageArgs, toConnection, type RelayConnection } from '@supergraph/subgraph-kit';
+import { parsePageArgs, recordBatch, toConnection, type RelayConnection } from '@supergraph/subgraph-kit';
 import { ORDER_FIELDS, VISIBLE_ORDERS, type OrderDoc, type OrderModel } from './model.js';
 
 export interface OrdersPageKey {
@@ -38,6 +38,7 @@ const NEWEST_FIRST = { createdAt: -1, _id: -1 } as const;
 export function createOrdersByUserLoader(orders: OrderModel): DataLoader<OrdersPageKey, OrdersPage, string> {
   return new DataLoader<OrdersPageKey, OrdersPage, string>(
     async (keys) => {
+      recordBatch(orders, 'ordersByUser', keys.length);
       const groups = new Map<string, OrdersPageKey[]>();
       for (const key of keys) {
         const groupKey = `${key.first ?? ''}|${key.after ?? ''}`;

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+
+/** What must never be in a log line: personal data and credentials, by shape. */
+const LEAK_PATTERNS: [string, RegExp][] = [
+  ['email address', /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/],
+  ['JSON Web Token', /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/],
+  ['bearer token', /Bearer\s+(?!\[token\])\S+/i],
+  ['phone number', /(?<![\w.:])\+?\d(?:[\s-]?\d){9,14}(?![\w.])/],
+];
+
+export interface Leak {
+  what: string;
+  line: string;
+}
+
+/**
+ * Every log line (of SERVICE_LOG_FILE, which `npm test` has each service write to) holding an
+ * email, phone number, token or one of `secrets` (passwords the tests use). The line is cut
+ * around what was found so a report shows where without repeating all of it.
+ */
+export function findLeaks(logFile: string, secrets: string[]): Leak[] {
+  const leaks: Leak[] = [];
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (line === '') continue;
+    for (const [what, pattern] of LEAK_PATTERNS) if (pattern.test(line)) leaks.push({ what, line: line.slice(0, 300) });
+    for (const secret of secrets) if (line.includes(secret)) leaks.push({ what: 'a password the tests use', line: line.slice(0, 300) });
+  }
+  return leaks;
+}
+
+/** Passwords the tests sign up and log in with (test/helpers.ts and the admin of the shared stack). */
+export const TEST_PASSWORDS = [
+  'correct-horse-42',
+  'batch-password-1',
+  'budget-pass-1',
+  'outbox-pass-1',
+  'restart-pass-1',
+  'outage-pass-1',
+  'saffron-rice-9',
+  'another-pass-1',
+  'long-enough-1',
+];
