@@ -7,6 +7,7 @@ const require = createRequire(import.meta.url);
 // Tests import the workspace packages from source, so they never run against a stale build.
 const resolve = {
   alias: [
+    { find: /^@supergraph\/telemetry\/tracing$/, replacement: `${packagesDir}telemetry/src/tracing.ts` },
     {
       find: /^@supergraph\/(runtime|auth|subgraph-kit|contracts|limits|rate-limits|telemetry)$/,
       replacement: `${packagesDir}$1/src/index.ts`,

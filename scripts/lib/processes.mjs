@@ -152,13 +152,14 @@ export function supervise(first, env, options = {}) {
 /**
  * Starts the three subgraphs, then the gateway pointed at them: the one place that knows the
  * start-up order (npm start, the tests and the benchmark all use it). `options.ports` gives a
- * port per service ('0', a free one, by default). With `options.supervise`, a service that dies
+ * port per service ('0', a free one, by default), `options.serviceEnv` variables for one service only. With `options.supervise`, a service that dies
  * is restarted on its port (see supervise; `options.log` hears about it).
  */
 export async function startStack(env, options = {}) {
   const port = (name) => String(options.ports?.[name] ?? '0');
   const started = [];
-  const launch = async (name, serviceEnv) => {
+  const launch = async (name, baseEnv) => {
+    const serviceEnv = { ...baseEnv, ...(options.serviceEnv?.[name] ?? {}) };
     const service = await startService(name, serviceEnv, options);
     if (!options.supervise) return service;
     options.log?.(`${name} started (pid ${service.child.pid}, port ${service.port})`);

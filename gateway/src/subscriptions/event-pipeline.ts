@@ -1,4 +1,5 @@
-import { GraphQLError, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { context as otelContext, SpanKind, trace } from '@opentelemetry/api';
+import { getOperationAST, GraphQLError, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { ServiceMap } from '@apollo/gateway';
 import { ErrorCode, type Logger } from '@supergraph/runtime';
 import type { SubscriptionContext } from './prepare.js';
@@ -11,6 +12,8 @@ import type { UpstreamRequest } from './upstream-hub.js';
 export interface UpstreamSource {
   subscribe(request: UpstreamRequest, sink: Sink<ExecutionResult>): () => void;
 }
+
+const tracer = trace.getTracer('@supergraph/gateway');
 
 /** Events a single client may have waiting before it is disconnected as too slow. */
 export const MAX_BUFFERED_EVENTS = 1_000;
@@ -135,11 +138,19 @@ export function createEventPipeline(options: EventPipelineOptions) {
           });
         },
       });
-      leave = executions.join(executionKey, (emit) => openExecution(args, emit), {
-        next: clientQueue.push,
-        error: clientQueue.fail,
-        complete: clientQueue.end,
-      });
+      // A span for the subscription's start (under the event stream's HTTP request, or a trace of its
+      // own over WebSocket): a new upstream stream is opened in its trace.
+      const operationName = planned.operationName ?? getOperationAST(planned.document)?.name?.value ?? 'anonymous';
+      const span = tracer.startSpan(`subscription ${operationName}`, { kind: SpanKind.SERVER });
+      span.setAttribute('graphql.operation.type', 'subscription');
+      leave = otelContext.with(trace.setSpan(otelContext.active(), span), () =>
+        executions.join(executionKey, (emit) => openExecution(args, emit), {
+          next: clientQueue.push,
+          error: clientQueue.fail,
+          complete: clientQueue.end,
+        }),
+      );
+      span.end();
       // A transport may not be able to end an iterator that waits for an event (graphql-sse defers
       // return() of a suspended async generator), so it says the client left through this signal.
       context.signal?.addEventListener('abort', () => void clientQueue.iterator.return?.(), { once: true });

@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import type { ExecutionResult } from 'graphql';
@@ -38,8 +39,12 @@ export class UpstreamHub {
       (emit) => {
         const clientKey = JSON.stringify([request.url, request.authorization ?? null]);
         const client = this.acquire(clientKey, request);
+        // The stream is opened in the trace of the first client subscription that needs it; the
+        // subgraph's deliveries join that trace (later clients share the stream, not the trace).
+        const trace: Record<string, string> = {};
+        propagation.inject(context.active(), trace);
         const unsubscribe = client.subscribe<Record<string, unknown>>(
-          { query: request.operation, variables: request.variables },
+          { query: request.operation, variables: request.variables, ...(trace.traceparent ? { extensions: trace } : {}) },
           {
             next: (value) => emit.next(value as ExecutionResult),
             error: (error) => emit.error(error),

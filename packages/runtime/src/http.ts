@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { context, propagation } from '@opentelemetry/api';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
 import { ErrorCode } from './errors.js';
@@ -307,6 +308,16 @@ export interface RequestTimeouts {
 
 export const DEFAULT_REQUEST_TIMEOUTS: RequestTimeouts = { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, maxHeaderBytes: 16_384 };
 
+/**
+ * When the request is traced (the http instrumentation has made its span the active one), the
+ * response says which trace it is, so a client or a support ticket can name it.
+ */
+function returnTraceContext(res: ServerResponse): void {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  if (carrier.traceparent) res.setHeader('traceparent', carrier.traceparent);
+}
+
 /** Serves `handler` (and WebSocket upgrades, when `upgrade` is given) on host:port; port 0 picks a free one. */
 export async function listen(
   handler: RequestHandler,
@@ -351,6 +362,7 @@ export async function listen(
       // Every log line of this request's work, in this service and the ones it calls, carries its id.
       const requestId = requestIdFrom(req.headers);
       res.setHeader(REQUEST_ID_HEADER, requestId);
+      returnTraceContext(res);
       void runInRequestScope({ requestId }, () => handler(req, res));
     },
   );

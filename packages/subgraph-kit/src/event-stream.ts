@@ -4,6 +4,8 @@ export interface EventEnvelope {
   entity: string;
   version: number | null;
   payload: unknown;
+  /** The W3C traceparent of the write that caused the event, when it was traced. */
+  traceparent?: string;
 }
 
 /**
@@ -53,7 +55,11 @@ export class EventStream<T> implements AsyncIterableIterator<T> {
   private pendingCatchUps = 0;
   private finished = false;
 
-  constructor(private readonly onClose: () => Promise<void>) {}
+  constructor(
+    private readonly onClose: () => Promise<void>,
+    /** Told of each event let through to this subscriber (for its trace). */
+    private readonly onDeliver: (event: EventEnvelope) => void = () => {},
+  ) {}
 
   get closed(): boolean {
     return this.finished;
@@ -92,6 +98,7 @@ export class EventStream<T> implements AsyncIterableIterator<T> {
 
   private accept(event: EventEnvelope): void {
     if (this.finished || !this.filter.admit(event)) return;
+    this.onDeliver(event);
     const payload = event.payload as T;
     const waiter = this.waiting.shift();
     if (waiter) waiter({ done: false, value: payload });

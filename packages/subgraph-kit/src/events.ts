@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@supergraph/runtime';
+import { context } from '@opentelemetry/api';
 import { EventStream, type EventEnvelope } from './event-stream.js';
+import { currentTraceparent, traceDelivery } from './event-tracing.js';
 import { createMemoryTransport, createRedisTransport, type EventTransport } from './event-transport.js';
 import { createMemoryOutbox, inEntityOrder, type OutboxEntry, type OutboxStore } from './outbox.js';
 import { OutboxRelay, type RelayOptions } from './outbox-relay.js';
@@ -63,11 +65,18 @@ function requirePrefix(prefix: string): void {
 
 /** The message on the wire: the stored payload JSON is put in as it is, not parsed and serialised again. */
 function envelopeText(entry: OutboxEntry): string {
-  return `{"id":${JSON.stringify(entry.eventId)},"entity":${JSON.stringify(entry.entity)},"version":${JSON.stringify(entry.version)},"payload":${entry.payload}}`;
+  const trace = entry.traceparent ? `,"traceparent":${JSON.stringify(entry.traceparent)}` : '';
+  return `{"id":${JSON.stringify(entry.eventId)},"entity":${JSON.stringify(entry.entity)},"version":${JSON.stringify(entry.version)}${trace},"payload":${entry.payload}}`;
 }
 
 function envelopeOf(entry: OutboxEntry): EventEnvelope {
-  return { id: entry.eventId, entity: entry.entity, version: entry.version, payload: JSON.parse(entry.payload) as unknown };
+  return {
+    id: entry.eventId,
+    entity: entry.entity,
+    version: entry.version,
+    payload: JSON.parse(entry.payload) as unknown,
+    traceparent: entry.traceparent,
+  };
 }
 
 function parseEnvelope(message: unknown): EventEnvelope | null {
@@ -76,7 +85,8 @@ function parseEnvelope(message: unknown): EventEnvelope | null {
     const value = JSON.parse(message) as Partial<EventEnvelope>;
     if (typeof value.id !== 'string' || typeof value.entity !== 'string') return null;
     if (value.version !== null && typeof value.version !== 'number') return null;
-    return { id: value.id, entity: value.entity, version: value.version, payload: value.payload };
+    const traceparent = typeof value.traceparent === 'string' ? value.traceparent : undefined;
+    return { id: value.id, entity: value.entity, version: value.version, payload: value.payload, traceparent };
   } catch {
     return null;
   }
@@ -123,6 +133,7 @@ class OutboxEventBus implements EventBus {
     try {
       if (this.closed) throw new Error('the event bus is closed');
       const { entity, version } = subject ?? subjectOf(channel, payload);
+      const traceparent = currentTraceparent();
       const entry = {
         eventId: randomUUID(),
         channel,
@@ -131,6 +142,8 @@ class OutboxEventBus implements EventBus {
         payload: JSON.stringify(payload),
         origin: this.origin,
         createdAt: new Date(),
+        // Subscribers' delivery spans link to the write's trace.
+        ...(traceparent ? { traceparent } : {}),
       };
       await this.outbox.append(entry);
       this.counts.recorded++;
@@ -143,19 +156,24 @@ class OutboxEventBus implements EventBus {
 
   subscribe<T>(channel: string): AsyncIterableIterator<T> {
     let subscription: Promise<number> | null = null;
+    // The subscription's own trace (see inSubscriptionTrace), which each delivery's span joins.
+    const subscriptionContext = context.active();
     const entry = {
       channel,
-      stream: new EventStream<unknown>(async () => {
-        this.open.delete(entry);
-        // Not awaited: while Redis is away the subscription is still queued, and a client leaving
-        // (or a shutdown) must not wait for Redis to come back.
-        void subscription?.then(
-          (id) => {
-            this.transport.engine.unsubscribe(id);
-          },
-          () => undefined,
-        );
-      }),
+      stream: new EventStream<unknown>(
+        async () => {
+          this.open.delete(entry);
+          // Not awaited: while Redis is away the subscription is still queued, and a client leaving
+          // (or a shutdown) must not wait for Redis to come back.
+          void subscription?.then(
+            (id) => {
+              this.transport.engine.unsubscribe(id);
+            },
+            () => undefined,
+          );
+        },
+        (event) => traceDelivery(channel, event, subscriptionContext),
+      ),
     };
     this.open.add(entry);
     subscription = this.transport.engine.subscribe(

@@ -20,6 +20,8 @@ export interface OutboxEntry {
   createdAt: Date;
   /** When a relay published it; null until then. */
   sentAt: Date | null;
+  /** The W3C traceparent of the write that recorded it, when that write was traced. */
+  traceparent?: string;
 }
 
 export type NewOutboxEntry = Omit<OutboxEntry, 'sentAt'>;
@@ -70,6 +72,7 @@ export const outboxSchema = new Schema<OutboxDocument>(
     origin: { type: String, required: true },
     createdAt: { type: Date, required: true },
     sentAt: { type: Date, default: null },
+    traceparent: { type: String },
   },
   // The outbox is rewritten by relays only; mongoose's `__v` would mean nothing here.
   { collection: 'outbox', versionKey: false },

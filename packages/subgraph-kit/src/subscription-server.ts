@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { context, type Context } from '@opentelemetry/api';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import {
@@ -8,6 +9,7 @@ import {
   getOperationAST,
   parse,
   specifiedRules,
+  subscribe,
   validate,
   type DocumentNode,
   type ExecutionArgs,
@@ -15,6 +17,7 @@ import {
 } from 'graphql';
 import { SERVICE_CREDENTIAL_PARAM, type CredentialVerifier } from '@supergraph/auth';
 import type { OperationLimiter } from '@supergraph/limits';
+import { inSubscriptionTrace } from './event-tracing.js';
 import { closeGoingAway, createErrorFormatter, ErrorCode, MAX_BODY_BYTES, type FailureTranslator, type Logger } from '@supergraph/runtime';
 
 export interface SubscriptionServer {
@@ -82,6 +85,8 @@ export function serveSubscriptions<TContext>(
   const wss = new WebSocketServer({ server, path: options.path ?? '/graphql', maxPayload: MAX_BODY_BYTES });
   const format = createErrorFormatter(options.logger, { translate: options.translate });
   const services = new WeakMap<object, string>();
+  // Each subscription's trace, keyed by its context object (what graphql-ws hands to `subscribe`).
+  const traces = new WeakMap<object, Context>();
   const disposable = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
@@ -96,7 +101,20 @@ export function serveSubscriptions<TContext>(
         services.set(ctx, check.caller);
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => prepare(payload, () => options.context(ctx.connectionParams, services.get(ctx)!)),
+      onSubscribe: async (ctx, _id, payload) => {
+        const prepared = await prepare(payload, () => options.context(ctx.connectionParams, services.get(ctx)!));
+        if (!Array.isArray(prepared) && typeof prepared.contextValue === 'object' && prepared.contextValue !== null) {
+          // The gateway sends the trace of the subscription it opened in the message's extensions.
+          const traceparent = (payload.extensions as Record<string, unknown> | undefined)?.traceparent;
+          const operationName = getOperationAST(prepared.document, prepared.operationName)?.name?.value;
+          inSubscriptionTrace(traceparent, operationName, () => traces.set(prepared.contextValue as object, context.active()));
+        }
+        return prepared;
+      },
+      subscribe: (args) => {
+        const trace = typeof args.contextValue === 'object' && args.contextValue !== null ? traces.get(args.contextValue) : undefined;
+        return trace ? context.with(trace, () => subscribe(args)) : subscribe(args);
+      },
       // Same masking as HTTP: client errors keep their code, anything unexpected becomes INTERNAL_SERVER_ERROR.
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) } : undefined,
