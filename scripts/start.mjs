@@ -67,7 +67,21 @@ async function main() {
     gateway: process.env.GATEWAY_PORT || process.env.PORT || '4000',
   };
   // Supervised, as a process manager would in production: a service that dies is started again.
-  const stack = await startStack(env, { ports, supervise: true, log, onLine: (name, line) => console.log(`[${name}] ${line}`) });
+  // One machine runs all four services, so METRICS_PORT is the first of four metrics ports (gateway,
+  // users, catalog, orders); without it, each service serves /metrics on its own port (not in production).
+  const metricsBase = process.env.METRICS_PORT ? Number(process.env.METRICS_PORT) : undefined;
+  const serviceOrder = ['gateway', 'users', 'catalog', 'orders'];
+  const metricsPorts = Object.fromEntries(serviceOrder.map((name, i) => [name, metricsBase === undefined ? undefined : metricsBase + i]));
+  const serviceEnv = Object.fromEntries(
+    serviceOrder.map((name) => [name, metricsPorts[name] === undefined ? {} : { METRICS_PORT: String(metricsPorts[name]) }]),
+  );
+  const stack = await startStack(env, {
+    ports,
+    serviceEnv,
+    supervise: true,
+    log,
+    onLine: (name, line) => console.log(`[${name}] ${line}`),
+  });
   cleanups.push(stack.stop);
   const { gateway } = stack;
 
@@ -75,10 +89,20 @@ async function main() {
   if (!production && admin.email && admin.password) await seedIfEmpty(gateway.url, admin, log);
 
   const sandbox = `http://localhost:${gateway.port}/graphql`;
+  const metricsUrl = (name) =>
+    metricsPorts[name] !== undefined
+      ? `http://localhost:${metricsPorts[name]}/metrics`
+      : production
+        ? 'not served (set METRICS_PORT)'
+        : `http://localhost:${stack[name].port}/metrics`;
+  const metricsLines = serviceOrder.map((name) => `      ${name.padEnd(8)} ${metricsUrl(name)}`).join('\n');
   console.log(`
   Supergraph ready.
     Apollo Sandbox:  ${sandbox}   (open it in a browser)
     GraphQL:         POST ${sandbox}
+    Metrics (Prometheus; ops/prometheus/prometheus.yml scrapes these):
+${metricsLines}
+    Traces:          ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? `OTLP to ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}
     Admin login:     ${admin.email ?? '(none configured)'}${process.env.ADMIN_PASSWORD || !admin.password ? '' : ` / ${admin.password}   (local development default)`}
   Press Ctrl-C to stop.
 `);

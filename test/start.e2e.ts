@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { stopChild } from '../scripts/lib/child-process.mjs';
 import { withDatabase } from '../scripts/lib/localdb.mjs';
 import { gql } from './helpers.js';
@@ -41,6 +41,17 @@ describe('npm start', () => {
     const mongodbUri = withDatabase(process.env.TEST_MONGODB_URI!, `start_${Date.now()}`);
     const first = runStart({ MONGODB_URI: mongodbUri, ADMIN_EMAIL: 'owner@test.in', ADMIN_PASSWORD: 'first-password-1' });
     const url = await first.ready;
+    // It says where each service's metrics are, and they are there.
+    const metricsLines = await vi.waitFor(() => {
+      const lines = first.output.filter((line) => /^\s+(gateway|users|catalog|orders)\s+http:\/\/\S+\/metrics$/.test(line));
+      if (lines.length < 4) throw new Error(`npm start has printed ${lines.length} of 4 metrics URLs`);
+      return lines;
+    });
+    for (const line of metricsLines) {
+      const metrics = await fetch(line.trim().split(/\s+/)[1]);
+      expect(metrics.status, line).toBe(200);
+      expect(await metrics.text(), line).toContain('# TYPE graphql_requests_total counter');
+    }
     const catalog = await gql('{ products(first: 100) { totalCount edges { node { category pricePaise name } } } }', {}, undefined, url);
     expect(catalog.data.products.totalCount).toBeGreaterThanOrEqual(50);
     const categories = new Set(catalog.data.products.edges.map((e: any) => e.node.category));

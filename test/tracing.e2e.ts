@@ -4,6 +4,7 @@ import { graphqlData } from '../scripts/lib/graphql-http.mjs';
 import { startStack } from '../scripts/lib/processes.mjs';
 import { withDatabase } from '../scripts/lib/localdb.mjs';
 import { logInToken } from './helpers.js';
+import { leaksIn } from './log-leaks.js';
 import { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 import { collect, wsClient, wsUrl } from './ws-helpers.js';
 
@@ -15,6 +16,7 @@ const SERVER = 2; // OTLP SpanKind
 const CLIENT = 3;
 const JSON_SERVICES = ['gateway', 'users'];
 const POLL = { timeout: 15_000, interval: 100 };
+const TRACE_PASSWORD = 'trace-pass-1';
 
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
 let stack: Awaited<ReturnType<typeof startStack>>;
@@ -103,7 +105,7 @@ beforeAll(async () => {
   ).createProduct.id as string;
   customerToken = (
     await graphqlData(stack.gateway.url, 'mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
-      i: { name: 'Trace Customer', email: `trace-${Date.now()}@test.in`, password: 'trace-pass-1' },
+      i: { name: 'Trace Customer', email: `trace-${Date.now()}@test.in`, password: TRACE_PASSWORD },
     })
   ).signUp.token as string;
 }, 120_000);
@@ -252,6 +254,14 @@ describe('subscriptions', () => {
     } finally {
       await client.dispose();
     }
+  });
+});
+
+describe('what spans say', () => {
+  it('holds no email, phone, token or password, though the run signed up and logged in with them', () => {
+    expect(receiver.spans.length).toBeGreaterThan(100);
+    const leaks = receiver.spans.flatMap((span) => leaksIn(`${span.name} ${JSON.stringify(span.attributes)}`, [TRACE_PASSWORD]));
+    expect(leaks).toEqual([]);
   });
 });
 

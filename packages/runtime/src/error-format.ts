@@ -1,3 +1,4 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { CLIENT_ERROR_CODES, ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
@@ -73,6 +74,11 @@ export function createErrorFormatter(logger: Logger, options: { translate?: Fail
       return { ...formatted, extensions };
     }
     logger.error('unexpected error', { error, path: formatted.path });
+    // The request's span shows the failure too (its kind only: a message may quote personal data).
+    const span = trace.getActiveSpan();
+    span?.setStatus({ code: SpanStatusCode.ERROR, message: 'unexpected error' });
+    const cause = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+    span?.setAttribute('error.type', cause instanceof Error ? cause.name : typeof cause);
     return {
       message: 'Internal server error',
       path: formatted.path,

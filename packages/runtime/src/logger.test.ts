@@ -92,6 +92,9 @@ describe('createLogger', () => {
     expect(scrub('order 65f1c2d3e4b5a6978899aabb placed at 2026-11-28T10:00:00.000Z, total 129900')).toBe(
       'order 65f1c2d3e4b5a6978899aabb placed at 2026-11-28T10:00:00.000Z, total 129900',
     );
+    // A UUID whose first groups are all digits (one request id in a few hundred) is not a phone number.
+    expect(scrub('request 50959211-5662-478c-bd43-83be378754e1 retried')).toBe('request 50959211-5662-478c-bd43-83be378754e1 retried');
+    expect(scrub('ring +91-98765-43210.')).toBe('ring [phone].');
   });
 
   it('adds the request id and operation of the request being served to every line', () => {

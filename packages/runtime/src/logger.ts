@@ -36,7 +36,8 @@ const SCRUBBERS: [RegExp, string][] = [
   [/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[token]'],
   [/\bBearer\s+\S+/gi, 'Bearer [token]'],
   [/[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g, '[email]'],
-  [/(?<![\w.:])\+?\d(?:[\s-]?\d){9,14}(?![\w.])/g, '[phone]'],
+  // Not inside a longer token: a UUID such as a request id (50959211-5662-…) is digits and dashes too.
+  [/(?<![\w.:-])\+?\d(?:[\s-]?\d){9,14}(?![\w-]|\.\d)/g, '[phone]'],
 ];
 
 const MAX_DEPTH = 5;

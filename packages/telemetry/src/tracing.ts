@@ -80,6 +80,8 @@ async function loadInstrumentations() {
     new http.HttpInstrumentation({
       // Probes and scrapes are not requests anyone traces; their spans would drown the rest.
       ignoreIncomingRequestHook: (request) => /^\/(health|ready|live|metrics)\b/.test(request.url ?? ''),
+      // A GraphQL GET carries the operation and its variables (an email, a phone) in the query string.
+      redactedQueryParams: ['query', 'variables', 'extensions', 'operationName'],
     }),
     new undici.UndiciInstrumentation(),
     new graphql.GraphQLInstrumentation({
@@ -90,9 +92,11 @@ async function loadInstrumentations() {
     }),
     new dataloader.DataloaderInstrumentation(),
     // Database and Redis commands are traced inside a request's trace only; the outbox relay's and
-    // the sweeper's polling would otherwise be a stream of one-span traces.
+    // the sweeper's polling would otherwise be a stream of one-span traces. The MongoDB statement
+    // keeps the query's shape and replaces every value with '?'.
     new mongodb.MongoDBInstrumentation({ requireParentSpan: true }),
-    new ioredis.IORedisInstrumentation({ requireParentSpan: true }),
+    // Command names only: keys and arguments hold client addresses, user and session ids.
+    new ioredis.IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
   ];
 }
 
