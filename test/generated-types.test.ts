@@ -53,7 +53,12 @@ describe('generated resolver types (scripts/codegen.mjs)', () => {
 
   it('fails the check naming the stale file and the command after a schema change, and passes once regenerated', async () => {
     const dir = copyOfCatalog();
-    edit(dir, SCHEMA, (sdl) => sdl.replace('  stock: Int!\n', '  stock: Int!\n  "Shipping weight in grams."\n  weightGrams: Int\n'));
+    edit(dir, SCHEMA, (sdl) =>
+      sdl.replace(
+        '  stock: Int! @cacheControl(maxAge: 10)\n',
+        '  stock: Int! @cacheControl(maxAge: 10)\n  "Shipping weight in grams."\n  weightGrams: Int\n',
+      ),
+    );
 
     const stale = await codegenIn(dir, true);
     expect(stale.code).toBe(1);

@@ -75,7 +75,10 @@ describe('schema check (npm run schema:check)', () => {
   });
 
   it('reports an added field as safe and passes', async () => {
-    const sdl = catalogSdl.replace('  stock: Int!\n', '  stock: Int!\n  """\n  Brand name, if any.\n  """\n  brand: String\n');
+    const sdl = catalogSdl.replace(
+      '  stock: Int! @cacheControl(maxAge: 10)\n',
+      '  stock: Int! @cacheControl(maxAge: 10)\n  """\n  Brand name, if any.\n  """\n  brand: String\n',
+    );
     const { exitCode, result, lines } = await checkCatalog(proposal('added-field', sdl));
     expect(exitCode).toBe(0);
     expect(result.changes).toEqual([expect.objectContaining({ level: 'safe', path: 'Product.brand', type: 'FIELD_ADDED' })]);

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { configErrorMessage as configError } from '@supergraph/runtime/testing';
 import { publicKeysOf, testSigningKey } from '@supergraph/auth/testing';
 import { DEFAULT_CLIENT_LIMITS, DEFAULT_UPSTREAM, GATEWAY_DEFAULT_PORT, loadGatewayConfig } from './config.js';
+import { operationId } from './persisted/manifest.js';
 
 const signingKey = testSigningKey('gateway');
 const KEYS = {
@@ -38,6 +41,39 @@ describe('loadGatewayConfig', () => {
     expect(load({ COMPRESSION: 'off', COMPRESSION_MIN_BYTES: '0' }).compression).toEqual({ enabled: false, minBytes: 0 });
     expect(configError(() => load({ COMPRESSION: 'yes' }))).toContain('COMPRESSION must be "on" or "off"');
     expect(configError(() => load({ COMPRESSION_MIN_BYTES: '-1' }))).toContain('COMPRESSION_MIN_BYTES');
+  });
+
+  it('serves automatic persisted queries by default; PERSISTED_QUERIES picks off, apq or safelist, and is checked', () => {
+    expect(load({}).persistedQueries).toEqual({ mode: 'apq', operations: [] });
+    expect(load({ PERSISTED_QUERIES: 'off' }).persistedQueries.mode).toBe('off');
+    expect(configError(() => load({ PERSISTED_QUERIES: 'on' }))).toContain(
+      'PERSISTED_QUERIES must be one of off, apq, safelist (got "on")',
+    );
+  });
+
+  it('reads the safelist manifest at start-up, refusing a missing or malformed one by its variable', () => {
+    expect(configError(() => load({ PERSISTED_QUERIES: 'safelist' }))).toContain(
+      'PERSISTED_QUERIES=safelist needs PERSISTED_QUERIES_MANIFEST',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-config-'));
+    expect(configError(() => load({ PERSISTED_QUERIES: 'safelist', PERSISTED_QUERIES_MANIFEST: join(dir, 'none.json') }))).toMatch(
+      /^PERSISTED_QUERIES_MANIFEST: cannot read .*none\.json/,
+    );
+    const body = 'query Me {\n  me {\n    id\n  }\n}';
+    const operation = { id: operationId(body), name: 'Me', type: 'query', body };
+    const path = join(dir, 'manifest.json');
+    writeFileSync(path, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [operation] }));
+    expect(load({ PERSISTED_QUERIES: 'safelist', PERSISTED_QUERIES_MANIFEST: path }).persistedQueries).toEqual({
+      mode: 'safelist',
+      operations: [operation],
+    });
+    writeFileSync(
+      path,
+      JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ ...operation, body: '{ me { id name } }' }] }),
+    );
+    expect(configError(() => load({ PERSISTED_QUERIES: 'safelist', PERSISTED_QUERIES_MANIFEST: path }))).toContain(
+      'id is not the SHA-256 of its body',
+    );
   });
 
   it('points at the composed supergraph file in the repository by default', () => {

@@ -3,6 +3,7 @@ import { readCompressionConfig, type CompressionConfig } from './compression.js'
 import { fileURLToPath } from 'node:url';
 import { readPrivateKey, readPublicKeys, type PrivateKeyJwk, type PublicKeyJwk } from '@supergraph/auth';
 import { readOperationLimits, type OperationLimits } from '@supergraph/limits';
+import { readManifestFile, type PersistedOperation } from './persisted/manifest.js';
 import {
   ConfigError,
   optionalString,
@@ -59,6 +60,40 @@ export interface GatewayConfig {
   compression: CompressionConfig;
   /** METRICS_PORT: where /metrics is served (see ServiceConfig.metricsPort). */
   metricsPort: number | undefined;
+  /** PERSISTED_QUERIES and, for a safelist, the manifest's operations (PERSISTED_QUERIES_MANIFEST). */
+  persistedQueries: PersistedQueriesConfig;
+}
+
+export const PERSISTED_QUERY_MODES = ['off', 'apq', 'safelist'] as const;
+
+export interface PersistedQueriesConfig {
+  /** off: documents only; apq: automatic persisted queries shared in Redis; safelist: the manifest's operations only. */
+  mode: (typeof PERSISTED_QUERY_MODES)[number];
+  /** The registered operations (safelist only; empty otherwise). */
+  operations: PersistedOperation[];
+}
+
+/**
+ * Reads PERSISTED_QUERIES (default apq) and, in safelist mode, the manifest PERSISTED_QUERIES_MANIFEST
+ * names, read and checked now so a missing or malformed one stops the gateway at start-up.
+ */
+export function readPersistedQueriesConfig(env: Record<string, string | undefined>): PersistedQueriesConfig {
+  const mode = optionalString(env, 'PERSISTED_QUERIES', 'apq');
+  if (!(PERSISTED_QUERY_MODES as readonly string[]).includes(mode)) {
+    throw new ConfigError(`PERSISTED_QUERIES must be one of ${PERSISTED_QUERY_MODES.join(', ')} (got "${mode}")`);
+  }
+  if (mode !== 'safelist') return { mode: mode as PersistedQueriesConfig['mode'], operations: [] };
+  const manifest = optionalString(env, 'PERSISTED_QUERIES_MANIFEST', '');
+  if (!manifest) {
+    throw new ConfigError(
+      'PERSISTED_QUERIES=safelist needs PERSISTED_QUERIES_MANIFEST: the path of the manifest `npm run persisted:register` writes',
+    );
+  }
+  try {
+    return { mode, operations: readManifestFile(resolve(manifest)) };
+  } catch (error) {
+    throw new ConfigError(`PERSISTED_QUERIES_MANIFEST: ${(error as Error).message}`);
+  }
 }
 
 /** How every subgraph fetch is bounded and protected (see upstream/subgraph-client.ts). */
@@ -198,5 +233,6 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     clientLimits: readClientLimits(env),
     upstream: readUpstreamConfig(env),
     compression: readCompressionConfig(env),
+    persistedQueries: readPersistedQueriesConfig(env),
   };
 }

@@ -13,6 +13,7 @@ import {
   FAIL_FAST_REDIS_OPTIONS,
   ErrorCode,
   listen,
+  onlyQueriesAreCacheable,
   type Logger,
 } from '@supergraph/runtime';
 import { createAdmission, tooManyRequests, type ClientIdentity } from './admission.js';
@@ -25,6 +26,7 @@ import { AuthForwardingDataSource, type GatewayContext } from './context.js';
 import { createOperationLimits } from '@supergraph/limits';
 import { clientIpOf } from './client-ip.js';
 import { createGatewayErrorFormatter } from './errors.js';
+import { createPersistedQueries } from './persisted/setup.js';
 import type { BreakerState } from './upstream/policy.js';
 import { SubgraphClient, type UpstreamObserver } from './upstream/subgraph-client.js';
 import { SubscriptionPlanner } from './subscriptions/planner.js';
@@ -177,9 +179,15 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     onRefused: (budget) => rateLimited.inc({ budget: `requests-per-${budget}` }),
   });
   const dataSources = createDataSources(config, undefined, logger, upstreamObserver(metrics));
+  const persistedQueries = createPersistedQueries<GatewayContext>(
+    config.persistedQueries,
+    { url: config.redisUrl, prefix: config.redisPrefix },
+    logger,
+  );
   const closeClients = async () => {
     redis.disconnect();
     budgetRedis.disconnect();
+    persistedQueries.close();
     await revocations.dispose();
     await dataSources.close();
   };
@@ -201,7 +209,15 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     formatError,
     // runService owns SIGINT/SIGTERM and stops HTTP, Apollo and the clients in order.
     stopOnTerminationSignals: false,
+    // A hash instead of the document (over GET, a short URL a CDN can key on); see persisted/setup.ts.
+    persistedQueries: persistedQueries.option,
+    // The response's Cache-Control is Apollo Server's cache control plugin (on by default) over the
+    // policy RemoteGraphQLDataSource takes from each subgraph's Cache-Control header: the shortest
+    // maxAge and the narrowest scope of every subgraph response, no-store when any says so, when
+    // there are errors, or (onlyQueriesAreCacheable) for anything but a query.
     plugins: [
+      ...persistedQueries.plugins,
+      onlyQueriesAreCacheable<GatewayContext>(),
       graphqlMetrics.plugin,
       limits.apolloPlugin,
       rejectSubscriptionsOverPlainHttp,
@@ -268,6 +284,8 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     },
     context: async (req, { clientIp, client }) => ({ authorization: req.headers.authorization, clientIp, client }),
     checkDocument: limits.checkSource,
+    // PERSISTED_QUERIES=safelist: unregistered operations are refused before Apollo Server looks at them.
+    checkOperation: persistedQueries.checkOperation,
     draining: () => draining,
     // Queries and mutations do not need Redis (budgets fall back to memory), so Redis being away
     // does not take the gateway out of rotation; /health says what is degraded meanwhile.

@@ -20,6 +20,11 @@ export enum ErrorCode {
   PersistedQueryNotFound = 'PERSISTED_QUERY_NOT_FOUND',
   /** Apollo Server: persisted queries are switched off. */
   PersistedQueryNotSupported = 'PERSISTED_QUERY_NOT_SUPPORTED',
+  /**
+   * The gateway serves only the operations its persisted query manifest lists (PERSISTED_QUERIES=safelist)
+   * and this one is not among them: register it with `npm run persisted:register` and deploy the manifest.
+   */
+  PersistedQueryNotInList = 'PERSISTED_QUERY_NOT_IN_LIST',
   /** Apollo Server: the document holds several operations and operationName picks none of them. */
   OperationResolutionFailure = 'OPERATION_RESOLUTION_FAILURE',
   /** The gateway is not ready to serve this yet (e.g. still loading its schema); retry. */

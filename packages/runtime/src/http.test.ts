@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApolloServer } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import net from 'node:net';
 import {
   createErrorFormatter,
@@ -120,6 +121,45 @@ describe('createGraphQLHandler', () => {
     const response = await postJson(url, '{ "query": ');
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ errors: [{ message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+  });
+
+  it('marks a refusal made before Apollo Server runs as not cacheable, so no CDN keeps it', async () => {
+    const url = await serve();
+    const response = await postJson(url, '{ "query": ');
+    expect(response.status).toBe(400);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('asks checkOperation about the document and persisted query hash, over POST and GET, before Apollo Server runs', async () => {
+    const seen: unknown[] = [];
+    const handler = createGraphQLHandler<Ctx>({
+      apollo,
+      logger: createLogger('test', 'error', (line) => logLines.push(line)),
+      readiness: [],
+      context: async () => ({ who: 'anyone' }),
+      checkOperation: (operation) => {
+        seen.push(operation);
+        return operation.query === '{ hello }'
+          ? null
+          : new GraphQLError('not on the list', { extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' } });
+      },
+    });
+    const running = await listen(handler, 0, '127.0.0.1');
+    servers.push(running);
+    const allowed = await postJson(running.url, JSON.stringify({ query: '{ hello }' }));
+    expect(allowed.status).toBe(200);
+    const hash = 'a'.repeat(64);
+    const extensions = JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } });
+    const refused = await fetch(`${running.url}/graphql?extensions=${encodeURIComponent(extensions)}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+    expect(await refused.json()).toEqual({ errors: [{ message: 'not on the list', extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' } }] });
+    await fetch(`${running.url}/graphql?query=${encodeURIComponent('{ hello }')}&extensions=not-json`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+    expect(seen).toEqual([{ query: '{ hello }' }, { persistedQueryHash: hash }, { query: '{ hello }' }]);
   });
 
   it('refuses a body over the size limit', async () => {

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { context, propagation } from '@opentelemetry/api';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
+import { UNCACHEABLE } from './cache-policy.js';
 import { ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import { currentRequestScope, REQUEST_ID_HEADER, requestIdFrom, runInRequestScope } from './request-scope.js';
@@ -46,6 +47,18 @@ export interface GraphQLHttpOptions<TContext extends BaseContext, TAdmission = u
    * returns is answered with HTTP 400 and nothing is parsed.
    */
   checkDocument?: (query: string) => GraphQLError | null;
+  /**
+   * Decides, before Apollo Server sees the request, whether the operation it names (its document
+   * and/or persisted query hash) may run at all, e.g. only registered operations; a GraphQLError it
+   * returns is answered with HTTP 400.
+   */
+  checkOperation?: (operation: RequestedOperation) => GraphQLError | null;
+}
+
+/** What a GraphQL request asks to run: its document and its automatic persisted query hash, each when sent. */
+export interface RequestedOperation {
+  query?: string;
+  persistedQueryHash?: string;
 }
 
 /** A request that cannot be served, answered with its HTTP status and a GraphQL error body with `code` (BAD_REQUEST by default). */
@@ -118,11 +131,39 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, origins: st
   }
 }
 
-/** The document of a GraphQL request (a JSON body's `query`, or `?query=` on GET) through `check`, if both exist. */
-function checkDocumentOf(body: unknown, url: URL, check: ((query: string) => GraphQLError | null) | undefined): GraphQLError | null {
-  if (!check) return null;
-  const query = body !== null && typeof body === 'object' && 'query' in body ? body.query : url.searchParams.get('query');
-  return typeof query === 'string' ? check(query) : null;
+/**
+ * The document and persisted query hash of a request: a JSON body's `query` and
+ * `extensions.persistedQuery.sha256Hash`, or on GET the `query` and (JSON) `extensions` parameters.
+ * Whatever is malformed is left out here; Apollo Server answers it.
+ */
+function requestedOperation(body: unknown, url: URL): RequestedOperation {
+  const fromBody = body !== null && typeof body === 'object';
+  const query = fromBody ? (body as { query?: unknown }).query : url.searchParams.get('query');
+  let extensions = fromBody ? (body as { extensions?: unknown }).extensions : undefined;
+  if (!fromBody && url.searchParams.has('extensions')) {
+    try {
+      extensions = JSON.parse(url.searchParams.get('extensions') ?? '');
+    } catch {
+      extensions = undefined;
+    }
+  }
+  const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | null | undefined)?.persistedQuery?.sha256Hash;
+  return {
+    ...(typeof query === 'string' ? { query } : {}),
+    ...(typeof hash === 'string' ? { persistedQueryHash: hash } : {}),
+  };
+}
+
+/** The first refusal of the request's document (checkDocument) or operation (checkOperation), if any. */
+function refusalOf<TContext extends BaseContext, TAdmission>(
+  body: unknown,
+  url: URL,
+  options: GraphQLHttpOptions<TContext, TAdmission>,
+): GraphQLError | null {
+  if (!options.checkDocument && !options.checkOperation) return null;
+  const operation = requestedOperation(body, url);
+  const tooLarge = operation.query !== undefined ? (options.checkDocument?.(operation.query) ?? null) : null;
+  return tooLarge ?? options.checkOperation?.(operation) ?? null;
 }
 
 /**
@@ -214,6 +255,9 @@ export function createGraphQLHandler<TContext extends BaseContext, TAdmission = 
       }
 
       logWhenServed(req, res, options.logger);
+      // Nothing is cacheable until Apollo Server's cache control plugin says otherwise (its header
+      // replaces this one): refusals and errors answered before it runs must not be kept by a CDN.
+      res.setHeader('cache-control', UNCACHEABLE);
       const admission = options.admit ? await options.admit(req) : (undefined as TAdmission);
       const raw = req.method === 'POST' ? await readBody(req, limit) : '';
       let body: unknown = raw;
@@ -224,7 +268,7 @@ export function createGraphQLHandler<TContext extends BaseContext, TAdmission = 
           throw new HttpError(400, 'request body is not valid JSON');
         }
       }
-      const refusal = checkDocumentOf(body, url, options.checkDocument);
+      const refusal = refusalOf(body, url, options);
       if (refusal) {
         const { http: _http, ...extensions } = refusal.extensions;
         sendJson(res, 400, { errors: [{ message: refusal.message, extensions }] });

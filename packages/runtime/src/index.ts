@@ -1,4 +1,5 @@
 // What every service (gateway and subgraphs) needs to run. See ../README.md.
+export * from './cache-policy.js';
 export * from './config.js';
 export * from './errors.js';
 export * from './error-format.js';

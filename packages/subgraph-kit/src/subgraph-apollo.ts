@@ -5,7 +5,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import { parse, type GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
 import type { OperationLimiter } from '@supergraph/limits';
-import { createErrorFormatter, type FailureTranslator, type Logger } from '@supergraph/runtime';
+import { createErrorFormatter, onlyQueriesAreCacheable, type FailureTranslator, type Logger } from '@supergraph/runtime';
 
 /** Reads a subgraph's SDL file given as a URL relative to the calling module. */
 export function loadSchemaFile(url: URL) {
@@ -36,6 +36,9 @@ export function createSubgraphApollo<TContext extends BaseContext>(options: {
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       limits.apolloPlugin,
+      // The schema's @cacheControl hints become this subgraph's Cache-Control header (Apollo Server's
+      // built-in plugin), which the gateway combines across subgraphs; mutations are never cacheable.
+      onlyQueriesAreCacheable<TContext>(),
       ...(options.plugins ?? []),
     ],
     validationRules: limits.validationRules,

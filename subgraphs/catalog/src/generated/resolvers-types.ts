@@ -20,6 +20,13 @@ export type Scalars = {
   _FieldSet: { input: string; output: string; }
 };
 
+/** How widely a response may be cached: by any cache (a CDN) or only by the caller's own client. */
+export type CacheControlScope =
+  /** Any cache may keep it: the data is the same for everyone. */
+  | 'PUBLIC'
+  /** Only the caller's own client may keep it: the data belongs to one user. */
+  | 'PRIVATE';
+
 /** Something we sell. Owned by the catalog subgraph. */
 export type Product = {
   __typename?: 'Product';
@@ -37,7 +44,10 @@ export type Product = {
   pricePaise: Scalars['Int']['output'];
   /** The price formatted for display in Indian style, e.g. "₹1,29,999.00". */
   formattedPrice: Scalars['String']['output'];
-  /** Units available to order right now; never negative. */
+  /**
+   * Units available to order right now; never negative. Changes with every order, so it is cached
+   * for a few seconds only.
+   */
   stock: Scalars['Int']['output'];
   /** When the product was added. */
   createdAt: Scalars['DateTime']['output'];
@@ -309,14 +319,13 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  CacheControlScope: CacheControlScope;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Product: ResolverTypeWrapper<ProductDoc>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ProductConnection: ResolverTypeWrapper<RelayConnection<ProductDoc>>;
   CreateProductInput: CreateProductInput;
   UpdateProductInput: UpdateProductInput;
@@ -325,6 +334,8 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -333,10 +344,8 @@ export type ResolversParentTypes = {
   Product: ProductDoc;
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
-  Int: Scalars['Int']['output'];
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   ProductConnection: RelayConnection<ProductDoc>;
   CreateProductInput: CreateProductInput;
   UpdateProductInput: UpdateProductInput;
@@ -345,7 +354,17 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   Subscription: Record<PropertyKey, never>;
+  Int: Scalars['Int']['output'];
+  Boolean: Scalars['Boolean']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = CatalogContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -415,4 +434,8 @@ export type Resolvers<ContextType = CatalogContext> = {
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+};
+
+export type DirectiveResolvers<ContextType = CatalogContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
 };

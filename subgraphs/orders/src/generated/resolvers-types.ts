@@ -20,6 +20,13 @@ export type Scalars = {
   _FieldSet: { input: string; output: string; }
 };
 
+/** How widely a response may be cached: by any cache (a CDN) or only by the caller's own client. */
+export type CacheControlScope =
+  /** Any cache may keep it: the data is the same for everyone. */
+  | 'PUBLIC'
+  /** Only the caller's own client may keep it: the data belongs to one user. */
+  | 'PRIVATE';
+
 /** Where an order is in its life. It moves forward only: PLACED, CONFIRMED, SHIPPED, DELIVERED; or to CANCELLED before it ships. */
 export type OrderStatus =
   /** Accepted and stock reserved. */
@@ -295,24 +302,25 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  CacheControlScope: CacheControlScope;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   OrderStatus: OrderStatus;
   User: ResolverTypeWrapper<UserRef>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Product: ResolverTypeWrapper<Product>;
   Order: ResolverTypeWrapper<OrderDoc>;
   OrderItem: ResolverTypeWrapper<OrderLine>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   OrderConnection: ResolverTypeWrapper<RelayConnection<OrderDoc>>;
   OrderItemInput: OrderItemInput;
   PlaceOrderInput: PlaceOrderInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -320,21 +328,29 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   User: UserRef;
   ID: Scalars['ID']['output'];
-  Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
   Product: Product;
   Order: OrderDoc;
   OrderItem: OrderLine;
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   OrderConnection: RelayConnection<OrderDoc>;
   OrderItemInput: OrderItemInput;
   PlaceOrderInput: PlaceOrderInput;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
   Subscription: Record<PropertyKey, never>;
+  Int: Scalars['Int']['output'];
+  Boolean: Scalars['Boolean']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = OrdersContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -410,4 +426,8 @@ export type Resolvers<ContextType = OrdersContext> = {
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+};
+
+export type DirectiveResolvers<ContextType = OrdersContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
 };

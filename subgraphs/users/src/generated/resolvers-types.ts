@@ -20,6 +20,13 @@ export type Scalars = {
   _FieldSet: { input: string; output: string; }
 };
 
+/** How widely a response may be cached: by any cache (a CDN) or only by the caller's own client. */
+export type CacheControlScope =
+  /** Any cache may keep it: the data is the same for everyone. */
+  | 'PUBLIC'
+  /** Only the caller's own client may keep it: the data belongs to one user. */
+  | 'PRIVATE';
+
 /** What a user may do: customers shop, admins manage the catalog and orders. */
 export type Role =
   /** A shopper who can read their own profile and orders. */
@@ -275,6 +282,7 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  CacheControlScope: CacheControlScope;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Role: Role;
   User: ResolverTypeWrapper<UserDoc>;
@@ -282,13 +290,13 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   UserEdge: ResolverTypeWrapper<Omit<UserEdge, 'node'> & { node: ResolversTypes['User'] }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   UserConnection: ResolverTypeWrapper<RelayConnection<UserDoc>>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   SignUpInput: SignUpInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -299,14 +307,22 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   UserEdge: Omit<UserEdge, 'node'> & { node: ResolversParentTypes['User'] };
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   UserConnection: RelayConnection<UserDoc>;
-  Int: Scalars['Int']['output'];
   AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   SignUpInput: SignUpInput;
   Query: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
+  Int: Scalars['Int']['output'];
+  Boolean: Scalars['Boolean']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = UsersContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -369,4 +385,8 @@ export type Resolvers<ContextType = UsersContext> = {
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+};
+
+export type DirectiveResolvers<ContextType = UsersContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
 };
