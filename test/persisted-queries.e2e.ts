@@ -326,4 +326,17 @@ describe('PERSISTED_QUERIES=safelist', () => {
     const byHash = await get(gateway.url, { hash: sha256(query) });
     expect(codes(byHash)).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
   });
+
+  it('refuses an unregistered subscription over an event stream too', async () => {
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription($id: ID!) { productUpdated(id: $id) { stock } }', variables: { id: productId } }),
+    });
+    const text = await response.text();
+    const event = text.split('\n').find((line) => line.startsWith('data: {'));
+    expect(event, text).toBeDefined();
+    const payload = JSON.parse(event!.slice('data: '.length)) as Answer;
+    expect(codes({ ...payload, status: response.status, cacheControl: null })).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
+  });
 });

@@ -246,6 +246,7 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
     clientLimits: config.clientLimits,
     formatError,
     limits,
+    checkOperation: persistedQueries.checkOperation,
     keepAliveMs: config.wsKeepAliveMs,
     corsOrigins: config.corsOrigins,
     clientIp: (req) => clientIpOf(req, config.trustedProxyHops),

@@ -53,6 +53,30 @@ describe('operation preparation', () => {
     expect(args.variableValues).toEqual({ id: '7' });
   });
 
+  it('refuses what checkOperation refuses (a safelist) before parsing, for subscriptions and queries alike', () => {
+    const seen: unknown[] = [];
+    const safelisted = createOperationPreparer({
+      planner: () => planner,
+      errors,
+      checkOperation: (operation) => {
+        seen.push(operation);
+        return operation.query?.includes('stock')
+          ? null
+          : new GraphQLError('not in the list', { extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' } });
+      },
+    });
+    expect(codes(safelisted({ query: 'subscription { productUpdated(id: "1") { name } }' }, undefined))).toEqual([
+      'PERSISTED_QUERY_NOT_IN_LIST',
+    ]);
+    expect(codes(safelisted({ query: '{ products(first: 1) { totalCount } }' }, undefined))).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
+    accepted(safelisted({ query: 'subscription { productUpdated(id: "1") { stock } }' }, undefined));
+    expect(seen).toEqual([
+      { query: 'subscription { productUpdated(id: "1") { name } }' },
+      { query: '{ products(first: 1) { totalCount } }' },
+      { query: 'subscription { productUpdated(id: "1") { stock } }' },
+    ]);
+  });
+
   it('passes queries and mutations on unplanned, for Apollo Server to run', () => {
     const args = accepted(prepare({ query: '{ products(first: 1) { totalCount } }', variables: { x: 1 } }, 'Bearer t2'));
     expect(args.contextValue).toEqual({ authorization: 'Bearer t2' });

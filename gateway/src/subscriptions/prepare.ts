@@ -1,6 +1,6 @@
 import { GraphQLError, OperationTypeNode, getOperationAST, parse, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
-import { ErrorCode } from '@supergraph/runtime';
+import { ErrorCode, type RequestedOperation } from '@supergraph/runtime';
 import type { GatewayContext } from '../context.js';
 import type { OperationLimiter } from '@supergraph/limits';
 import type { ClientErrorFormatting } from './client-errors.js';
@@ -30,6 +30,8 @@ export function createOperationPreparer(options: {
   errors: ClientErrorFormatting;
   /** Checked for subscriptions here; queries and mutations get them from Apollo Server. */
   limits?: OperationLimiter;
+  /** Whether the operation may run at all (PERSISTED_QUERIES=safelist), as on the HTTP path, before it is parsed. */
+  checkOperation?: (operation: RequestedOperation) => GraphQLError | null;
 }) {
   const fail = (code: ErrorCode, message: string) => options.errors.clientErrors([new GraphQLError(message, { extensions: { code } })]);
 
@@ -39,6 +41,8 @@ export function createOperationPreparer(options: {
     if (typeof request.query !== 'string') return fail(ErrorCode.BadRequest, 'query: expected a GraphQL document string');
     const tooLarge = options.limits?.checkSource(request.query);
     if (tooLarge) return options.errors.clientErrors([tooLarge]);
+    const notAllowed = options.checkOperation?.({ query: request.query });
+    if (notAllowed) return options.errors.clientErrors([notAllowed]);
     let document: DocumentNode;
     try {
       document = parse(request.query);

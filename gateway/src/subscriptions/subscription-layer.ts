@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import type { ExecutionArgs, ExecutionResult, GraphQLError } from 'graphql';
 import type { ServiceMap } from '@apollo/gateway';
 import type { RevocationList } from '@supergraph/auth';
 import type { OperationLimiter } from '@supergraph/limits';
-import type { ErrorFormatter, Logger } from '@supergraph/runtime';
+import type { ErrorFormatter, Logger, RequestedOperation } from '@supergraph/runtime';
 import type { Admission } from '../admission.js';
 import type { ClientLimits } from '../config.js';
 import { createClientErrorFormatting } from './client-errors.js';
@@ -35,6 +35,8 @@ export interface SubscriptionLayerOptions {
   formatError: ErrorFormatter;
   /** The same operation limits as the HTTP path (queries over a stream run through Apollo Server and get them there). */
   limits: OperationLimiter;
+  /** Which operations may run at all (PERSISTED_QUERIES=safelist); none: any. */
+  checkOperation?: (operation: RequestedOperation) => GraphQLError | null;
   /** Ping interval for client and upstream sockets. */
   keepAliveMs: number;
   corsOrigins: string[];
@@ -63,7 +65,7 @@ export function createSubscriptionLayer(options: SubscriptionLayerOptions) {
     onSubscribe: options.onSubscribe,
   });
   const handlers = {
-    prepare: createOperationPreparer({ planner: options.planner, errors, limits: options.limits }),
+    prepare: createOperationPreparer({ planner: options.planner, errors, limits: options.limits, checkOperation: options.checkOperation }),
     subscribe: pipeline.subscribe,
     guard,
     execute: options.executeOperation,
