@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { Redis } from 'ioredis';
 import { createRedisClient, FAIL_FAST_REDIS_OPTIONS } from '@supergraph/runtime';
 import { EntityCache } from './entity-cache.js';
-import { depsOf, fakeDatabase, freshPrefix, gate, jsonCodec, logger, twoInstances } from './test-support.js';
+import { depsOf, fakeDatabase, freshPrefix, gate, jsonCodec, logger, twoInstances } from './test-support.fixture.js';
 
 interface Item {
   name: string;

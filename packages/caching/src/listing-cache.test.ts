@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { ListingCache } from './listing-cache.js';
-import { depsOf, freshPrefix, gate, jsonCodec, twoInstances } from './test-support.js';
+import { depsOf, freshPrefix, gate, jsonCodec, twoInstances } from './test-support.fixture.js';
 
 const clients = twoInstances();
 

@@ -1,4 +1,4 @@
-// Shared by this package's unit tests only (not exported from index.ts).
+// Shared by this package's unit tests only: not built into dist (tsconfig.json leaves *.fixture.ts out), not exported.
 import { once } from 'node:events';
 import { afterAll, beforeAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
