@@ -9,7 +9,7 @@ const resolve = {
   alias: [
     { find: /^@supergraph\/telemetry\/tracing$/, replacement: `${packagesDir}telemetry/src/tracing.ts` },
     {
-      find: /^@supergraph\/(runtime|auth|subgraph-kit|contracts|limits|rate-limits|telemetry)$/,
+      find: /^@supergraph\/(runtime|auth|subgraph-kit|contracts|limits|rate-limits|telemetry|caching)$/,
       replacement: `${packagesDir}$1/src/index.ts`,
     },
     { find: /^@supergraph\/(runtime|subgraph-kit)\/testing$/, replacement: `${packagesDir}$1/src/testing.ts` },
@@ -36,6 +36,7 @@ export default defineConfig({
       unit('limits', 'packages/limits'),
       unit('rate-limits', 'packages/rate-limits'),
       unit('telemetry', 'packages/telemetry'),
+      unit('caching', 'packages/caching'),
       unit('users', 'subgraphs/users'),
       unit('catalog', 'subgraphs/catalog'),
       unit('orders', 'subgraphs/orders'),

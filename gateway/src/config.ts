@@ -10,6 +10,7 @@ import {
   readLogLevel,
   readMetricsPort,
   readNodeEnv,
+  readOnOff,
   readShutdownDeadlineMs,
   readShutdownDrainMs,
   readWholeNumber,
@@ -124,13 +125,6 @@ export const DEFAULT_UPSTREAM: Omit<UpstreamConfig, 'subgraphTimeoutMs'> = {
   breakerFailures: 5,
   breakerOpenMs: 10_000,
 };
-
-/** Reads a switch written as on or off. */
-function readOnOff(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
-  const value = optionalString(env, name, fallback ? 'on' : 'off');
-  if (value !== 'on' && value !== 'off') throw new ConfigError(`${name} must be "on" or "off" (got "${value}")`);
-  return value === 'on';
-}
 
 /** Reads the SUBGRAPH_* settings and the per-subgraph timeouts. */
 export function readUpstreamConfig(env: Record<string, string | undefined>): UpstreamConfig {

@@ -97,6 +97,13 @@ export function readLogLevel(env: Env, nodeEnv: NodeEnv): LogLevelName {
   return level as LogLevelName;
 }
 
+/** Reads a switch written as on or off; anything else stops the service with a message naming the variable. */
+export function readOnOff(env: Env, name: string, fallback: boolean): boolean {
+  const value = optionalString(env, name, fallback ? 'on' : 'off').trim();
+  if (value !== 'on' && value !== 'off') throw new ConfigError(`${name} must be "on" or "off" (got "${value}")`);
+  return value === 'on';
+}
+
 /** A whole number from `min` to `max` in variable `name`, or `fallback` when it is unset or blank. */
 export function readWholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]?.trim();

@@ -56,6 +56,25 @@ describe('createByIdLoader', () => {
     expect(finds[0].filter._id.$in.map(String).sort()).toEqual([...keys].sort());
   });
 
+  it('through a cache, asks the database only for the ids the cache does not hold, in one query', async () => {
+    const held = new Map<string, ThingDoc | null>([[idOf('alpha'), { ...byName('alpha'), name: 'alpha (cached)' }]]);
+    const missing = String(new Types.ObjectId());
+    held.set(missing, null); // a remembered "no such id"
+    const cache = {
+      async getMany(ids: string[], load: (ids: string[]) => Promise<Map<string, ThingDoc>>) {
+        const loaded = await load(ids.filter((id) => !held.has(id)));
+        return new Map(ids.map((id) => [id, held.has(id) ? held.get(id)! : (loaded.get(id) ?? null)]));
+      },
+    };
+    const loader = createByIdLoader<ThingDoc>(things, { name: 1 }, 'Thing', {}, cache);
+    const results = await loader.loadMany([idOf('alpha'), idOf('beta').toUpperCase(), missing]);
+    expect((results[0] as ThingDoc).name).toBe('alpha (cached)');
+    expect((results[1] as ThingDoc).name).toBe('beta');
+    expect(results[2]).toBeInstanceOf(GraphQLError);
+    expect(finds).toHaveLength(1);
+    expect(finds[0].filter._id.$in.map(String)).toEqual([idOf('beta')]);
+  });
+
   it('applies the projection', async () => {
     const loader = createByIdLoader<ThingDoc>(things, { name: 1 }, 'Thing');
     const thing = await loader.load(idOf('alpha'));

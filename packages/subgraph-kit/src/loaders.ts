@@ -22,22 +22,34 @@ export function recordBatch(model: { db: Connection }, loader: string, size: num
 }
 
 /**
- * A per-request loader of documents by id: one `$in` query per batch, results in
- * key order, and an Error (never null) for each key that is malformed or missing.
+ * A shared cache in front of the database for createByIdLoader (the catalog's products): each id's
+ * document or null where none exists; `load` reads the ids the cache does not hold, in one query.
+ * Declared here so subgraph-kit needs no cache library; @supergraph/caching's EntityCache fits it.
+ */
+export interface ByIdReadThrough<T> {
+  getMany(ids: string[], load: (ids: string[]) => Promise<Map<string, T>>): Promise<Map<string, T | null>>;
+}
+
+/**
+ * A per-request loader of documents by id: one `$in` query per batch (for the ids `cache` does not
+ * hold, when one is given), results in key order, and an Error (never null) for each key that is
+ * malformed or missing.
  */
 export function createByIdLoader<T extends { _id: Types.ObjectId }>(
   model: Model<T>,
   projection: Record<string, 0 | 1>,
   entityName: string,
   extraFilter: Record<string, unknown> = {},
+  cache?: ByIdReadThrough<T>,
 ): DataLoader<string, T> {
+  const fromDatabase = async (ids: string[]): Promise<Map<string, T>> => {
+    const docs = ids.length ? ((await model.find({ ...extraFilter, _id: { $in: ids } }, projection).lean()) as unknown as T[]) : [];
+    return new Map(docs.map((doc) => [String(doc._id), doc]));
+  };
   return new DataLoader<string, T>(async (ids) => {
     recordBatch(model, `${entityName}ById`, ids.length);
-    const validIds = [...new Set(ids.filter(isObjectIdString))];
-    const docs = validIds.length
-      ? ((await model.find({ ...extraFilter, _id: { $in: validIds } }, projection).lean()) as unknown as T[])
-      : [];
-    const byId = new Map(docs.map((doc) => [String(doc._id), doc]));
+    const validIds = [...new Set(ids.filter(isObjectIdString).map((id) => id.toLowerCase()))];
+    const byId = cache ? await cache.getMany(validIds, fromDatabase) : await fromDatabase(validIds);
     return ids.map((id): T | GraphQLError => {
       if (!isObjectIdString(id)) return badInput('id', `expected a 24-character hexadecimal id, got ${JSON.stringify(id)}`);
       return byId.get(id.toLowerCase()) ?? notFound(entityName, id);

@@ -70,6 +70,8 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   setup(deps: SubgraphDeps): Promise<{
     createContext: (authorization: string | undefined, caller: CallerInfo) => Promise<TContext>;
     onStop?: () => Promise<void>;
+    /** Extra fields for /health (cheap counters only), e.g. the catalog's cache counts. */
+    health?: () => Record<string, unknown>;
   }>;
 }
 
@@ -135,7 +137,7 @@ export async function startSubgraph<TContext extends BaseContext>(
   };
 
   try {
-    const { createContext, onStop } = await definition.setup(deps);
+    const { createContext, onStop, health } = await definition.setup(deps);
     const schema = createSubgraphSchema(definition.schemaUrl, definition.resolvers);
     const limits = createOperationLimits(config.operationLimits);
     const graphqlMetrics = createGraphQLMetrics<TContext>(metrics);
@@ -172,6 +174,7 @@ export async function startSubgraph<TContext extends BaseContext>(
           redis.status === 'ready' && events.healthy()
             ? 'ok'
             : 'unreachable: subscriptions are degraded; events are kept in the outbox and delivered once it is back',
+        ...health?.(),
       }),
     });
     const http = await listen(handler, config.port, config.host);

@@ -3,6 +3,7 @@ import { type Logger } from '@supergraph/runtime';
 import { type AccessTokenVerifier, type AuthState } from '@supergraph/auth';
 import { createByIdLoader, type CallerInfo, type EventBus } from '@supergraph/subgraph-kit';
 import { PRODUCT_FIELDS, type ProductDoc, type ProductModel } from './model.js';
+import type { CatalogCache } from './product-cache.js';
 import type { Reservations } from './reservations.js';
 
 export interface CatalogServices {
@@ -12,6 +13,8 @@ export interface CatalogServices {
   tokens: AccessTokenVerifier;
   events: EventBus;
   logger: Logger;
+  /** Products and listings shared in Redis by every instance; absent in unit tests that need no Redis. */
+  cache?: CatalogCache;
 }
 
 export interface CatalogContext extends CatalogServices {
@@ -34,6 +37,6 @@ export async function createContext(
     ...services,
     auth: await services.tokens.authenticate(authorization),
     internalCaller: caller.service === ORDERS_SERVICE ? ORDERS_SERVICE : null,
-    loaders: { productById: createByIdLoader<ProductDoc>(services.products, PRODUCT_FIELDS, 'Product') },
+    loaders: { productById: createByIdLoader<ProductDoc>(services.products, PRODUCT_FIELDS, 'Product', {}, services.cache?.products) },
   };
 }

@@ -12,6 +12,7 @@ import {
 import type { CatalogContext } from './context.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 import { PRODUCT_FIELDS, type ProductDoc } from './model.js';
+import type { ProductPage } from './product-cache.js';
 import { ORDER_LIMITS, type StockLine } from '@supergraph/contracts';
 import { productUpdatedPayload } from './stock.js';
 import { formatRupees, literalPattern, MAX_RESTOCK, validateCreate, validateQuantity, validateUpdate } from './validation.js';
@@ -60,14 +61,19 @@ export const resolvers: Resolvers = {
         filter.name = { $regex: literalPattern(args.search.trim()), $options: 'i' };
       }
       const pageFilter = page.afterId ? { ...filter, _id: { $gt: page.afterId } } : filter;
-      const [rows, totalCount] = await Promise.all([
-        ctx.products
-          .find(pageFilter, PRODUCT_FIELDS)
-          .sort({ _id: 1 })
-          .limit(page.first + 1)
-          .lean<ProductDoc[]>(),
-        ctx.products.countDocuments(filter),
-      ]);
+      const read = async (): Promise<ProductPage> => {
+        const [rows, totalCount] = await Promise.all([
+          ctx.products
+            .find(pageFilter, PRODUCT_FIELDS)
+            .sort({ _id: 1 })
+            .limit(page.first + 1)
+            .lean<ProductDoc[]>(),
+          ctx.products.countDocuments(filter),
+        ]);
+        return { rows, totalCount };
+      };
+      // Keyed by what selects the page; the listing is public, the same for every caller.
+      const { rows, totalCount } = ctx.cache ? await ctx.cache.listings.get({ filter: pageFilter, first: page.first }, read) : await read();
       for (const row of rows) ctx.loaders.productById.prime(String(row._id), row);
       return toConnection(rows, page.first, totalCount);
     },
@@ -79,6 +85,8 @@ export const resolvers: Resolvers = {
       const input = validateCreate(args.input);
       try {
         const product = await ctx.products.create(input);
+        // A create publishes no event: drop a remembered "no such id" and the listings it joins here.
+        await ctx.cache?.productsChanged([String(product._id)]);
         return product.toObject();
       } catch (error) {
         if (isDuplicateKeyError(error)) throw conflict(`sku: a product with SKU ${input.sku} already exists`);

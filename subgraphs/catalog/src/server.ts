@@ -1,5 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { readPublicKeys } from '@supergraph/auth';
+import { cacheHealth, observeCaches, readCacheConfig, type CacheConfig } from '@supergraph/caching';
 import { readWholeNumber } from '@supergraph/runtime';
 import {
   loadSubgraphConfig,
@@ -11,6 +12,7 @@ import {
 } from '@supergraph/subgraph-kit';
 import { createContext, ORDERS_SERVICE, type CatalogContext } from './context.js';
 import { registerProductModel } from './model.js';
+import { CatalogCache, invalidatingOnPublish } from './product-cache.js';
 import { registerReservationModel } from './reservation-model.js';
 import { Reservations } from './reservations.js';
 import { resolvers } from './resolvers.js';
@@ -25,6 +27,8 @@ export const CATALOG_INTERNAL_AUDIENCE = 'catalog-internal';
 export interface CatalogConfig extends SubgraphConfig {
   /** How often each instance settles finished reservations (RESERVATION_SETTLE_INTERVAL_MS). */
   settleIntervalMs: number;
+  /** Products and listings cached in Redis (CACHE, CACHE_TTL_SECONDS, CACHE_LISTING_TTL_SECONDS, …). */
+  cache: CacheConfig;
 }
 
 export function loadCatalogConfig(env: Record<string, string | undefined> = process.env): CatalogConfig {
@@ -32,6 +36,7 @@ export function loadCatalogConfig(env: Record<string, string | undefined> = proc
   return {
     ...base,
     settleIntervalMs: readWholeNumber(env, 'RESERVATION_SETTLE_INTERVAL_MS', 30_000, 100, 3_600_000),
+    cache: readCacheConfig(env),
     serviceCallers: [
       { issuer: ORDERS_SERVICE, audience: CATALOG_INTERNAL_AUDIENCE, keys: readPublicKeys(env, 'ORDERS_SERVICE_PUBLIC_KEYS') },
     ],
@@ -49,18 +54,23 @@ export function start(config: CatalogConfig, options: StartOptions = {}): Promis
       // (parent, args, context, info), while __resolveReference really is (reference, context, info),
       // so TypeScript will not take one for the other. At run time it is the same plain resolver map.
       resolvers: resolvers as GraphQLResolverMap<CatalogContext>,
-      async setup({ connection, tokens, events, logger }) {
+      async setup({ connection, tokens, events: bus, logger, redis, metrics }) {
         const products = registerProductModel(connection);
         const records = registerReservationModel(connection);
         await products.syncIndexes();
         await records.syncIndexes();
+        // The commands client fails fast (no offline queue, 1 s timeout): with Redis away, reads go to the database.
+        const cache = new CatalogCache({ redis, prefix: config.redisPrefix, config: config.cache, logger });
+        observeCaches(metrics, cache.all);
+        const events = invalidatingOnPublish(bus, cache);
         const reservations = new Reservations(products, records, events, logger);
         // Tidies the markers finished reservations leave on products (and finishes any give-back a crash cut short).
         const settling = runPeriodically('reservation settling', config.settleIntervalMs, () => reservations.settle(), logger);
         return {
           createContext: (authorization, caller) =>
-            createContext({ products, reservations, tokens, events, logger }, authorization, caller),
+            createContext({ products, reservations, tokens, events, logger, cache }, authorization, caller),
           onStop: () => settling.stop(),
+          health: () => ({ cache: cacheHealth(config.cache.enabled, cache.all) }),
         };
       },
     },
