@@ -1,145 +1,264 @@
 #!/usr/bin/env node
-// `npm run bench`: measures the supergraph on this machine. Starts its own local
-// database (unless MONGODB_URI is set), Redis if needed, and the four services,
-// then drives the gateway over loopback HTTP with bounded, fixed-duration loads.
-// Speed targets live here, not in the tests.
+// `npm run bench`: our gateway side by side with Hive Gateway and plain Apollo Gateway (bench/peers),
+// all against the same three subgraph processes on a temporary local database with a fixed data
+// set, and the catalog asked directly as the ceiling. Writes bench/results/<date>.md and prints one
+// line per target of the Performance issue. Speed targets live here, not in the tests (no timing
+// assertions in CI). BENCH_DURATION_MS, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_WARMUP_MS shorten it.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import { build, ensureInstalled } from './lib/deps.mjs';
-import { graphqlData, postGraphQL } from './lib/graphql-http.mjs';
-import { startTemporaryLocalDb, withDatabase } from './lib/localdb.mjs';
+import { postGraphQL } from './lib/graphql-http.mjs';
 import { generateKeySet, keyEnv } from './lib/keys.mjs';
+import { root, startTemporaryLocalDb, withDatabase } from './lib/localdb.mjs';
 import { ensureRedis } from './lib/redis.mjs';
 
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 2_500);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1_000);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '16,64').split(',').map(Number);
+/** Sequential requests per page size when counting MongoDB commands. */
+const COUNTED_REQUESTS = 10;
 
-function percentile(sorted, p) {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
-}
+const log = (message) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-/** Runs `request` from CONCURRENCY workers for DURATION_MS and reports throughput and latency. */
-async function load(name, request) {
-  const latencies = [];
-  let errors = 0;
-  const deadline = Date.now() + DURATION_MS;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, worker) => {
-      for (let i = 0; Date.now() < deadline; i++) {
-        const start = performance.now();
-        const ok = await request(worker, i).catch(() => false);
-        latencies.push(performance.now() - start);
-        if (!ok) errors++;
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  const row = {
-    scenario: name,
-    requests: latencies.length,
-    'req/s': Math.round(latencies.length / (DURATION_MS / 1000)),
-    'p50 ms': percentile(latencies, 50).toFixed(1),
-    'p95 ms': percentile(latencies, 95).toFixed(1),
-    'p99 ms': percentile(latencies, 99).toFixed(1),
-    errors,
-  };
-  console.log(JSON.stringify(row));
-  return row;
+/** Sum of mongodb_command_duration_seconds_count over the three subgraphs' /metrics. */
+async function mongoCommandCount(metricsPorts) {
+  let total = 0;
+  for (const port of Object.values(metricsPorts)) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    for (const line of text.split('\n'))
+      if (line.startsWith('mongodb_command_duration_seconds_count')) total += Number(line.split(' ').pop());
+  }
+  return total;
 }
 
 async function main() {
   ensureInstalled();
   build();
-  const { startStack } = await import('./lib/processes.mjs');
-  const { seedIfEmpty } = await import('./lib/seed.mjs');
+  const { ensurePeersInstalled, freePort, startGateway, ceilingTarget } = await import('./bench/targets.mjs');
+  ensurePeersInstalled(log);
+  const { startService, startTogether } = await import('./lib/processes.mjs');
+  const { AccessTokenIssuer, CredentialSigner } = await import('@supergraph/auth');
+  const { seedDataset, COUNTS } = await import('./bench/dataset.mjs');
+  const { scenarios: makeScenarios, MY_ORDERS } = await import('./bench/scenarios.mjs');
+  const { measure, settle } = await import('./bench/load.mjs');
+
   const cleanups = [];
   try {
     let uri = process.env.MONGODB_URI;
     if (!uri) {
-      const db = await startTemporaryLocalDb('bench-db');
+      const db = await startTemporaryLocalDb('bench-db', log);
       cleanups.push(db.stop);
       uri = db.uri;
     }
+    uri = withDatabase(uri, `bench_${Date.now()}`);
     const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-    cleanups.push((await ensureRedis(redisUrl)).stop);
-    const admin = { email: 'bench-admin@bench.in', password: randomBytes(12).toString('base64url') };
-    const stack = await startStack({
+    cleanups.push((await ensureRedis(redisUrl, log)).stop);
+    log(`seeding ${COUNTS.products} products, ${COUNTS.users} users, ${COUNTS.orders} orders`);
+    const { productIds, userIds } = await seedDataset(uri);
+
+    const keys = generateKeySet();
+    const env = {
       NODE_ENV: 'production',
-      MONGODB_URI: withDatabase(uri, `bench_${Date.now()}`),
+      MONGODB_URI: uri,
       REDIS_URL: redisUrl,
-      ...keyEnv(generateKeySet()),
-      // One machine plays every client: budgets meant for one phone would measure the limiter, not the supergraph.
+      REDIS_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
+      ...keyEnv(keys),
+      // One machine plays every client: budgets meant for one phone would measure the limiter.
       RATE_LIMIT_REQUESTS_PER_MINUTE_PER_USER: '100000000',
       RATE_LIMIT_REQUESTS_PER_MINUTE_PER_IP: '100000000',
-      RATE_LIMIT_LOGINS_PER_IP: '100000000',
       ORDERS_MAX_UNITS_PER_CUSTOMER_PER_DAY: '1000000',
-      REDIS_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
-      ADMIN_EMAIL: admin.email,
-      ADMIN_PASSWORD: admin.password,
-      LOG_LEVEL: 'warn',
-      // One customer places every order of the checkout scenario; the cap on open orders (20 by
-      // default) would turn it into a benchmark of refusals.
       ORDERS_MAX_PLACED_PER_CUSTOMER: '1000',
-    });
-    cleanups.push(stack.stop);
-    const url = stack.gateway.url;
-    await seedIfEmpty(url, admin, () => {});
-
-    // Setup requests must succeed; graphqlData throws the server's error otherwise.
-    const gql = (query, variables, token) => graphqlData(url, query, variables, { token });
-    const { logIn } = await gql('mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }', {
-      e: admin.email,
-      p: admin.password,
-    });
-    const products = (await gql('{ products(first: 100) { edges { node { id } } } }')).products.edges.map((e) => e.node.id);
-    const customer = (
-      await gql('mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
-        i: { name: 'Bench Buyer', email: `buyer-${Date.now()}@bench.in`, password: 'bench-password-1' },
-      })
-    ).signUp.token;
-    // Enough stock that the order scenario measures placing, not running out.
-    for (const id of products.slice(0, 10))
-      await gql('mutation($id: ID!) { restock(id: $id, quantity: 1000000) { id } }', { id }, logIn.token);
-
-    // One measured request: ok when the status is 2xx and no errors came back.
-    const post = async (query, variables, token) => {
-      const { status, errors } = await postGraphQL(url, query, variables, { token });
-      return status >= 200 && status < 300 && !errors;
+      // Background sweeps would add MongoDB commands no request made to the per-request counts.
+      OUTBOX_POLL_MS: '60000',
+      ORDER_SWEEP_INTERVAL_MS: '3600000',
+      RESERVATION_SETTLE_INTERVAL_MS: '3600000',
     };
+    const metricsPorts = { users: await freePort(), catalog: await freePort(), orders: await freePort() };
+    const sub = (name, extra = {}) => startService(name, { ...env, PORT: '0', METRICS_PORT: String(metricsPorts[name]), ...extra });
+    const [users, catalog] = await startTogether([sub('users'), sub('catalog')]);
+    cleanups.push(users.stop, catalog.stop);
+    const orders = await sub('orders', { CATALOG_URL: catalog.url });
+    cleanups.push(orders.stop);
+    const subgraphs = { users, catalog, orders };
+    const subgraphPids = { users: users.child.pid, catalog: catalog.child.pid, orders: orders.child.pid };
+    log(
+      `subgraphs up: ${Object.values(subgraphs)
+        .map((s) => s.url)
+        .join(' ')}`,
+    );
 
-    console.log(`# ${CONCURRENCY} concurrent clients, ${DURATION_MS / 1000} s per scenario, gateway ${url}`);
-    await load('browse: products(first: 20), one subgraph', () =>
-      post('{ products(first: 20) { edges { node { id name pricePaise stock } } } }'),
-    );
-    await load('product page: product(id) by id', (w, i) =>
-      post('query($id: ID!) { product(id: $id) { id name formattedPrice stock } }', { id: products[(w + i) % products.length] }),
-    );
-    await load('cross-subgraph: users → orders → products (admin, 10 users)', () =>
-      post(
-        '{ users(first: 10) { edges { node { name orders(first: 5) { edges { node { totalPaise user { name } items { quantity product { name pricePaise } } } } } } } } }',
-        {},
-        logIn.token,
-      ),
-    );
-    await load('checkout: placeOrder with 2 lines', (w, i) =>
-      post(
-        'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id totalPaise } }',
-        {
-          input: {
-            items: [
-              { productId: products[(w + i) % 10], quantity: 1 },
-              { productId: products[(w + i + 1) % 10], quantity: 1 },
-            ],
-          },
-        },
-        customer,
-      ),
-    );
+    // Each virtual user its own token, minted as the users subgraph would (test/helpers.ts does the same).
+    const issuer = new AccessTokenIssuer(keys.users, 2 * 60 * 60);
+    const tokens = [];
+    for (const id of userIds) tokens.push((await issuer.issue({ id, role: 'CUSTOMER' })).token);
+    const signer = new CredentialSigner('gateway', keys.gateway);
+    const all = makeScenarios({ productIds, tokens });
+
+    const results = { off: {}, cache: {} };
+    const subgraphPeaks = { users: NaN, catalog: NaN, orders: NaN };
+    const mongoCommands = {};
+    const phases = [
+      { mode: 'off', kinds: ['ours', 'hive', 'apollo'], keys: all.map((s) => s.key), ceiling: true },
+      // Plain Apollo caches nothing without @cacheControl hints, which the supergraph has none of.
+      { mode: 'cache', kinds: ['ours', 'hive'], keys: ['s1-identical', 's1-varied', 's2-varied'], ceiling: false },
+    ];
+    for (const phase of phases) {
+      log(`caching ${phase.mode}: starting ${phase.kinds.join(', ')}`);
+      const gateways = [];
+      for (const kind of phase.kinds) {
+        const gateway = await startGateway(kind, {
+          env: { ...env, REDIS_PREFIX: `${env.REDIS_PREFIX}-${kind}-${phase.mode}` },
+          subgraphs,
+          cache: phase.mode === 'cache',
+        });
+        gateways.push(gateway);
+        cleanups.push(gateway.stop);
+      }
+      const chosen = all.filter((s) => phase.keys.includes(s.key));
+      const targetsFor = (scenario, round) => {
+        // Alternate who goes first each round, so no gateway always meets a warmer or cooler machine.
+        const list = gateways.slice(round % gateways.length).concat(gateways.slice(0, round % gateways.length));
+        if (phase.ceiling && scenario.direct) list.push(ceilingTarget(catalog, null));
+        return list;
+      };
+      const run = async (target, scenario, connections, durationMs) => {
+        // The ceiling's credential is fresh for every run (valid 60 s; runs are shorter).
+        const t = target.name === 'ceiling' ? ceilingTarget(catalog, await signer.credentialFor('catalog')) : target;
+        const result = await measure(t, scenario, { connections, durationMs, subgraphPids });
+        await settle([...Object.values(subgraphPids), ...gateways.map((g) => g.pid)]);
+        return result;
+      };
+      if (phase.mode === 'off') {
+        for (const gateway of gateways) {
+          const counts = {};
+          for (const first of [10, 100]) {
+            const before = await mongoCommandCount(metricsPorts);
+            for (let i = 0; i < COUNTED_REQUESTS; i++) {
+              const { errors } = await postGraphQL(gateway.url, MY_ORDERS, { first }, { token: tokens[0] });
+              if (errors) throw new Error(`${gateway.name}: ${JSON.stringify(errors).slice(0, 300)}`);
+            }
+            counts[first] = ((await mongoCommandCount(metricsPorts)) - before) / COUNTED_REQUESTS;
+          }
+          mongoCommands[gateway.name] = counts;
+          log(`MongoDB commands per request, s3 via ${gateway.name}: page 10 → ${counts[10]}, page 100 → ${counts[100]}`);
+        }
+      }
+
+      log('warming up');
+      for (const scenario of chosen)
+        for (const target of targetsFor(scenario, 0)) {
+          const r = await run(target, scenario, CONNECTIONS[0], WARMUP_MS);
+          log(
+            `warm-up ${scenario.key} ${target.name}: ${r.rps.toFixed(0)} req/s, ${r.errors + r.non2xx + r.bad} failed${r.example ? `: ${r.example}` : ''}`,
+          );
+        }
+
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const scenario of chosen) {
+          for (const connections of CONNECTIONS) {
+            for (const target of targetsFor(scenario, round)) {
+              const r = await run(target, scenario, connections, DURATION_MS);
+              ((results[phase.mode][scenario.key] ??= {})[connections] ??= {})[target.name] ??= [];
+              results[phase.mode][scenario.key][connections][target.name].push(r);
+              for (const [name, peak] of Object.entries(r.subgraphPeakRssMb))
+                subgraphPeaks[name] = Math.max(peak, subgraphPeaks[name] || 0);
+              const failed = r.errors + r.non2xx + r.bad;
+              log(
+                `round ${round + 1} ${phase.mode} ${scenario.key} c${connections} ${target.name}: ${r.rps.toFixed(0)} req/s p99 ${r.p99.toFixed(1)} ms ` +
+                  `cpu ${r.cpuMsPerRequest.toFixed(2)} ms/req rss ${r.peakRssMb.toFixed(0)} MB${failed ? ` FAILED ${failed}: ${r.example}` : ''}`,
+              );
+            }
+          }
+        }
+      }
+      for (const gateway of gateways) await gateway.stop();
+    }
+
+    const gitCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' }).trim()
+      ? ' (with uncommitted changes)'
+      : '';
+    const meta = {
+      date: new Date().toISOString().slice(0, 10),
+      machine: `${os.availableParallelism()} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, git ${gitCommit}${dirty}`,
+      rounds: ROUNDS,
+      durationMs: DURATION_MS,
+      warmupMs: WARMUP_MS,
+      connections: CONNECTIONS,
+      counts: COUNTS,
+    };
+    const dir = join(root, 'bench/results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${meta.date}.json`), JSON.stringify({ meta, results, subgraphPeaks, mongoCommands }));
+    const targetLines = await writeReport({ meta, results, subgraphPeaks, mongoCommands });
+    for (const line of targetLines) console.log(line);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   }
 }
 
-main().catch((error) => {
+/** Writes bench/results/<date>.md from a run's measurements and returns its target lines. */
+async function writeReport({ meta, results, subgraphPeaks, mongoCommands }) {
+  const { tables, targets } = await import('./bench/report.mjs');
+  const { scenarios: makeScenarios } = await import('./bench/scenarios.mjs');
+  const all = makeScenarios({ productIds: [], tokens: [] });
+  const options = {
+    modes: ['off', 'cache'],
+    scenarios: all,
+    connectionCounts: meta.connections,
+    targetNames: ['ours', 'hive', 'apollo', 'ceiling'],
+  };
+  const targetLines = targets(results, { connectionCounts: meta.connections, subgraphPeaks, mongoCommands });
+  const report = [
+    `# npm run bench, ${meta.date}`,
+    '',
+    `- machine: ${meta.machine}`,
+    `- ${meta.rounds} rounds of ${meta.durationMs / 1000} s per gateway, scenario and connection count (${meta.connections.join(' and ')}), gateways alternating; ${meta.warmupMs / 1000} s warm-up each`,
+    `- data: ${meta.counts.products} products, ${meta.counts.users} users, ${meta.counts.orders} orders on a temporary local FerretDB; Redis; one set of subgraph processes for every gateway`,
+    '- ours: gateway/ (caching on: CACHE=on PERSISTED_QUERIES=apq SUBGRAPH_DEDUP=on; off: CACHE=off, in-flight dedup on as by default); hive: @graphql-hive/gateway 2.15.1 (caching on: its response cache in Redis, 30 s); apollo: @apollo/gateway 2.14.4 + @apollo/server 5 as documented; ceiling: the catalog subgraph asked directly',
+    '- ok req/s counts 2xx answers without GraphQL errors only; errors/non-2xx/bad: socket errors and timeouts / non-2xx answers / 2xx answers with GraphQL errors (every answer) or the wrong shape (every 10th parsed)',
+    `- subgraph peak RSS over all runs: ${Object.entries(subgraphPeaks)
+      .map(([n, v]) => `${n} ${v.toFixed(0)} MB`)
+      .join(', ')}`,
+    '',
+    '## MongoDB commands per request, scenario 3 (one user with 110 orders)',
+    '',
+    '| gateway | page size 10 | page size 100 |',
+    '| --- | --- | --- |',
+    ...Object.entries(mongoCommands).map(([n, c]) => `| ${n} | ${c[10].toFixed(2)} | ${c[100].toFixed(2)} |`),
+    '',
+    '## Runs (medians over rounds; peak RSS the largest)',
+    '',
+    tables(results, options),
+    '## Targets',
+    '',
+    '```',
+    ...targetLines,
+    '```',
+    '',
+  ].join('\n');
+  const file = join(root, 'bench/results', `${meta.date}.md`);
+  writeFileSync(file, report);
+  // Prettier's Markdown style, so the committed file passes `prettier --check`.
+  execFileSync(join(root, 'node_modules/.bin/prettier'), ['--write', file, file.replace(/\.md$/, '.json')], { cwd: root, stdio: 'ignore' });
+  log(`results written to ${file}`);
+  return targetLines;
+}
+
+// `node scripts/bench.mjs --report bench/results/<date>.json` writes the Markdown again from a run's measurements.
+const reportFrom = process.argv.indexOf('--report');
+const start =
+  reportFrom > 0
+    ? async () => {
+        for (const line of await writeReport(JSON.parse(readFileSync(process.argv[reportFrom + 1], 'utf8')))) console.log(line);
+      }
+    : main;
+
+start().catch((error) => {
   console.error(error);
   process.exit(1);
 });

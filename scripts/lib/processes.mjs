@@ -17,19 +17,21 @@ export const serviceEntries = {
 /**
  * Spawns `node <entry>` with env, forwards its log lines to onLine, and resolves
  * to { name, port, url, stop, child, logs } once it logs "listening". Rejects if it exits
- * first, or (after stopping it) if it does not listen within timeoutMs.
+ * first, or (after stopping it) if it does not listen within timeoutMs. `entry` and `signer`
+ * (whose signing key it gets) default to the service's own; the benchmark's peer gateways
+ * give their own script and sign as the gateway.
  */
-export function startService(name, env, { onLine = () => {}, timeoutMs = 30_000 } = {}) {
+export function startService(name, env, { onLine = () => {}, timeoutMs = 30_000, entry = serviceEntries[name], signer = name } = {}) {
   // Each service gets its own signing key only, whatever the caller's environment holds, and only
   // the users subgraph (which makes sure of the admin account) gets the admin's credentials.
-  const merged = withOwnSigningKeyOnly(name, { ...process.env, ...env });
+  const merged = withOwnSigningKeyOnly(signer, { ...process.env, ...env });
   if (name !== 'users') {
     delete merged.ADMIN_EMAIL;
     delete merged.ADMIN_PASSWORD;
   }
   // The "listening" line is logged at info level and is how the port becomes known.
   if (merged.LOG_LEVEL !== 'debug') merged.LOG_LEVEL = 'info';
-  const child = spawn(process.execPath, [serviceEntries[name]], {
+  const child = spawn(process.execPath, [entry], {
     env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

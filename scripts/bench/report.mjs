@@ -1,0 +1,137 @@
+// Turns the runs into the results file's tables and the target lines.
+import { fmt, fmtRatio, markdownTable, median, ratio, roundRatios, targetLine } from './stats.mjs';
+
+/** Successful answers per second: a gateway answering errors fast (an open breaker) is not serving. */
+const withOkRps = (r) => ({ ...r, rps: r.requests ? (r.rps * (r.requests - r.non2xx - r.bad)) / r.requests : 0 });
+const runsOf = (results, mode, key, connections, target) => (results[mode]?.[key]?.[connections]?.[target] ?? []).map(withOkRps);
+const med = (runs, field) => median(runs.map((r) => r[field]));
+const max = (values) => {
+  const finite = values.filter(Number.isFinite);
+  return finite.length ? Math.max(...finite) : NaN;
+};
+
+/** Markdown: one table per mode, scenario and connection count. */
+export function tables(results, { modes, scenarios, connectionCounts, targetNames }) {
+  const out = [];
+  for (const mode of modes) {
+    for (const scenario of scenarios) {
+      for (const connections of connectionCounts) {
+        const present = targetNames.filter((t) => runsOf(results, mode, scenario.key, connections, t).length);
+        if (!present.length) continue;
+        const ours = runsOf(results, mode, scenario.key, connections, 'ours').map((r) => r.rps);
+        const rows = present.map((t) => {
+          const runs = runsOf(results, mode, scenario.key, connections, t);
+          const vs =
+            t === 'ours'
+              ? null
+              : roundRatios(
+                  ours,
+                  runs.map((r) => r.rps),
+                );
+          const failures =
+            runs.reduce((s, r) => s + r.errors, 0) +
+            '/' +
+            runs.reduce((s, r) => s + r.non2xx, 0) +
+            '/' +
+            runs.reduce((s, r) => s + r.bad, 0);
+          return [
+            t,
+            fmt(med(runs, 'rps')),
+            fmt(med(runs, 'p50'), 1),
+            fmt(med(runs, 'p95'), 1),
+            fmt(med(runs, 'p99'), 1),
+            failures,
+            fmt(med(runs, 'cpuMsPerRequest'), 2),
+            fmt(max(runs.map((r) => r.peakRssMb))),
+            vs ? `${vs.perRound.map(fmtRatio).join(', ')} (median ${fmtRatio(vs.median)})` : '',
+          ];
+        });
+        out.push(`#### ${scenario.title}: caching ${mode}, ${connections} connections`, '');
+        out.push(
+          markdownTable(
+            [
+              'target',
+              'ok req/s',
+              'p50 ms',
+              'p95 ms',
+              'p99 ms',
+              'errors/non-2xx/bad',
+              'CPU ms/req',
+              'peak RSS MB',
+              'ours ÷ target req/s, per round (median)',
+            ],
+            rows,
+          ),
+          '',
+        );
+      }
+    }
+  }
+  return out.join('\n');
+}
+
+/** The target lines, in the order the Performance issue lists them. */
+export function targets(results, { connectionCounts, subgraphPeaks, mongoCommands }) {
+  const lines = [];
+  for (const key of ['s1-identical', 's2-identical', 's3-identical']) {
+    for (const c of connectionCounts) {
+      const ours = runsOf(results, 'off', key, c, 'ours');
+      const hive = runsOf(results, 'off', key, c, 'hive');
+      const r = roundRatios(
+        ours.map((x) => x.rps),
+        hive.map((x) => x.rps),
+      ).median;
+      const p99 = [med(ours, 'p99'), med(hive, 'p99')];
+      lines.push(
+        targetLine(
+          `${key} caching off, ${c} connections, req/s vs Hive`,
+          `${fmtRatio(r)}, p99 ${fmt(p99[0], 1)} vs ${fmt(p99[1], 1)} ms`,
+          '>= 1.50x, p99 no worse',
+          r >= 1.5 && p99[0] <= p99[1],
+        ),
+      );
+    }
+  }
+  for (const c of connectionCounts) {
+    const cpu = (t) => med(runsOf(results, 'off', 's3-varied', c, t), 'cpuMsPerRequest');
+    const vsHive = ratio(cpu('ours'), cpu('hive'));
+    const vsApollo = ratio(cpu('ours'), cpu('apollo'));
+    lines.push(
+      targetLine(
+        `s3-varied ${c} connections, gateway CPU per request`,
+        `${fmt(cpu('ours'), 2)} ms = ${fmtRatio(vsHive)} Hive's, ${fmtRatio(vsApollo)} plain Apollo's`,
+        "<= 0.80x Hive's and <= 1.00x plain Apollo's",
+        vsHive <= 0.8 && vsApollo <= 1,
+      ),
+    );
+  }
+  for (const c of connectionCounts) {
+    const r = roundRatios(
+      runsOf(results, 'cache', 's1-identical', c, 'ours').map((x) => x.rps),
+      runsOf(results, 'cache', 's1-identical', c, 'hive').map((x) => x.rps),
+    ).median;
+    lines.push(targetLine(`s1 public listing, best cache each, ${c} connections, req/s vs Hive`, fmtRatio(r), '>= 3.00x', r >= 3));
+  }
+  const top = Math.max(...connectionCounts);
+  const oursRss = max(
+    Object.values(results).flatMap((byScenario) =>
+      Object.values(byScenario).flatMap((byC) => (byC[top]?.ours ?? []).map((r) => r.peakRssMb)),
+    ),
+  );
+  lines.push(targetLine(`our gateway peak RSS at ${top} connections`, `${fmt(oursRss)} MB`, '< 200 MB', oursRss < 200));
+  for (const [name, peak] of Object.entries(subgraphPeaks)) {
+    lines.push(targetLine(`${name} subgraph peak RSS`, `${fmt(peak)} MB`, '< 150 MB', peak < 150));
+  }
+  const m = mongoCommands.ours;
+  if (m) {
+    lines.push(
+      targetLine(
+        'MongoDB commands per request, s3 page size 10 → 100 (ours)',
+        `${fmt(m[10], 2)} → ${fmt(m[100], 2)}`,
+        'constant',
+        Number.isFinite(m[10]) && Math.round(m[10]) === Math.round(m[100]),
+      ),
+    );
+  }
+  return lines;
+}
