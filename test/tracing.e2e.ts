@@ -143,8 +143,13 @@ describe('one trace per request', () => {
     expect(returned).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     expect(returned.split('-')[2]).not.toBe(clientSpanId);
 
-    const spans = await traceFrom(traceId, ['gateway', 'users', 'orders', 'catalog'], (received) =>
-      ['users', 'orders', 'catalog'].every((service) => received.some((s) => s.service === service && s.name === 'dataloader.batch')),
+    // Each service exports when its spans end, the outermost (its server span) last: wait for all of them.
+    const spans = await traceFrom(
+      traceId,
+      ['gateway', 'users', 'orders', 'catalog'],
+      (received) =>
+        ['users', 'orders', 'catalog'].every((service) => received.some((s) => s.service === service && s.name === 'dataloader.batch')) &&
+        ['gateway', 'users', 'orders', 'catalog'].every((service) => received.some((s) => s.service === service && s.kind === SERVER)),
     );
     // One tree: the gateway's server span hangs off the client's span, every other span off a span of the trace.
     const ids = new Set(spans.map((span) => span.spanId));
@@ -197,8 +202,12 @@ describe('one trace per request', () => {
       },
       customerToken,
     );
-    const spans = await traceFrom(traceId, ['gateway', 'orders', 'catalog'], (received) =>
-      received.some((span) => span.service === 'catalog' && span.kind === SERVER),
+    const spans = await traceFrom(
+      traceId,
+      ['gateway', 'orders', 'catalog'],
+      (received) =>
+        ['gateway', 'orders', 'catalog'].every((service) => received.some((span) => span.service === service && span.kind === SERVER)) &&
+        received.some((span) => span.service === 'catalog' && /ReserveStock/.test(span.name)),
     );
     const catalogServed = spans.find((span) => span.service === 'catalog' && span.kind === SERVER)!;
     const chain = ancestors(spans, catalogServed);
@@ -239,8 +248,11 @@ describe('subscriptions', () => {
         return found;
       }, POLL);
       // Linked to a span of the mutation's trace, not part of it: the delivery belongs to the subscription's trace.
-      const mutationSpans = await traceFrom(mutationTrace, ['gateway', 'catalog']);
-      expect(mutationSpans.map((span) => span.spanId)).toContain(delivery.links[0].spanId);
+      const linked = delivery.links[0].spanId;
+      const mutationSpans = await traceFrom(mutationTrace, ['gateway', 'catalog'], (received) =>
+        received.some((span) => span.spanId === linked),
+      );
+      expect(mutationSpans.find((span) => span.spanId === linked)?.service).toBe('catalog');
       expect(delivery.traceId).not.toBe(mutationTrace);
       expect(delivery.attributes['messaging.destination.name']).toBe(`product.updated.${productId}`);
       // The subscription's trace began at the gateway, and reached the catalog over the WebSocket.

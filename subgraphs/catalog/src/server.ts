@@ -60,7 +60,9 @@ export function start(config: CatalogConfig, options: StartOptions = {}): Promis
         await products.syncIndexes();
         await records.syncIndexes();
         // The commands client fails fast (no offline queue, 1 s timeout): with Redis away, reads go to the database.
-        const cache = new CatalogCache({ redis, prefix: config.redisPrefix, config: config.cache, logger });
+        // Keys name the database too: two deployments (or test stacks) sharing one Redis and prefix but
+        // not a database must never serve each other's listings.
+        const cache = new CatalogCache({ redis, prefix: `${config.redisPrefix}:${connection.name}`, config: config.cache, logger });
         observeCaches(metrics, cache.all);
         const events = invalidatingOnPublish(bus, cache);
         const reservations = new Reservations(products, records, events, logger);
