@@ -1,9 +1,8 @@
-import { context, propagation } from '@opentelemetry/api';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import type { ExecutionResult } from 'graphql';
 import { SERVICE_CREDENTIAL_PARAM } from '@supergraph/auth';
-import { type Logger } from '@supergraph/runtime';
+import { currentTraceparent, type Logger } from '@supergraph/runtime';
 import { SharedFeeds, type Sink } from './shared-feeds.js';
 
 export interface UpstreamRequest {
@@ -41,10 +40,9 @@ export class UpstreamHub {
         const client = this.acquire(clientKey, request);
         // The stream is opened in the trace of the first client subscription that needs it; the
         // subgraph's deliveries join that trace (later clients share the stream, not the trace).
-        const trace: Record<string, string> = {};
-        propagation.inject(context.active(), trace);
+        const traceparent = currentTraceparent();
         const unsubscribe = client.subscribe<Record<string, unknown>>(
-          { query: request.operation, variables: request.variables, ...(trace.traceparent ? { extensions: trace } : {}) },
+          { query: request.operation, variables: request.variables, ...(traceparent ? { extensions: { traceparent } } : {}) },
           {
             next: (value) => emit.next(value as ExecutionResult),
             error: (error) => emit.error(error),

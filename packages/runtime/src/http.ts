@@ -1,12 +1,12 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { context, propagation } from '@opentelemetry/api';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
 import { UNCACHEABLE } from './cache-policy.js';
 import { ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
+import { currentTraceparent } from './trace-context.js';
 import { currentRequestScope, REQUEST_ID_HEADER, requestIdFrom, runInRequestScope } from './request-scope.js';
 
 /**
@@ -357,9 +357,8 @@ export const DEFAULT_REQUEST_TIMEOUTS: RequestTimeouts = { headersTimeoutMs: 15_
  * response says which trace it is, so a client or a support ticket can name it.
  */
 function returnTraceContext(res: ServerResponse): void {
-  const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
-  if (carrier.traceparent) res.setHeader('traceparent', carrier.traceparent);
+  const traceparent = currentTraceparent();
+  if (traceparent) res.setHeader('traceparent', traceparent);
 }
 
 /** Serves `handler` (and WebSocket upgrades, when `upgrade` is given) on host:port; port 0 picks a free one. */

@@ -9,3 +9,4 @@ export * from './logger.js';
 export * from './redis.js';
 export * from './request-scope.js';
 export * from './service.js';
+export * from './trace-context.js';

@@ -3,13 +3,6 @@ import type { EventEnvelope } from './event-stream.js';
 
 const tracer = trace.getTracer('@supergraph/subgraph-kit');
 
-/** The W3C traceparent of the work running now (the write that records an event), if it is traced. */
-export function currentTraceparent(): string | undefined {
-  const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
-  return carrier.traceparent;
-}
-
 /** The context a traceparent names, under `parent`'s other entries; `parent` itself when there is none. */
 export function contextFromTraceparent(traceparent: unknown, parent: Context = ROOT_CONTEXT): Context {
   return typeof traceparent === 'string' ? propagation.extract(parent, { traceparent }) : parent;

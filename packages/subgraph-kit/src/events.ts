@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@supergraph/runtime';
+import { currentTraceparent, type Logger } from '@supergraph/runtime';
 import { context } from '@opentelemetry/api';
 import { EventStream, type EventEnvelope } from './event-stream.js';
-import { currentTraceparent, traceDelivery } from './event-tracing.js';
+import { traceDelivery } from './event-tracing.js';
 import { createMemoryTransport, createRedisTransport, type EventTransport } from './event-transport.js';
 import { createMemoryOutbox, inEntityOrder, type OutboxEntry, type OutboxStore } from './outbox.js';
 import { OutboxRelay, type RelayOptions } from './outbox-relay.js';
