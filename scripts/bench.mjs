@@ -49,10 +49,13 @@ async function main() {
   const cleanups = [];
   try {
     let uri = process.env.MONGODB_URI;
+    /** The local database's process: settling waits for it too (it works through what clients gave up on). */
+    const databasePids = [];
     if (!uri) {
       const db = await startTemporaryLocalDb('bench-db', log);
       cleanups.push(db.stop);
       uri = db.uri;
+      databasePids.push(db.pid);
     }
     uri = withDatabase(uri, `bench_${Date.now()}`);
     const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -129,7 +132,7 @@ async function main() {
         // The ceiling's credential is fresh for every run (valid 60 s; runs are shorter).
         const t = target.name === 'ceiling' ? ceilingTarget(catalog, await signer.credentialFor('catalog')) : target;
         const result = await measure(t, scenario, { connections, durationMs, subgraphPids });
-        await settle([...Object.values(subgraphPids), ...gateways.map((g) => g.pid)]);
+        await settle([...Object.values(subgraphPids), ...gateways.map((g) => g.pid), ...databasePids]);
         return result;
       };
       if (phase.mode === 'off') {

@@ -1,13 +1,14 @@
 import type { CommandStartedEvent } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphqlData } from '../scripts/lib/graphql-http.mjs';
+import { Types } from 'mongoose';
+import { graphqlData, postGraphQL } from '../scripts/lib/graphql-http.mjs';
 import { withDatabase } from '../scripts/lib/localdb.mjs';
 import { type RunningSubgraph } from '@supergraph/subgraph-kit';
 import { loadUsersConfig, start as startUsers } from '../subgraphs/users/src/server.js';
 import { loadCatalogConfig, start as startCatalog } from '../subgraphs/catalog/src/server.js';
 import { loadOrdersConfig, start as startOrders } from '../subgraphs/orders/src/server.js';
 import { loadGatewayConfig, start as startGateway, type RunningGateway } from '../gateway/src/server.js';
-import { gql } from './helpers.js';
+import { asGateway, gql } from './helpers.js';
 
 // The subgraphs run in this process (real HTTP between them and a real gateway)
 // so the test can listen to each one's MongoDB driver and count its commands.
@@ -122,8 +123,43 @@ describe('DataLoader batching', () => {
     expect(large.catalog).toEqual(['find products']);
     expect(large.orders.filter((c) => c.startsWith('find')).length).toBe(1);
     expect(large.users.filter((c) => c === 'find users').length).toBeLessThanOrEqual(2);
+    // Each of those answers in one round trip: a cursor left open costs a getMore (or a killCursors)
+    // per batch, which is how a page of 100 orders once cost more commands than a page of 10.
+    const followUps = [...large.users, ...large.catalog, ...large.orders].filter((c) => /^(getMore|killCursors) /.test(c));
+    expect(followUps).toEqual([]);
     console.log(
       `database commands for 40 users / 78 orders: ${JSON.stringify({ users: large.users, catalog: large.catalog, orders: large.orders })}`,
     );
+  });
+
+  it('reads a batch of more than 101 products in one command', async () => {
+    // MongoDB answers at most 101 documents before the driver has to ask for more; a page of 100
+    // orders names more products than that. Written straight into the catalog's collection: what is
+    // measured is the read.
+    const catalog = subgraphs.find((s) => s.name === 'catalog')!;
+    const docs = Array.from({ length: 130 }, (_, i) => ({
+      _id: new Types.ObjectId(),
+      sku: `BIG-BATCH-${i}`,
+      name: `Big batch ${i}`,
+      description: '',
+      category: 'BigBatch',
+      pricePaise: 100 + i,
+      stock: 1,
+      version: 0,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    }));
+    await catalog.deps.connection.collection('products').insertMany(docs);
+    commands.catalog.length = 0;
+    const representations = docs.map((d) => ({ __typename: 'Product', id: d._id.toHexString() }));
+    const result = await postGraphQL(
+      catalog.url,
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id name } } }',
+      { r: representations },
+      { headers: await asGateway('catalog') },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data._entities.map((p: any) => p.name)).toEqual(docs.map((d) => d.name));
+    expect(commands.catalog).toEqual(['find products']);
   });
 });

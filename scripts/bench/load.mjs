@@ -88,10 +88,10 @@ export async function measure(target, scenario, { connections, durationMs, subgr
 
 /**
  * Waits (at most maxMs) until the processes are nearly idle: requests a run's clients gave up on
- * are still being worked through by the subgraphs and the local database (which runs one command
- * at a time), and the next run would otherwise pay for them.
+ * are still being worked through by the subgraphs and the local database (which scans for anything
+ * but an `_id` lookup), and the next run would otherwise pay for them.
  */
-export async function settle(pids, { maxMs = 15_000, stepMs = 250, busyShare = 0.1 } = {}) {
+export async function settle(pids, { maxMs = 60_000, stepMs = 250, busyShare = 0.1 } = {}) {
   const total = () => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
   const deadline = Date.now() + maxMs;
   let last = total();

@@ -64,6 +64,7 @@ export async function startTemporaryLocalDb(label, log = console.log) {
     const db = await startLocalDb(dataDir, log);
     return {
       uri: db.uri,
+      pid: db.child.pid,
       stop: async () => {
         await db.stop();
         rmSync(dataDir, { recursive: true, force: true });

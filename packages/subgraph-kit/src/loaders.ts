@@ -43,7 +43,16 @@ export function createByIdLoader<T extends { _id: Types.ObjectId }>(
   cache?: ByIdReadThrough<T>,
 ): DataLoader<string, T> {
   const fromDatabase = async (ids: string[]): Promise<Map<string, T>> => {
-    const docs = ids.length ? ((await model.find({ ...extraFilter, _id: { $in: ids } }, projection).lean()) as unknown as T[]) : [];
+    if (!ids.length) return new Map();
+    // One round trip whatever the batch. At most one document per id, and saying so lets the server
+    // close the cursor with its first answer: without a limit MongoDB stops a first batch at 101
+    // documents and the local FerretDB keeps every cursor open, so each batch cost a getMore (on
+    // FerretDB 15 ms instead of 2). The batch size one above the limit lets FerretDB see the end.
+    const docs = (await model
+      .find({ ...extraFilter, _id: { $in: ids } }, projection)
+      .limit(ids.length)
+      .batchSize(ids.length + 1)
+      .lean()) as unknown as T[];
     return new Map(docs.map((doc) => [String(doc._id), doc]));
   };
   return new DataLoader<string, T>(async (ids) => {

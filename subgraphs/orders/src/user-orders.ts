@@ -52,7 +52,9 @@ export function createOrdersByUserLoader(orders: OrderModel): DataLoader<OrdersP
           const filter = { ...VISIBLE_ORDERS, userId: { $in: userIds } };
           const query = orders.find({ ...filter, ...afterFilter(group[0].after) }, ORDER_FIELDS).sort(NEWEST_FIRST);
           // With one user the page can be cut in the database; with several it is cut per user below.
-          if (userIds.length === 1) query.limit(first + 1);
+          // The batch size one above the limit lets the local FerretDB close the cursor with its first
+          // answer (at exactly 101 it kept it open and the driver sent killCursors).
+          if (userIds.length === 1) query.limit(first + 1).batchSize(first + 2);
           const [rows, counts] = await Promise.all([
             query.lean<OrderDoc[]>(),
             orders.aggregate<{ _id: Types.ObjectId; count: number }>([
