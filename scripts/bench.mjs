@@ -3,10 +3,11 @@
 // all against the same three subgraph processes on a temporary local database with a fixed data
 // set, and the catalog asked directly as the ceiling. Writes bench/results/<date>.md and prints one
 // line per target of the Performance issue. Speed targets live here, not in the tests (no timing
-// assertions in CI). BENCH_DURATION_MS, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_WARMUP_MS shorten it.
+// assertions in CI). BENCH_DURATION_MS, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_WARMUP_MS and
+// BENCH_SCENARIOS shorten it.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { build, ensureInstalled } from './lib/deps.mjs';
@@ -19,6 +20,10 @@ const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 2_500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1_000);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '16,64').split(',').map(Number);
+/** Only these scenario keys (comma-separated, e.g. `s1-identical,s3-varied`), for a quick look at one. */
+/** Our gateway runs under `node --cpu-prof`; where its time went goes to bench/results/<date>-profile.md. */
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const ONLY = process.env.BENCH_SCENARIOS ? new Set(process.env.BENCH_SCENARIOS.split(',')) : null;
 /** Sequential requests per page size when counting MongoDB commands. */
 const COUNTED_REQUESTS = 10;
 
@@ -45,6 +50,7 @@ async function main() {
   const { seedDataset, COUNTS } = await import('./bench/dataset.mjs');
   const { scenarios: makeScenarios, MY_ORDERS } = await import('./bench/scenarios.mjs');
   const { measure, settle } = await import('./bench/load.mjs');
+  const { summariseProfiles } = await import('./bench/profile.mjs');
 
   const cleanups = [];
   try {
@@ -102,6 +108,10 @@ async function main() {
     const all = makeScenarios({ productIds, tokens });
 
     const results = { off: {}, cache: {} };
+    const profiles = [];
+    const profileRoot = mkdtempSync(join(os.tmpdir(), 'bench-profile-'));
+    cleanups.push(async () => rmSync(profileRoot, { recursive: true, force: true }));
+    const profileDir = (mode) => join(profileRoot, mode);
     const subgraphPeaks = { users: NaN, catalog: NaN, orders: NaN };
     const mongoCommands = {};
     const phases = [
@@ -117,11 +127,12 @@ async function main() {
           env: { ...env, REDIS_PREFIX: `${env.REDIS_PREFIX}-${kind}-${phase.mode}` },
           subgraphs,
           cache: phase.mode === 'cache',
+          profileDir: PROFILE ? profileDir(phase.mode) : undefined,
         });
         gateways.push(gateway);
         cleanups.push(gateway.stop);
       }
-      const chosen = all.filter((s) => phase.keys.includes(s.key));
+      const chosen = all.filter((s) => phase.keys.includes(s.key) && (!ONLY || ONLY.has(s.key)));
       const targetsFor = (scenario, round) => {
         // Alternate who goes first each round, so no gateway always meets a warmer or cooler machine.
         const list = gateways.slice(round % gateways.length).concat(gateways.slice(0, round % gateways.length));
@@ -135,7 +146,7 @@ async function main() {
         await settle([...Object.values(subgraphPids), ...gateways.map((g) => g.pid), ...databasePids]);
         return result;
       };
-      if (phase.mode === 'off') {
+      if (phase.mode === 'off' && !ONLY) {
         for (const gateway of gateways) {
           const counts = {};
           for (const first of [10, 100]) {
@@ -179,6 +190,20 @@ async function main() {
         }
       }
       for (const gateway of gateways) await gateway.stop();
+      if (PROFILE)
+        profiles.push(
+          `## Our gateway, caching ${phase.mode}: ${chosen.map((c) => c.key).join(', ')}\n\n${summariseProfiles(profileDir(phase.mode))}`,
+        );
+    }
+    if (PROFILE) {
+      const file = join(root, 'bench/results', `${new Date().toISOString().slice(0, 10)}-profile.md`);
+      mkdirSync(join(root, 'bench/results'), { recursive: true });
+      writeFileSync(
+        file,
+        [`# Where our gateway's CPU went (node --cpu-prof), ${new Date().toISOString().slice(0, 10)}`, '', ...profiles].join('\n'),
+      );
+      execFileSync(join(root, 'node_modules/.bin/prettier'), ['--write', file], { cwd: root, stdio: 'ignore' });
+      log(`profile summary written to ${file}`);
     }
 
     const gitCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
@@ -194,6 +219,10 @@ async function main() {
       connections: CONNECTIONS,
       counts: COUNTS,
     };
+    if (ONLY) {
+      log('BENCH_SCENARIOS: a partial run, so no results file is written (the runs are above)');
+      return;
+    }
     const dir = join(root, 'bench/results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, `${meta.date}.json`), JSON.stringify({ meta, results, subgraphPeaks, mongoCommands }));

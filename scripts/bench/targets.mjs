@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { run } from '../lib/deps.mjs';
 import { root } from '../lib/localdb.mjs';
 import { startService } from '../lib/processes.mjs';
+import { profilingArgs } from './profile.mjs';
 
 export const peersDir = join(root, 'bench/peers');
 
@@ -32,15 +33,18 @@ export function freePort() {
 const asTarget = (name, service, headers) => ({ name, url: service.url, pid: service.child.pid, stop: service.stop, headers });
 
 /**
- * Starts one gateway. `cache`: its own best caching on (ours: CACHE=on with APQ and in-flight
+ * Starts one gateway (ours under the CPU profiler when `profileDir` is given). `cache`: its own best caching on (ours: CACHE=on with APQ and in-flight
  * dedup; Hive: its response cache in Redis); off, ours still dedups in flight (its default), as
  * Hive and Apollo keep their defaults.
  */
-export async function startGateway(kind, { env, subgraphs, cache }) {
+export async function startGateway(kind, { env, subgraphs, cache, profileDir }) {
   const urls = { USERS_URL: subgraphs.users.url, CATALOG_URL: subgraphs.catalog.url, ORDERS_URL: subgraphs.orders.url };
   if (kind === 'ours') {
     const modeEnv = cache ? { CACHE: 'on', PERSISTED_QUERIES: 'apq', SUBGRAPH_DEDUP: 'on' } : { CACHE: 'off', SUBGRAPH_DEDUP: 'on' };
-    return asTarget('ours', await startService('gateway', { ...env, ...urls, ...modeEnv, PORT: '0' }));
+    // BENCH_OURS_NODE_OPTIONS: Node flags for ours only (heap sizing experiments).
+    const nodeOptions = process.env.BENCH_OURS_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_OURS_NODE_OPTIONS } : {};
+    const nodeArgs = profileDir ? profilingArgs(profileDir) : [];
+    return asTarget('ours', await startService('gateway', { ...env, ...urls, ...modeEnv, ...nodeOptions, PORT: '0' }, { nodeArgs }));
   }
   const entry = join(peersDir, `${kind}.mjs`);
   const peerEnv = {

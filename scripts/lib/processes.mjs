@@ -19,9 +19,10 @@ export const serviceEntries = {
  * to { name, port, url, stop, child, logs } once it logs "listening". Rejects if it exits
  * first, or (after stopping it) if it does not listen within timeoutMs. `entry` and `signer`
  * (whose signing key it gets) default to the service's own; the benchmark's peer gateways
- * give their own script and sign as the gateway.
+ * give their own script and sign as the gateway. `nodeArgs` go to node before the entry (the
+ * benchmark's profiler: --cpu-prof is not allowed in NODE_OPTIONS).
  */
-export function startService(name, env, { onLine = () => {}, timeoutMs = 30_000, entry = serviceEntries[name], signer = name } = {}) {
+export function startService(name, env, { onLine = () => {}, timeoutMs = 30_000, entry = serviceEntries[name], signer = name, nodeArgs = [] } = {}) {
   // Each service gets its own signing key only, whatever the caller's environment holds, and only
   // the users subgraph (which makes sure of the admin account) gets the admin's credentials.
   const merged = withOwnSigningKeyOnly(signer, { ...process.env, ...env });
@@ -31,7 +32,7 @@ export function startService(name, env, { onLine = () => {}, timeoutMs = 30_000,
   }
   // The "listening" line is logged at info level and is how the port becomes known.
   if (merged.LOG_LEVEL !== 'debug') merged.LOG_LEVEL = 'info';
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
