@@ -9,7 +9,7 @@ const resolve = {
   alias: [
     { find: /^@supergraph\/telemetry\/tracing$/, replacement: `${packagesDir}telemetry/src/tracing.ts` },
     {
-      find: /^@supergraph\/(runtime|auth|subgraph-kit|contracts|limits|rate-limits|telemetry|caching)$/,
+      find: /^@supergraph\/(runtime|auth|subgraph-kit|contracts|limits|rate-limits|telemetry|caching|invoicing)$/,
       replacement: `${packagesDir}$1/src/index.ts`,
     },
     { find: /^@supergraph\/(runtime|subgraph-kit)\/testing$/, replacement: `${packagesDir}$1/src/testing.ts` },
@@ -37,6 +37,7 @@ export default defineConfig({
       unit('rate-limits', 'packages/rate-limits'),
       unit('telemetry', 'packages/telemetry'),
       unit('caching', 'packages/caching'),
+      unit('invoicing', 'packages/invoicing'),
       unit('users', 'subgraphs/users'),
       unit('catalog', 'subgraphs/catalog'),
       unit('orders', 'subgraphs/orders'),

@@ -80,7 +80,7 @@ describe('npm start', () => {
     const keysFile = resolve(root, '.localdb/dev-keys.json');
     expect(statSync(keysFile).mode & 0o777).toBe(0o600);
     const keys = readFileSync(keysFile, 'utf8');
-    expect(Object.keys(JSON.parse(keys)).sort()).toEqual(['gateway', 'orders', 'users']);
+    expect(Object.keys(JSON.parse(keys)).sort()).toEqual(['gateway', 'orders', 'users', 'worker']);
 
     // Second start on the same database with other admin credentials: no reseeding, and the new admin works.
     const second = runStart({ MONGODB_URI: mongodbUri, ADMIN_EMAIL: 'ops@test.in', ADMIN_PASSWORD: 'second-password-2' });

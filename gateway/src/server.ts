@@ -20,6 +20,7 @@ import { createAdmission, tooManyRequests, type ClientIdentity } from './admissi
 import { withCompression } from './compression.js';
 import { createGraphQLMetrics, exposeMetrics, ServiceMetrics } from '@supergraph/telemetry';
 import { observeGateway, upstreamObserver } from './metrics.js';
+import { createInvoiceRoute } from './invoices.js';
 import { InFlightRequests } from './upstream/in-flight.js';
 import type { GatewayConfig, SubgraphName } from './config.js';
 import { AuthForwardingDataSource, type GatewayContext } from './context.js';
@@ -303,8 +304,19 @@ export async function start(config: GatewayConfig, options: { logger?: Logger } 
   // Event-stream requests (GraphQL over SSE) go to the subscription layer; everything else to Apollo,
   // its answers compressed when large enough.
   const compressed = withCompression(handler, config.compression);
-  const route = (req: IncomingMessage, res: ServerResponse) =>
-    subscriptions.handlesRequest(req) ? subscriptions.serveRequest(req, res) : compressed(req, res);
+  // GET /invoices/<orderId>.pdf: PDFs are already compressed, so they skip the compression layer.
+  const invoices = createInvoiceRoute({
+    admission,
+    signer: dataSources.signer,
+    ordersUrl: () => dataSources.get('orders').url,
+    clientIp: (req) => clientIpOf(req, config.trustedProxyHops),
+    timeoutMs: config.upstream.subgraphTimeoutMs.orders ?? config.upstream.timeoutMs,
+    logger,
+  });
+  const route = (req: IncomingMessage, res: ServerResponse) => {
+    if (invoices.handles(req)) return void invoices.serve(req, res);
+    return subscriptions.handlesRequest(req) ? subscriptions.serveRequest(req, res) : compressed(req, res);
+  };
   const http = await listen(route, config.port, config.host, subscriptions.handleUpgrade);
   logger.info('listening', { port: http.port, url: `${http.url}/graphql`, metrics: exposed.url(http.url) });
   return {

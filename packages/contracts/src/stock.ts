@@ -10,9 +10,15 @@ export interface StockLine {
   quantity: number;
 }
 
-/** A reserved line, with the product's price at the moment it was reserved. */
+/**
+ * A reserved line, with what the product was at the moment it was reserved: its price, and the
+ * name and GST rate the order keeps for its invoice (a later rename or rate change does not alter
+ * what was sold).
+ */
 export interface ReservedLine extends StockLine {
   unitPricePaise: number;
+  name: string;
+  gstRatePercent: number;
 }
 
 /** Limits on one order, checked by orders when a client places it and again by the catalog when it reserves. */
@@ -25,7 +31,7 @@ export const ORDER_LIMITS = {
 
 /** The catalog's internal mutation that takes stock for every line or for none, once per order id. */
 export const RESERVE_STOCK_MUTATION = `mutation ReserveStock($orderId: ID!, $lines: [StockLineInput!]!) {
-  reserveStock(orderId: $orderId, lines: $lines) { productId quantity unitPricePaise }
+  reserveStock(orderId: $orderId, lines: $lines) { productId quantity unitPricePaise name gstRatePercent }
 }`;
 
 /** The catalog's internal mutation that gives back whatever an order's reservation holds (idempotent). */

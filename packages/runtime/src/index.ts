@@ -10,3 +10,4 @@ export * from './redis.js';
 export * from './request-scope.js';
 export * from './service.js';
 export * from './trace-context.js';
+export * from './service-client.js';

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { DEFAULT_GST_RATE_PERCENT, GST_RATE_SLABS } from '@supergraph/contracts';
 import { versionPlugin } from '@supergraph/subgraph-kit';
 
 export interface ProductDoc {
@@ -8,6 +9,8 @@ export interface ProductDoc {
   description?: string | null;
   category: string;
   pricePaise: number;
+  /** GST rate in percent, one of India's slabs; absent on products stored before it existed (read as the default). */
+  gstRatePercent?: number;
   stock: number;
   /** Reservation markers (`<orderId>:take|return`) of orders in flux; see stock-ledger.ts. Never shown to clients. */
   ledger?: string[];
@@ -23,6 +26,7 @@ export const PRODUCT_FIELDS = {
   description: 1,
   category: 1,
   pricePaise: 1,
+  gstRatePercent: 1,
   stock: 1,
   createdAt: 1,
   updatedAt: 1,
@@ -36,6 +40,7 @@ const productSchema = new Schema<ProductDoc>(
     category: { type: String, required: true, trim: true },
     // Money is integer paise; stock is a whole, non-negative count.
     pricePaise: { type: Number, required: true, min: 0, validate: Number.isInteger },
+    gstRatePercent: { type: Number, enum: [...GST_RATE_SLABS], default: DEFAULT_GST_RATE_PERCENT },
     stock: { type: Number, required: true, min: 0, validate: Number.isInteger },
     ledger: { type: [String], default: [] },
   },

@@ -15,6 +15,9 @@ export interface ReservationLine {
   quantity: number;
   /** The price when the line was taken; 0 until the reservation is HELD. */
   unitPricePaise: number;
+  /** The product's name and GST rate when the line was taken (for the order's invoice); unset until HELD. */
+  name?: string;
+  gstRatePercent?: number;
 }
 
 export interface ReservationDoc {
@@ -42,6 +45,8 @@ const lineSchema = new Schema<ReservationLine>(
     productId: { type: Schema.Types.ObjectId, required: true },
     quantity: { type: Number, required: true, min: 1 },
     unitPricePaise: { type: Number, required: true, default: 0 },
+    name: { type: String },
+    gstRatePercent: { type: Number },
   },
   { _id: false },
 );

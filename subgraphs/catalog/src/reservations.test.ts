@@ -87,16 +87,17 @@ function watch(productId: string) {
 }
 
 describe('reserveStock', () => {
-  it('takes stock for every line and returns each line with its unit price', async () => {
+  it('takes stock for every line and returns each line with its unit price, name and GST rate', async () => {
     const a = await product(10, 49900);
-    const b = await product(3, 129900);
+    const b = await product(3, 129900, 'Silk Saree');
+    await products.updateOne({ _id: b }, { $set: { gstRatePercent: 5 } });
     const reserved = await reserveStock(newOrder(), [
       { productId: a, quantity: 4 },
       { productId: b, quantity: 3 },
     ]);
     expect(reserved).toEqual([
-      { productId: a, quantity: 4, unitPricePaise: 49900 },
-      { productId: b, quantity: 3, unitPricePaise: 129900 },
+      { productId: a, quantity: 4, unitPricePaise: 49900, name: 'Brass Diya', gstRatePercent: 18 },
+      { productId: b, quantity: 3, unitPricePaise: 129900, name: 'Silk Saree', gstRatePercent: 5 },
     ]);
     expect(await stockOf(a)).toBe(6);
     expect(await stockOf(b)).toBe(0);
@@ -193,14 +194,14 @@ describe('reserveStock', () => {
 });
 
 describe('a retried reserve', () => {
-  it('returns the first outcome and takes nothing twice, even when the price changed in between', async () => {
+  it('returns the first outcome and takes nothing twice, even when the price, name or rate changed in between', async () => {
     const a = await product(10, 50000);
     const order = newOrder();
     const first = await reserveStock(order, [{ productId: a, quantity: 4 }]);
-    await products.updateOne({ _id: a }, { $set: { pricePaise: 99 } });
+    await products.updateOne({ _id: a }, { $set: { pricePaise: 99, name: 'Renamed', gstRatePercent: 28 } });
     const again = await reserveStock(order, [{ productId: a, quantity: 4 }]);
     expect(again).toEqual(first);
-    expect(first).toEqual([{ productId: a, quantity: 4, unitPricePaise: 50000 }]);
+    expect(first).toEqual([{ productId: a, quantity: 4, unitPricePaise: 50000, name: 'Brass Diya', gstRatePercent: 18 }]);
     expect(await stockOf(a)).toBe(6);
   });
 
@@ -229,7 +230,9 @@ describe('a retried reserve', () => {
       if (r.status === 'rejected') expect((r.reason as GraphQLError).extensions?.code).toBe('SERVICE_UNAVAILABLE');
     }
     expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
-    expect(await reserveStock(order, lines)).toEqual(lines.map((l) => ({ ...l, unitPricePaise: 49900 })));
+    expect(await reserveStock(order, lines)).toEqual(
+      lines.map((l) => ({ ...l, unitPricePaise: 49900, name: 'Brass Diya', gstRatePercent: 18 })),
+    );
     expect(await stockOf(a)).toBe(93);
     expect(await stockOf(b)).toBe(97);
   });

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLError } from 'graphql';
 import { appError, conflict, ErrorCode, notFound, type Logger } from '@supergraph/runtime';
 import { channels, isDuplicateKeyError, parseObjectId, type EventBus } from '@supergraph/subgraph-kit';
-import type { ReservedLine, StockLine } from '@supergraph/contracts';
+import { DEFAULT_GST_RATE_PERCENT, type ReservedLine, type StockLine } from '@supergraph/contracts';
 import type { ProductDoc, ProductModel } from './model.js';
 import type { ReservationDoc, ReservationLine, ReservationModel, ReservationState } from './reservation-model.js';
 import { forgetMarkers, returnLine, takeLine, undoTake } from './stock-ledger.js';
@@ -33,7 +33,14 @@ const sameLines = (a: { productId: unknown; quantity: number }[], b: { productId
   a.length === b.length && a.every((line, i) => String(line.productId) === String(b[i].productId) && line.quantity === b[i].quantity);
 
 const priced = (lines: ReservationLine[]): ReservedLine[] =>
-  lines.map((line) => ({ productId: String(line.productId), quantity: line.quantity, unitPricePaise: line.unitPricePaise }));
+  lines.map((line) => ({
+    productId: String(line.productId),
+    quantity: line.quantity,
+    unitPricePaise: line.unitPricePaise,
+    // Reservations held before names and rates were recorded answer with what is known of them.
+    name: line.name ?? '',
+    gstRatePercent: line.gstRatePercent ?? DEFAULT_GST_RATE_PERCENT,
+  }));
 
 /**
  * Stock reservations, idempotent per order. Each order has one record (reservation-model.ts);
@@ -191,7 +198,12 @@ export class Reservations {
           throw failure;
         }
         if (outcome.kind === 'taken') changed.push(outcome.product);
-        lines.push({ ...line, unitPricePaise: outcome.product.pricePaise });
+        lines.push({
+          ...line,
+          unitPricePaise: outcome.product.pricePaise,
+          name: outcome.product.name,
+          gstRatePercent: outcome.product.gstRatePercent ?? DEFAULT_GST_RATE_PERCENT,
+        });
       }
       // HELD and unlocked in one write: the common path costs one write besides the stock updates.
       await this.move(lease, 'RESERVING', { state: 'HELD', lines, leaseOwner: null, leaseUntil: null });

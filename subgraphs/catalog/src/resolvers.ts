@@ -10,6 +10,7 @@ import {
   toConnection,
 } from '@supergraph/subgraph-kit';
 import type { CatalogContext } from './context.js';
+import { DEFAULT_GST_RATE_PERCENT } from '@supergraph/contracts';
 import type { Resolvers } from './generated/resolvers-types.js';
 import { PRODUCT_FIELDS, type ProductDoc } from './model.js';
 import type { ProductPage } from './product-cache.js';
@@ -147,5 +148,6 @@ export const resolvers: Resolvers = {
     __resolveReference: (reference, ctx) => ctx.loaders.productById.load(reference.id),
     id: (product) => String(product._id),
     formattedPrice: (product) => formatRupees(product.pricePaise),
+    gstRatePercent: (product) => product.gstRatePercent ?? DEFAULT_GST_RATE_PERCENT,
   },
 };

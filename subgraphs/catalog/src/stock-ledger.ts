@@ -37,9 +37,11 @@ export async function takeLine(products: ProductModel, orderId: string, line: Le
     )
     .lean<ProductDoc>();
   if (taken) return { kind: 'taken', product: taken };
-  const already = await products.findOne({ _id: line.productId, ledger: mark }, { pricePaise: 1, stock: 1, name: 1 }).lean<ProductDoc>();
+  const already = await products
+    .findOne({ _id: line.productId, ledger: mark }, { pricePaise: 1, stock: 1, name: 1, gstRatePercent: 1 })
+    .lean<ProductDoc>();
   if (already) return { kind: 'already', product: already };
-  const product = await products.findById(line.productId, { pricePaise: 1, stock: 1, name: 1 }).lean<ProductDoc>();
+  const product = await products.findById(line.productId, { pricePaise: 1, stock: 1, name: 1, gstRatePercent: 1 }).lean<ProductDoc>();
   return product ? { kind: 'short', product } : { kind: 'missing' };
 }
 

@@ -34,7 +34,15 @@ describe('validateCreate', () => {
         pricePaise: 0,
         stock: 0,
       }),
-    ).toEqual({ sku: 'THALI-001', name: 'Steel Thali Set', description: 'Six-piece set', category: 'Kitchen', pricePaise: 0, stock: 0 });
+    ).toEqual({
+      sku: 'THALI-001',
+      name: 'Steel Thali Set',
+      description: 'Six-piece set',
+      category: 'Kitchen',
+      pricePaise: 0,
+      stock: 0,
+      gstRatePercent: 18,
+    });
   });
 
   it('stores a missing or blank description as null', () => {
@@ -61,6 +69,14 @@ describe('validateCreate', () => {
     expect(validateCreate({ ...valid, description: 'd'.repeat(2000) }).description).toHaveLength(2000);
   });
 
+  it("takes a GST rate from India's slabs, 18 by default", () => {
+    expect(validateCreate({ ...valid, gstRatePercent: 5 }).gstRatePercent).toBe(5);
+    expect(validateCreate({ ...valid, gstRatePercent: 0 }).gstRatePercent).toBe(0);
+    expect(validateCreate({ ...valid, gstRatePercent: null }).gstRatePercent).toBe(18);
+    for (const rate of [15, -5, 18.5, 40])
+      expect(badField(() => validateCreate({ ...valid, gstRatePercent: rate }))).toBe('gstRatePercent');
+  });
+
   it.each([-1, 1.5, Number.NaN])('refuses price and stock %s', (value) => {
     expect(badField(() => validateCreate({ ...valid, pricePaise: value }))).toBe('pricePaise');
     expect(badField(() => validateCreate({ ...valid, stock: value }))).toBe('stock');
@@ -81,6 +97,7 @@ describe('validateUpdate', () => {
     expect(badField(() => validateUpdate({ name: null }))).toBe('name');
     expect(badField(() => validateUpdate({ category: null }))).toBe('category');
     expect(badField(() => validateUpdate({ pricePaise: null }))).toBe('pricePaise');
+    expect(badField(() => validateUpdate({ gstRatePercent: null }))).toBe('gstRatePercent');
   });
 
   it('refuses an empty update naming `input`', () => {
@@ -90,6 +107,8 @@ describe('validateUpdate', () => {
   it('checks values the same way as create', () => {
     expect(badField(() => validateUpdate({ name: '' }))).toBe('name');
     expect(badField(() => validateUpdate({ pricePaise: -5 }))).toBe('pricePaise');
+    expect(badField(() => validateUpdate({ gstRatePercent: 12.5 }))).toBe('gstRatePercent');
+    expect(validateUpdate({ gstRatePercent: 28 })).toEqual({ gstRatePercent: 28 });
     expect(badField(() => validateUpdate({ description: 'd'.repeat(2001) }))).toBe('description');
   });
 });

@@ -1,3 +1,4 @@
+import { GST_RATE_SLABS, DEFAULT_GST_RATE_PERCENT } from '@supergraph/contracts';
 import { badInput } from '@supergraph/runtime';
 import type { CreateProductInput, UpdateProductInput } from './generated/resolvers-types.js';
 
@@ -21,6 +22,13 @@ function nonNegativeInt(field: string, value: number): number {
   return value;
 }
 
+function gstRate(value: number): number {
+  if (!(GST_RATE_SLABS as readonly number[]).includes(value)) {
+    throw badInput('gstRatePercent', `must be one of India's GST slabs: ${GST_RATE_SLABS.join(', ')} (got ${value})`);
+  }
+  return value;
+}
+
 export function validateCreate(input: CreateProductInput): CreateProductInput {
   const sku = input.sku.trim().toUpperCase();
   if (!/^[A-Z0-9-]{3,40}$/.test(sku)) throw badInput('sku', 'must be 3 to 40 letters, digits or dashes');
@@ -31,6 +39,7 @@ export function validateCreate(input: CreateProductInput): CreateProductInput {
     category: text('category', input.category, 60),
     pricePaise: nonNegativeInt('pricePaise', input.pricePaise),
     stock: nonNegativeInt('stock', input.stock),
+    gstRatePercent: gstRate(input.gstRatePercent ?? DEFAULT_GST_RATE_PERCENT),
   };
 }
 
@@ -50,7 +59,13 @@ export function validateUpdate(input: UpdateProductInput): Record<string, unknow
     if (input.pricePaise === null) throw badInput('pricePaise', 'cannot be null');
     changes.pricePaise = nonNegativeInt('pricePaise', input.pricePaise);
   }
-  if (Object.keys(changes).length === 0) throw badInput('input', 'give at least one of name, description, category, pricePaise');
+  if (input.gstRatePercent !== undefined) {
+    if (input.gstRatePercent === null) throw badInput('gstRatePercent', 'cannot be null');
+    changes.gstRatePercent = gstRate(input.gstRatePercent);
+  }
+  if (Object.keys(changes).length === 0) {
+    throw badInput('input', 'give at least one of name, description, category, pricePaise, gstRatePercent');
+  }
   return changes;
 }
 

@@ -23,6 +23,23 @@ export interface OrderLine {
   productId: Types.ObjectId;
   quantity: number;
   unitPricePaise: number;
+  /** The product's name and GST rate at ordering time (absent on orders placed before they were kept). */
+  productName?: string;
+  gstRatePercent?: number;
+}
+
+export const DOCUMENT_STATUSES = ['PENDING', 'READY', 'FAILED'] as const;
+export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
+
+/**
+ * An order's tax invoice or credit note: PENDING from the moment it is owed (confirmation,
+ * cancellation of an invoiced order), numbered once by the first worker that prepares it, READY
+ * once its PDF is stored, FAILED when the worker gave up (a later attempt may still make it READY).
+ */
+export interface DocumentState {
+  status: DocumentStatus;
+  number?: string;
+  issuedAt?: Date;
 }
 
 export interface OrderDoc {
@@ -44,19 +61,43 @@ export interface OrderDoc {
   stockCommitDue?: boolean;
   /** After cancellation: DUE until the catalog has the stock back (DONE). RETURNING: written by earlier versions, read as DUE. */
   stockReturn?: 'DUE' | 'RETURNING' | 'DONE';
+  /** Set when the order is confirmed: its tax invoice. */
+  invoice?: DocumentState;
+  /** Set when an order that owes an invoice is cancelled: the credit note reversing it. */
+  creditNote?: DocumentState;
   /** Grows with every write (versionPlugin); events carry it so subscribers drop stale ones. */
   version: number;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export const ORDER_FIELDS = { userId: 1, items: 1, totalPaise: 1, status: 1, createdAt: 1, updatedAt: 1 } as const;
+export const ORDER_FIELDS = {
+  userId: 1,
+  items: 1,
+  totalPaise: 1,
+  status: 1,
+  invoice: 1,
+  creditNote: 1,
+  createdAt: 1,
+  updatedAt: 1,
+} as const;
 
 const lineSchema = new Schema<OrderLine>(
   {
     productId: { type: Schema.Types.ObjectId, required: true },
     quantity: { type: Number, required: true, min: 1 },
     unitPricePaise: { type: Number, required: true, min: 0, default: 0 },
+    productName: { type: String },
+    gstRatePercent: { type: Number },
+  },
+  { _id: false },
+);
+
+const documentStateSchema = new Schema<DocumentState>(
+  {
+    status: { type: String, required: true, enum: [...DOCUMENT_STATUSES] },
+    number: { type: String },
+    issuedAt: { type: Date },
   },
   { _id: false },
 );
@@ -74,6 +115,8 @@ const orderSchema = new Schema<OrderDoc>(
     sweepLeaseUntil: { type: Date },
     stockCommitDue: { type: Boolean },
     stockReturn: { type: String, enum: ['DUE', 'RETURNING', 'DONE'] },
+    invoice: { type: documentStateSchema },
+    creditNote: { type: documentStateSchema },
   },
   { collection: 'orders', timestamps: true },
 );

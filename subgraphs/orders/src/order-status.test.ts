@@ -11,6 +11,8 @@ import type { CatalogClient } from './catalog-client.js';
 import type { OrdersServices } from './context.js';
 import { registerOrderModel, type OrderDoc, type StoredStatus } from './model.js';
 import { cancelOrder, updateOrderStatus } from './order-status.js';
+import { createInvoiceFiles } from './invoice-files.js';
+import { createDocumentNumbers } from './invoice-numbers.js';
 import { createUnitBudget } from './unit-budget.js';
 import { createOrderSlots, registerSlotLedgerModel, type SlotLedgerModel } from './order-slots.js';
 import { rejectedGraphQLError } from '@supergraph/runtime/testing';
@@ -57,6 +59,8 @@ beforeAll(async () => {
     tokens: new AccessTokenVerifier(publicKeysOf(testSigningKey('users'))),
     events: createInMemoryEventBus('unit-order-status', logger),
     logger,
+    numbers: createDocumentNumbers(connection, 'BM'),
+    files: createInvoiceFiles(connection),
   };
 });
 
@@ -157,6 +161,18 @@ describe('updateOrderStatus', () => {
     expect((await reload(placed._id)).status).toBe('DELIVERED');
   });
 
+  it('makes a confirmed order owe its invoice, in the same write', async () => {
+    const placed = await order('PLACED');
+    expect((await reload(placed._id)).invoice).toBeUndefined();
+    expect((await updateOrderStatus(services, String(placed._id), 'CONFIRMED')).invoice).toEqual({ status: 'PENDING' });
+    // Moving on keeps the invoice as it is.
+    await services.orders.updateOne({ _id: placed._id }, { $set: { 'invoice.status': 'READY' } });
+    expect((await updateOrderStatus(services, String(placed._id), 'SHIPPED')).invoice).toEqual({ status: 'READY' });
+    // An order shipped without being confirmed first owes one all the same.
+    const skipped = await order('PLACED');
+    expect((await updateOrderStatus(services, String(skipped._id), 'DELIVERED')).invoice).toEqual({ status: 'PENDING' });
+  });
+
   it('may skip steps forward', async () => {
     const placed = await order('PLACED');
     expect((await updateOrderStatus(services, String(placed._id), 'SHIPPED')).status).toBe('SHIPPED');
@@ -236,6 +252,18 @@ describe('cancelOrder', () => {
   it('lets an admin cancel anyone’s confirmed order', async () => {
     const confirmed = await order('CONFIRMED');
     expect((await cancelOrder(services, admin, String(confirmed._id))).status).toBe('CANCELLED');
+  });
+
+  it('makes a cancelled order that owed an invoice owe a credit note, and one that did not owe nothing', async () => {
+    const confirmed = await order('CONFIRMED', { invoice: { status: 'READY', number: 'BM/2026-27/000001', issuedAt: new Date() } });
+    expect(await cancelOrder(services, owner, String(confirmed._id))).toMatchObject({
+      status: 'CANCELLED',
+      creditNote: { status: 'PENDING' },
+    });
+    const placed = await order('PLACED');
+    const cancelled = await cancelOrder(services, owner, String(placed._id));
+    expect(cancelled.invoice).toBeUndefined();
+    expect(cancelled.creditNote).toBeUndefined();
   });
 
   it('refuses another customer, leaving the order and stock alone', async () => {

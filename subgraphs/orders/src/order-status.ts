@@ -18,9 +18,7 @@ export async function updateOrderStatus(services: OrdersServices, id: string, st
   if (target === 0) throw badInput('status', 'an order cannot be moved back to PLACED');
   const earlier = FORWARD_STATUSES.slice(0, target);
   // The status filter makes the check and the move one atomic step.
-  const updated = await services.orders
-    .findOneAndUpdate({ _id: orderId, status: { $in: earlier } }, { $set: { status } }, { new: true })
-    .lean<OrderDoc>();
+  const updated = await moveForward(services, orderId, earlier, status);
   if (updated) {
     // Shipped or delivered: the customer can no longer give its stock back, so it stops counting
     // against their cap on open orders. CONFIRMED still counts.
@@ -36,6 +34,33 @@ export async function updateOrderStatus(services: OrdersServices, id: string, st
   );
 }
 
+/**
+ * Moves the order forward in one conditional write (the status filter makes the check and the move
+ * one atomic step). The first move past PLACED (to CONFIRMED, or straight to SHIPPED or DELIVERED)
+ * makes the order owe its tax invoice in that same write, so no sold order is ever without one; a
+ * later move leaves the invoice as it is. Which write applies is guessed from the target and the
+ * other one tried when the guess was wrong (or a concurrent confirmation landed in between).
+ */
+async function moveForward(
+  services: OrdersServices,
+  orderId: Types.ObjectId,
+  earlier: PublicStatus[],
+  status: PublicStatus,
+): Promise<OrderDoc | null> {
+  const guesses = status === 'CONFIRMED' ? [false, true] : [true, false];
+  for (const invoiced of guesses) {
+    const updated = await services.orders
+      .findOneAndUpdate(
+        { _id: orderId, status: { $in: earlier }, invoice: { $exists: invoiced } },
+        { $set: { status, ...(invoiced ? {} : { invoice: { status: 'PENDING' } }) } },
+        { new: true },
+      )
+      .lean<OrderDoc>();
+    if (updated) return updated;
+  }
+  return null;
+}
+
 /** Cancels an order before it ships and gives its stock back to the catalog. */
 export async function cancelOrder(services: OrdersServices, auth: AuthState, id: string): Promise<OrderDoc> {
   const orderId = parseObjectId(id);
@@ -43,13 +68,7 @@ export async function cancelOrder(services: OrdersServices, auth: AuthState, id:
   if (!existing) throw notFound('Order', id);
   requireSelfOrAdmin(auth, String(existing.userId), 'orders');
 
-  const cancelled = await services.orders
-    .findOneAndUpdate(
-      { _id: orderId, status: { $in: CANCELLABLE_STATUSES } },
-      { $set: { status: 'CANCELLED', stockReturn: 'DUE' } },
-      { new: true },
-    )
-    .lean<OrderDoc>();
+  const cancelled = await cancelIfCancellable(services, orderId, existing.invoice !== undefined);
   if (cancelled) {
     await publishStatus(services, cancelled);
     // Only the caller that made the cancellation gives the units back, so a retry cannot add more.
@@ -68,6 +87,25 @@ export async function cancelOrder(services: OrdersServices, auth: AuthState, id:
   // cancellation also repairs a release a crash cut off.
   await services.slots.release(existing.userId, orderId);
   return finishStockReturn(services, orderId);
+}
+
+/**
+ * Cancels a PLACED or CONFIRMED order in one conditional write. An order that owes an invoice (it
+ * was confirmed) owes a credit note from the same write. Which of the two writes applies is guessed
+ * from the order as read; when a confirmation lands in between, the other write is tried.
+ */
+async function cancelIfCancellable(services: OrdersServices, orderId: Types.ObjectId, invoiced: boolean): Promise<OrderDoc | null> {
+  for (const owesCreditNote of [invoiced, !invoiced, invoiced]) {
+    const cancelled = await services.orders
+      .findOneAndUpdate(
+        { _id: orderId, status: { $in: CANCELLABLE_STATUSES }, invoice: { $exists: owesCreditNote } },
+        { $set: { status: 'CANCELLED', stockReturn: 'DUE', ...(owesCreditNote ? { creditNote: { status: 'PENDING' } } : {}) } },
+        { new: true },
+      )
+      .lean<OrderDoc>();
+    if (cancelled) return cancelled;
+  }
+  return null;
 }
 
 const owesStock = (order: OrderDoc) => order.stockReturn === 'DUE' || order.stockReturn === 'RETURNING';

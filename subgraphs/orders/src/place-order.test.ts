@@ -11,6 +11,8 @@ import type { ReservedLine, StockLine } from '@supergraph/contracts';
 import type { CatalogClient } from './catalog-client.js';
 import type { OrdersServices } from './context.js';
 import { registerOrderModel } from './model.js';
+import { createInvoiceFiles } from './invoice-files.js';
+import { createDocumentNumbers } from './invoice-numbers.js';
 import { createUnitBudget } from './unit-budget.js';
 import { createOrderSlots, registerSlotLedgerModel, type SlotLedgerModel } from './order-slots.js';
 import { placeOrder } from './place-order.js';
@@ -41,7 +43,7 @@ class CountingCatalog implements CatalogClient {
       lines.reduce((sum, line) => sum + line.quantity, 0),
     );
     if (this.unreachable) throw new ServiceCallError('request to catalog failed: timeout');
-    return lines.map((line) => ({ ...line, unitPricePaise: 100 }));
+    return lines.map((line) => ({ ...line, unitPricePaise: 100, name: 'Steel Tiffin', gstRatePercent: 12 }));
   }
   async release(orderId: string): Promise<void> {
     if (this.releaseUnreachable) throw new ServiceCallError('request to catalog failed: connection refused');
@@ -76,6 +78,8 @@ beforeAll(async () => {
     tokens: new AccessTokenVerifier(publicKeysOf(testSigningKey('users'))),
     events: createInMemoryEventBus('unit-place-order', logger),
     logger,
+    numbers: createDocumentNumbers(connection, 'BM'),
+    files: createInvoiceFiles(connection),
   };
 });
 

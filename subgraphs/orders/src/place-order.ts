@@ -118,6 +118,9 @@ async function completeOrder(
     productId: new Types.ObjectId(line.productId),
     quantity: line.quantity,
     unitPricePaise: line.unitPricePaise,
+    // Kept with the order: its invoice shows what was sold, whatever the catalog says later.
+    productName: line.name,
+    gstRatePercent: line.gstRatePercent,
   }));
   const totalPaise = items.reduce((sum, item) => sum + item.quantity * item.unitPricePaise, 0);
   if (totalPaise > MAX_TOTAL_PAISE) {

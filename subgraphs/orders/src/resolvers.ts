@@ -1,10 +1,18 @@
 import { requireAdmin, requireSelfOrAdmin, requireViewer } from '@supergraph/auth';
+import { appError, ErrorCode } from '@supergraph/runtime';
 import { channels, DateTimeScalar, loadOrNull, parseObjectId, parsePageArgs } from '@supergraph/subgraph-kit';
 import type { Resolvers } from './generated/resolvers-types.js';
+import type { OrdersContext } from './context.js';
+import { attachInvoicePdf, documentView, failInvoice, invoiceFile, prepareInvoice } from './invoices.js';
 import type { OrderDoc } from './model.js';
 import { cancelOrder, updateOrderStatus } from './order-status.js';
 import { placeOrder } from './place-order.js';
 import { decodeOrderCursor } from './user-orders.js';
+
+/** The internal invoice operations are the worker's, identified by its own credential: no user token stands in for it. */
+function requireWorker(ctx: OrdersContext): void {
+  if (!ctx.internalCaller) throw appError(ErrorCode.Forbidden, 'This operation is internal to the supergraph');
+}
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
@@ -17,6 +25,7 @@ export const resolvers: Resolvers = {
       if (order) requireSelfOrAdmin(ctx.auth, String(order.userId), 'orders');
       return order;
     },
+    invoiceFile: (_parent, args, ctx) => invoiceFile(ctx, ctx.auth, args.orderId, args.kind),
   },
 
   Mutation: {
@@ -28,6 +37,19 @@ export const resolvers: Resolvers = {
     },
 
     cancelOrder: (_parent, args, ctx) => cancelOrder(ctx, ctx.auth, args.id),
+
+    prepareInvoice: (_parent, args, ctx) => {
+      requireWorker(ctx);
+      return prepareInvoice(ctx, args.orderId, args.kind);
+    },
+    attachInvoicePdf: (_parent, args, ctx) => {
+      requireWorker(ctx);
+      return attachInvoicePdf(ctx, args.orderId, args.kind, args.number, args.pdfBase64);
+    },
+    failInvoice: (_parent, args, ctx) => {
+      requireWorker(ctx);
+      return failInvoice(ctx, args.orderId, args.kind);
+    },
   },
 
   Subscription: {
@@ -69,6 +91,8 @@ export const resolvers: Resolvers = {
     },
     id: (order) => String(order._id),
     user: (order) => ({ id: String(order.userId) }),
+    invoice: (order) => documentView(order, 'INVOICE'),
+    creditNote: (order) => documentView(order, 'CREDIT_NOTE'),
   },
 
   OrderItem: {

@@ -1,9 +1,12 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { CredentialSigner, readPrivateKey, type PrivateKeyJwk } from '@supergraph/auth';
+import { CredentialSigner, readPrivateKey, readPublicKeys, type PrivateKeyJwk, type TrustedCaller } from '@supergraph/auth';
+import { ORDERS_INTERNAL_AUDIENCE, WORKER_SERVICE } from '@supergraph/contracts';
 import { createRedisClient, FAIL_FAST_REDIS_OPTIONS, readUrl, readWholeNumber } from '@supergraph/runtime';
 import { loadSubgraphConfig, startSubgraph, type RunningSubgraph, type StartOptions, type SubgraphConfig } from '@supergraph/subgraph-kit';
 import { createCatalogClient, type CatalogCallPolicy } from './catalog-client.js';
 import { createContext, type OrdersContext } from './context.js';
+import { createInvoiceFiles } from './invoice-files.js';
+import { createDocumentNumbers, readInvoicePrefix } from './invoice-numbers.js';
 import { registerOrderModel } from './model.js';
 import { createOrderSlots, readMaxPlacedPerCustomer, registerSlotLedgerModel } from './order-slots.js';
 import { PendingSweeper, readSweeperConfig, type SweeperConfig } from './pending-sweeper.js';
@@ -27,11 +30,14 @@ export interface OrdersConfig extends SubgraphConfig {
   catalogCalls: CatalogCallPolicy;
   /** When a PENDING order counts as abandoned, and how often to look. */
   sweeper: SweeperConfig;
+  /** Series prefix of invoice and credit note numbers (INVOICE_PREFIX), e.g. BM in BM/2026-27/000001. */
+  invoicePrefix: string;
 }
 
 export function loadOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
+  const base = loadSubgraphConfig(env, ORDERS_DEFAULT_PORT);
   return {
-    ...loadSubgraphConfig(env, ORDERS_DEFAULT_PORT),
+    ...base,
     catalogUrl: readUrl(env, 'CATALOG_URL', 'http://localhost:4002/graphql', ['http:', 'https:']),
     serviceKey: readPrivateKey(env, 'ORDERS_SERVICE_SIGNING_KEY'),
     maxPlacedPerCustomer: readMaxPlacedPerCustomer(env),
@@ -41,7 +47,18 @@ export function loadOrdersConfig(env: Record<string, string | undefined> = proce
       attempts: readWholeNumber(env, 'ORDERS_CATALOG_ATTEMPTS', 3, 1, 10),
     },
     sweeper: readSweeperConfig(env),
+    invoicePrefix: readInvoicePrefix(env),
+    serviceCallers: readWorkerCaller(env, base.nodeEnv === 'production'),
   };
+}
+
+/**
+ * The worker calls the internal invoice operations with its own key (WORKER_SERVICE_PUBLIC_KEYS):
+ * required in production, where invoices must be issued; elsewhere a stack without a worker may leave it out.
+ */
+function readWorkerCaller(env: Record<string, string | undefined>, production: boolean): TrustedCaller[] {
+  const keys = readPublicKeys(env, 'WORKER_SERVICE_PUBLIC_KEYS', { optional: !production });
+  return keys.length > 0 ? [{ issuer: WORKER_SERVICE, audience: ORDERS_INTERNAL_AUDIENCE, keys }] : [];
 }
 
 /** Starts the orders subgraph; port 0 picks a free port. No side effects on import. */
@@ -63,10 +80,13 @@ export function start(config: OrdersConfig, options: StartOptions = {}): Promise
         // Its own client without an offline queue: while Redis is away the budget falls back to memory at once.
         const budgetRedis = createRedisClient(config.redisUrl, logger, 'orders-budgets', { ...FAIL_FAST_REDIS_OPTIONS });
         const units = createUnitBudget(config.maxUnitsPerDay, { redis: budgetRedis, prefix: config.redisPrefix }, logger);
-        const services = { orders, slots, units, catalog, tokens, events, logger };
+        const numbers = createDocumentNumbers(connection, config.invoicePrefix);
+        await numbers.syncIndexes();
+        const files = createInvoiceFiles(connection);
+        const services = { orders, slots, units, catalog, tokens, events, logger, numbers, files };
         const sweeping = new PendingSweeper(services, config.sweeper).start();
         return {
-          createContext: (authorization) => createContext(services, authorization),
+          createContext: (authorization, caller) => createContext(services, authorization, caller),
           onStop: async () => {
             await sweeping.stop();
             budgetRedis.disconnect();

@@ -33,10 +33,27 @@ describe('loadUsersConfig', () => {
   });
 
   it('requires a 12-character admin password in production only', () => {
-    const prod = { ...base, NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/shop', ADMIN_EMAIL: 'admin@example.in' };
+    const prod = {
+      ...base,
+      NODE_ENV: 'production',
+      MONGODB_URI: 'mongodb://db/shop',
+      ADMIN_EMAIL: 'admin@example.in',
+      WORKER_SERVICE_PUBLIC_KEYS: JSON.stringify({ keys: publicKeysOf(testSigningKey('worker')) }),
+    };
     expect(() => loadUsersConfig({ ...prod, ADMIN_PASSWORD: 'elevenchars' })).toThrow(/12 characters/);
     expect(loadUsersConfig({ ...prod, ADMIN_PASSWORD: 'twelve-chars' }).admin?.password).toBe('twelve-chars');
     expect(loadUsersConfig({ ...base, ADMIN_EMAIL: 'admin@example.in', ADMIN_PASSWORD: 'short' }).admin?.password).toBe('short');
+  });
+
+  it('trusts the worker for the internal invoiceBuyer query: required in production, optional elsewhere', () => {
+    const workerKeys = JSON.stringify({ keys: publicKeysOf(testSigningKey('worker')) });
+    expect(loadUsersConfig(base).serviceCallers).toEqual([]);
+    expect(loadUsersConfig({ ...base, WORKER_SERVICE_PUBLIC_KEYS: workerKeys }).serviceCallers).toEqual([
+      expect.objectContaining({ issuer: 'worker', audience: 'users-internal' }),
+    ]);
+    expect(() => loadUsersConfig({ ...base, NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/shop' })).toThrow(
+      /WORKER_SERVICE_PUBLIC_KEYS/,
+    );
   });
 
   it('still applies the shared checks', () => {

@@ -1,4 +1,12 @@
-import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, readPrivateKey, withOwnKey, type PrivateKeyJwk } from '@supergraph/auth';
+import {
+  DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
+  readPrivateKey,
+  readPublicKeys,
+  withOwnKey,
+  type PrivateKeyJwk,
+  type TrustedCaller,
+} from '@supergraph/auth';
+import { USERS_INTERNAL_AUDIENCE, WORKER_SERVICE } from '@supergraph/contracts';
 import { ConfigError, readWholeNumber, type Env } from '@supergraph/runtime';
 import { loadSubgraphConfig, type SubgraphConfig } from '@supergraph/subgraph-kit';
 import { readCredentialLimits, type CredentialLimitsConfig } from './credential-limits.js';
@@ -42,6 +50,15 @@ export function readSessionConfig(env: Env): SessionConfig {
 
 export const USERS_DEFAULT_PORT = 4001;
 
+/**
+ * The worker asks for an invoice's buyer with its own key (WORKER_SERVICE_PUBLIC_KEYS): required
+ * in production, where invoices must be issued; elsewhere a stack without a worker may leave it out.
+ */
+function readWorkerCaller(env: Env, production: boolean): TrustedCaller[] {
+  const keys = readPublicKeys(env, 'WORKER_SERVICE_PUBLIC_KEYS', { optional: !production });
+  return keys.length > 0 ? [{ issuer: WORKER_SERVICE, audience: USERS_INTERNAL_AUDIENCE, keys }] : [];
+}
+
 export function loadUsersConfig(env: Record<string, string | undefined> = process.env): UsersConfig {
   const base = loadSubgraphConfig(env, USERS_DEFAULT_PORT, { signsUserTokens: true });
   const email = env.ADMIN_EMAIL?.trim();
@@ -59,5 +76,6 @@ export function loadUsersConfig(env: Record<string, string | undefined> = proces
     credentialLimits: readCredentialLimits(env),
     tokenSigningKey,
     sessions: readSessionConfig(env),
+    serviceCallers: readWorkerCaller(env, base.nodeEnv === 'production'),
   };
 }

@@ -1,6 +1,7 @@
 import type DataLoader from 'dataloader';
 import { type Logger } from '@supergraph/runtime';
 import { type AccessTokenIssuer, type AccessTokenVerifier, type AuthState, type RevocationList } from '@supergraph/auth';
+import { WORKER_SERVICE } from '@supergraph/contracts';
 import { createByIdLoader, type CallerInfo } from '@supergraph/subgraph-kit';
 import type { CredentialLimits } from './credential-limits.js';
 import { PUBLIC_USER_FIELDS, type UserDoc, type UserModel } from './model.js';
@@ -10,6 +11,8 @@ export interface UsersContext {
   auth: AuthState;
   /** The client's address, for per-address budgets; undefined when unknown. */
   clientIp: string | undefined;
+  /** The worker, for the internal invoiceBuyer query (identified by its own credential); null for the gateway. */
+  internalCaller: string | null;
   credentialLimits: CredentialLimits;
   users: UserModel;
   tokens: AccessTokenVerifier;
@@ -39,6 +42,7 @@ export async function createContext(
   return {
     ...services,
     clientIp: caller.ip,
+    internalCaller: caller.service === WORKER_SERVICE ? WORKER_SERVICE : null,
     auth: await services.tokens.authenticate(authorization),
     loaders: { userById: createByIdLoader<UserDoc>(services.users, PUBLIC_USER_FIELDS, 'User') },
   };

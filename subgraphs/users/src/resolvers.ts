@@ -39,6 +39,12 @@ export const resolvers: Resolvers = {
       return loadOrNull(ctx.loaders.userById, String(id));
     },
 
+    invoiceBuyer: async (_parent, args, ctx) => {
+      if (!ctx.internalCaller) throw appError(ErrorCode.Forbidden, 'This operation is internal to the supergraph');
+      const user = await loadOrNull(ctx.loaders.userById, String(parseObjectId(args.userId, 'userId')));
+      return user ? { name: user.name, city: user.city ?? null } : null;
+    },
+
     users: async (_parent, args, ctx) => {
       requireAdmin(ctx.auth);
       const page = parsePageArgs(args);

@@ -44,6 +44,8 @@ export type Product = {
   pricePaise: Scalars['Int']['output'];
   /** The price formatted for display in Indian style, e.g. "₹1,29,999.00". */
   formattedPrice: Scalars['String']['output'];
+  /** GST rate in percent that the price includes: one of 0, 5, 12, 18 or 28 (18 unless set). */
+  gstRatePercent: Scalars['Int']['output'];
   /**
    * Units available to order right now; never negative. Changes with every order, so it is cached
    * for a few seconds only.
@@ -94,8 +96,10 @@ export type CreateProductInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   /** Category, 1 to 60 characters. */
   category: Scalars['String']['input'];
-  /** Price in paise, 0 or more. */
+  /** Price in paise, 0 or more, GST included. */
   pricePaise: Scalars['Int']['input'];
+  /** GST rate in percent: 0, 5, 12, 18 or 28. Defaults to 18. */
+  gstRatePercent?: InputMaybe<Scalars['Int']['input']>;
   /** Units in stock, 0 or more. */
   stock: Scalars['Int']['input'];
 };
@@ -110,6 +114,8 @@ export type UpdateProductInput = {
   category?: InputMaybe<Scalars['String']['input']>;
   /** New price in paise, 0 or more. */
   pricePaise?: InputMaybe<Scalars['Int']['input']>;
+  /** New GST rate in percent: 0, 5, 12, 18 or 28. Orders already placed keep the rate they were placed at. */
+  gstRatePercent?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Internal: one order line to reserve or release. */
@@ -129,6 +135,10 @@ export type ReservedLine = {
   quantity: Scalars['Int']['output'];
   /** The product's price when it was reserved. */
   unitPricePaise: Scalars['Int']['output'];
+  /** The product's name when it was reserved. */
+  name: Scalars['String']['output'];
+  /** The product's GST rate (percent) when it was reserved. */
+  gstRatePercent: Scalars['Int']['output'];
 };
 
 export type Query = {
@@ -379,6 +389,7 @@ export type ProductResolvers<ContextType = CatalogContext, ParentType extends Re
   category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   pricePaise?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   formattedPrice?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  gstRatePercent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   stock?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -404,6 +415,8 @@ export type ReservedLineResolvers<ContextType = CatalogContext, ParentType exten
   productId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   unitPricePaise?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  gstRatePercent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = CatalogContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {

@@ -89,6 +89,103 @@ export type Order = {
   createdAt: Scalars['DateTime']['output'];
   /** When the order last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /**
+   * The order's GST tax invoice: null until the order is confirmed, then PENDING until its PDF is
+   * ready. Rendered off the request path, usually within seconds.
+   */
+  invoice: Maybe<Invoice>;
+  /** The credit note reversing the invoice when a confirmed order is cancelled; null otherwise. */
+  creditNote: Maybe<Invoice>;
+};
+
+/** Where an invoice or credit note stands. */
+export type InvoiceStatus =
+  /** Owed and being prepared; its number may already be allocated. */
+  | 'PENDING'
+  /** Numbered and rendered: the PDF can be fetched from `url`. */
+  | 'READY'
+  /** Rendering failed; it is retried, and may still become READY. */
+  | 'FAILED';
+
+/** A GST tax invoice or credit note for an order. */
+export type Invoice = {
+  __typename?: 'Invoice';
+  /** Sequential per financial year (April to March), e.g. "BM/2026-27/000001" (credit notes "BM-CN/2026-27/000001"); null until allocated. */
+  number: Maybe<Scalars['String']['output']>;
+  /** Whether the PDF is ready. */
+  status: InvoiceStatus;
+  /** The document's date: when its number was allocated; null until then. */
+  issuedAt: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * Where the PDF is, relative to the gateway's address (e.g. "/invoices/<orderId>.pdf"), once READY;
+   * fetch it with the same `Authorization: Bearer` token. Only the order's owner or an admin may.
+   */
+  url: Maybe<Scalars['String']['output']>;
+};
+
+/** Internal: which of an order's documents. */
+export type InvoiceKind =
+  /** The tax invoice. */
+  | 'INVOICE'
+  /** The credit note reversing it. */
+  | 'CREDIT_NOTE';
+
+/** Internal (worker only): an order line as it was sold. */
+export type InvoiceLine = {
+  __typename?: 'InvoiceLine';
+  /** The product. */
+  productId: Scalars['ID']['output'];
+  /** The product's name at ordering time. */
+  name: Scalars['String']['output'];
+  /** Units sold. */
+  quantity: Scalars['Int']['output'];
+  /** Price per unit at ordering time, in paise, GST included. */
+  unitPricePaise: Scalars['Int']['output'];
+  /** The product's GST rate (percent) at ordering time. */
+  gstRatePercent: Scalars['Int']['output'];
+};
+
+/** Internal (worker only): a document referred to by number and date. */
+export type InvoiceReference = {
+  __typename?: 'InvoiceReference';
+  /** Its number. */
+  number: Scalars['String']['output'];
+  /** Its date (ISO-8601). */
+  issuedAt: Scalars['String']['output'];
+};
+
+/** Internal (worker only): what to render for one of an order's documents. */
+export type PreparedInvoice = {
+  __typename?: 'PreparedInvoice';
+  /** The order. */
+  orderId: Scalars['ID']['output'];
+  /** Which document. */
+  kind: InvoiceKind;
+  /** Its number, allocated for good. */
+  number: Scalars['String']['output'];
+  /** Its date (ISO-8601), fixed with the number. */
+  issuedAt: Scalars['String']['output'];
+  /** PENDING, READY (nothing left to do) or FAILED. */
+  status: InvoiceStatus;
+  /** The buyer. */
+  userId: Scalars['ID']['output'];
+  /** When the order was placed (ISO-8601). */
+  orderedAt: Scalars['String']['output'];
+  /** What the customer paid, in paise, GST included. */
+  totalPaise: Scalars['Int']['output'];
+  /** The lines as sold. */
+  lines: Array<InvoiceLine>;
+  /** For a credit note: the invoice it reverses. */
+  original: Maybe<InvoiceReference>;
+};
+
+/** Internal (gateway only): a stored PDF. */
+export type InvoiceFile = {
+  __typename?: 'InvoiceFile';
+  /** The document's number. */
+  number: Scalars['String']['output'];
+  /** The PDF, base64-encoded. */
+  pdfBase64: Scalars['String']['output'];
 };
 
 /** One line of an order. */
@@ -155,11 +252,22 @@ export type Query = {
   __typename?: 'Query';
   /** One order by id: your own, or any if you are an admin. */
   order: Maybe<Order>;
+  /**
+   * Internal (gateway only, for GET /invoices/<orderId>.pdf): the stored PDF of an order's invoice or
+   * credit note, for the order's owner or an admin; NOT_FOUND for anyone else, as for a missing one.
+   */
+  invoiceFile: InvoiceFile;
 };
 
 
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryInvoiceFileArgs = {
+  orderId: Scalars['ID']['input'];
+  kind: InvoiceKind;
 };
 
 export type Mutation = {
@@ -173,6 +281,15 @@ export type Mutation = {
   updateOrderStatus: Order;
   /** Cancels an order that has not shipped yet and returns its stock (the owner or an admin). */
   cancelOrder: Order;
+  /**
+   * Internal (worker only): allocates the document's number if it has none (once per order and kind,
+   * however often it is called) and returns what to render. CONFLICT when the order owes no such document.
+   */
+  prepareInvoice: PreparedInvoice;
+  /** Internal (worker only): stores the rendered PDF for the number prepared (the first stored stays) and marks the document READY. */
+  attachInvoicePdf: Scalars['Boolean']['output'];
+  /** Internal (worker only): marks a PENDING document FAILED; true when it did. */
+  failInvoice: Scalars['Boolean']['output'];
 };
 
 
@@ -189,6 +306,26 @@ export type MutationUpdateOrderStatusArgs = {
 
 export type MutationCancelOrderArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationPrepareInvoiceArgs = {
+  orderId: Scalars['ID']['input'];
+  kind: InvoiceKind;
+};
+
+
+export type MutationAttachInvoicePdfArgs = {
+  orderId: Scalars['ID']['input'];
+  kind: InvoiceKind;
+  number: Scalars['String']['input'];
+  pdfBase64: Scalars['String']['input'];
+};
+
+
+export type MutationFailInvoiceArgs = {
+  orderId: Scalars['ID']['input'];
+  kind: InvoiceKind;
 };
 
 export type Subscription = {
@@ -310,6 +447,13 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Product: ResolverTypeWrapper<Product>;
   Order: ResolverTypeWrapper<OrderDoc>;
+  InvoiceStatus: InvoiceStatus;
+  Invoice: ResolverTypeWrapper<Invoice>;
+  InvoiceKind: InvoiceKind;
+  InvoiceLine: ResolverTypeWrapper<InvoiceLine>;
+  InvoiceReference: ResolverTypeWrapper<InvoiceReference>;
+  PreparedInvoice: ResolverTypeWrapper<PreparedInvoice>;
+  InvoiceFile: ResolverTypeWrapper<InvoiceFile>;
   OrderItem: ResolverTypeWrapper<OrderLine>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -331,6 +475,11 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Product: Product;
   Order: OrderDoc;
+  Invoice: Invoice;
+  InvoiceLine: InvoiceLine;
+  InvoiceReference: InvoiceReference;
+  PreparedInvoice: PreparedInvoice;
+  InvoiceFile: InvoiceFile;
   OrderItem: OrderLine;
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   PageInfo: PageInfo;
@@ -375,6 +524,46 @@ export type OrderResolvers<ContextType = OrdersContext, ParentType extends Resol
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType>;
+  creditNote?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType>;
+};
+
+export type InvoiceResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['Invoice'] = ResolversParentTypes['Invoice']> = {
+  number?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['InvoiceStatus'], ParentType, ContextType>;
+  issuedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type InvoiceLineResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['InvoiceLine'] = ResolversParentTypes['InvoiceLine']> = {
+  productId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unitPricePaise?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  gstRatePercent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type InvoiceReferenceResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['InvoiceReference'] = ResolversParentTypes['InvoiceReference']> = {
+  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  issuedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type PreparedInvoiceResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['PreparedInvoice'] = ResolversParentTypes['PreparedInvoice']> = {
+  orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['InvoiceKind'], ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  issuedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['InvoiceStatus'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  orderedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  totalPaise?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['InvoiceLine']>, ParentType, ContextType>;
+  original?: Resolver<Maybe<ResolversTypes['InvoiceReference']>, ParentType, ContextType>;
+};
+
+export type InvoiceFileResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['InvoiceFile'] = ResolversParentTypes['InvoiceFile']> = {
+  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  pdfBase64?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type OrderItemResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['OrderItem'] = ResolversParentTypes['OrderItem']> = {
@@ -401,12 +590,16 @@ export type OrderConnectionResolvers<ContextType = OrdersContext, ParentType ext
 
 export type QueryResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+  invoiceFile?: Resolver<ResolversTypes['InvoiceFile'], ParentType, ContextType, RequireFields<QueryInvoiceFileArgs, 'orderId' | 'kind'>>;
 };
 
 export type MutationResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   updateOrderStatus?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationUpdateOrderStatusArgs, 'id' | 'status'>>;
   cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id'>>;
+  prepareInvoice?: Resolver<ResolversTypes['PreparedInvoice'], ParentType, ContextType, RequireFields<MutationPrepareInvoiceArgs, 'orderId' | 'kind'>>;
+  attachInvoicePdf?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationAttachInvoicePdfArgs, 'orderId' | 'kind' | 'number' | 'pdfBase64'>>;
+  failInvoice?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationFailInvoiceArgs, 'orderId' | 'kind'>>;
 };
 
 export type SubscriptionResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -419,6 +612,11 @@ export type Resolvers<ContextType = OrdersContext> = {
   User?: UserResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
+  Invoice?: InvoiceResolvers<ContextType>;
+  InvoiceLine?: InvoiceLineResolvers<ContextType>;
+  InvoiceReference?: InvoiceReferenceResolvers<ContextType>;
+  PreparedInvoice?: PreparedInvoiceResolvers<ContextType>;
+  InvoiceFile?: InvoiceFileResolvers<ContextType>;
   OrderItem?: OrderItemResolvers<ContextType>;
   OrderEdge?: OrderEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

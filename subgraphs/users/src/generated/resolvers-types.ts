@@ -127,6 +127,8 @@ export type Query = {
   user: Maybe<User>;
   /** Every user, oldest first (admins only). `first` defaults to 20 and may be at most 100. */
   users: UserConnection;
+  /** Internal (worker only): the name and city an invoice names its buyer by; null when the account is gone. */
+  invoiceBuyer: Maybe<InvoiceBuyer>;
 };
 
 
@@ -138,6 +140,20 @@ export type QueryUserArgs = {
 export type QueryUsersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryInvoiceBuyerArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+/** Internal: a buyer as an invoice names them. */
+export type InvoiceBuyer = {
+  __typename?: 'InvoiceBuyer';
+  /** The account's display name. */
+  name: Scalars['String']['output'];
+  /** The account's city (or state), which decides the place of supply; null when not given. */
+  city: Maybe<Scalars['String']['output']>;
 };
 
 export type Mutation = {
@@ -294,6 +310,7 @@ export type ResolversTypes = {
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   SignUpInput: SignUpInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  InvoiceBuyer: ResolverTypeWrapper<InvoiceBuyer>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -311,6 +328,7 @@ export type ResolversParentTypes = {
   AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   SignUpInput: SignUpInput;
   Query: Record<PropertyKey, never>;
+  InvoiceBuyer: InvoiceBuyer;
   Mutation: Record<PropertyKey, never>;
   Int: Scalars['Int']['output'];
   Boolean: Scalars['Boolean']['output'];
@@ -366,6 +384,12 @@ export type QueryResolvers<ContextType = UsersContext, ParentType extends Resolv
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
+  invoiceBuyer?: Resolver<Maybe<ResolversTypes['InvoiceBuyer']>, ParentType, ContextType, RequireFields<QueryInvoiceBuyerArgs, 'userId'>>;
+};
+
+export type InvoiceBuyerResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['InvoiceBuyer'] = ResolversParentTypes['InvoiceBuyer']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type MutationResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
@@ -384,6 +408,7 @@ export type Resolvers<ContextType = UsersContext> = {
   UserConnection?: UserConnectionResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  InvoiceBuyer?: InvoiceBuyerResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
 };
 
