@@ -22,7 +22,11 @@ export const serviceEntries = {
  * give their own script and sign as the gateway. `nodeArgs` go to node before the entry (the
  * benchmark's profiler: --cpu-prof is not allowed in NODE_OPTIONS).
  */
-export function startService(name, env, { onLine = () => {}, timeoutMs = 30_000, entry = serviceEntries[name], signer = name, nodeArgs = [] } = {}) {
+export function startService(
+  name,
+  env,
+  { onLine = () => {}, timeoutMs = 30_000, entry = serviceEntries[name], signer = name, nodeArgs = [] } = {},
+) {
   // Each service gets its own signing key only, whatever the caller's environment holds, and only
   // the users subgraph (which makes sure of the admin account) gets the admin's credentials.
   const merged = withOwnSigningKeyOnly(signer, { ...process.env, ...env });
