@@ -13,7 +13,16 @@ const root = resolve(import.meta.dirname, '..');
 function runStart(env: Record<string, string>) {
   const child = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'development', USERS_PORT: '0', CATALOG_PORT: '0', ORDERS_PORT: '0', GATEWAY_PORT: '0', ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      USERS_PORT: '0',
+      CATALOG_PORT: '0',
+      ORDERS_PORT: '0',
+      GATEWAY_PORT: '0',
+      WORKER_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
@@ -80,7 +89,7 @@ describe('npm start', () => {
     const keysFile = resolve(root, '.localdb/dev-keys.json');
     expect(statSync(keysFile).mode & 0o777).toBe(0o600);
     const keys = readFileSync(keysFile, 'utf8');
-    expect(Object.keys(JSON.parse(keys)).sort()).toEqual(['gateway', 'orders', 'users']);
+    expect(Object.keys(JSON.parse(keys)).sort()).toEqual(['gateway', 'orders', 'users', 'worker']);
 
     // Second start on the same database with other admin credentials: no reseeding, and the new admin works.
     const second = runStart({ MONGODB_URI: mongodbUri, ADMIN_EMAIL: 'ops@test.in', ADMIN_PASSWORD: 'second-password-2' });

@@ -1,6 +1,6 @@
 // The supergraph's signing keys: one Ed25519 key per signer (the gateway for its subgraph
 // credentials, the users subgraph for access tokens, the orders service for its calls to the
-// catalog), as JSON Web Keys in the environment. Each service gets the public keys it verifies
+// catalog, the job worker for its calls to users), as JSON Web Keys in the environment. Each service gets the public keys it verifies
 // with and its own signing key only.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ export const KEY_VARIABLES = {
   gateway: { signing: 'GATEWAY_SIGNING_KEY', public: 'GATEWAY_PUBLIC_KEYS' },
   users: { signing: 'USER_TOKEN_SIGNING_KEY', public: 'USER_TOKEN_PUBLIC_KEYS' },
   orders: { signing: 'ORDERS_SERVICE_SIGNING_KEY', public: 'ORDERS_SERVICE_PUBLIC_KEYS' },
+  worker: { signing: 'WORKER_SERVICE_SIGNING_KEY', public: 'WORKER_SERVICE_PUBLIC_KEYS' },
 };
 
 /** A fresh Ed25519 private JWK with a key id naming its signer and day. */
@@ -53,5 +54,12 @@ export function developmentKeys(file) {
     writeFileSync(file, JSON.stringify(generateKeySet(), null, 2), { mode: 0o600 });
   }
   chmodSync(file, 0o600);
-  return JSON.parse(readFileSync(file, 'utf8'));
+  const keys = JSON.parse(readFileSync(file, 'utf8'));
+  // A file made before a signer existed gets that signer's key; the others are kept.
+  const missing = Object.keys(KEY_VARIABLES).filter((signer) => !keys[signer]);
+  if (missing.length > 0) {
+    for (const signer of missing) keys[signer] = generateKey(signer);
+    writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  }
+  return keys;
 }

@@ -1,10 +1,12 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { CredentialSigner, readPrivateKey, type PrivateKeyJwk } from '@supergraph/auth';
+import { createJobQueues, readJobsConfig, type JobsConfig } from '@supergraph/jobs';
 import { createRedisClient, FAIL_FAST_REDIS_OPTIONS, readUrl, readWholeNumber } from '@supergraph/runtime';
 import { loadSubgraphConfig, startSubgraph, type RunningSubgraph, type StartOptions, type SubgraphConfig } from '@supergraph/subgraph-kit';
 import { createCatalogClient, type CatalogCallPolicy } from './catalog-client.js';
 import { createContext, type OrdersContext } from './context.js';
 import { registerOrderModel } from './model.js';
+import { orderNoticeHook } from './order-notices.js';
 import { createOrderSlots, readMaxPlacedPerCustomer, registerSlotLedgerModel } from './order-slots.js';
 import { PendingSweeper, readSweeperConfig, type SweeperConfig } from './pending-sweeper.js';
 import { resolvers } from './resolvers.js';
@@ -27,6 +29,8 @@ export interface OrdersConfig extends SubgraphConfig {
   catalogCalls: CatalogCallPolicy;
   /** When a PENDING order counts as abandoned, and how often to look. */
   sweeper: SweeperConfig;
+  /** How the jobs this service enqueues (order notices) are retried and kept (JOBS_* variables). */
+  jobs: JobsConfig;
 }
 
 export function loadOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
@@ -41,6 +45,7 @@ export function loadOrdersConfig(env: Record<string, string | undefined> = proce
       attempts: readWholeNumber(env, 'ORDERS_CATALOG_ATTEMPTS', 3, 1, 10),
     },
     sweeper: readSweeperConfig(env),
+    jobs: readJobsConfig(env),
   };
 }
 
@@ -55,6 +60,17 @@ export function start(config: OrdersConfig, options: StartOptions = {}): Promise
       // (parent, args, context, info), while __resolveReference really is (reference, context, info),
       // so TypeScript will not take one for the other. At run time it is the same plain resolver map.
       resolvers: resolvers as GraphQLResolverMap<OrdersContext>,
+      // Status changes become notice jobs as their events leave the outbox (see orderNoticeHook).
+      relayHooks: (logger) => {
+        const jobs = createJobQueues({
+          redisUrl: config.redisUrl,
+          redisPrefix: config.redisPrefix,
+          logger,
+          config: config.jobs,
+          name: 'orders',
+        });
+        return { hooks: [orderNoticeHook(jobs)], close: () => jobs.close() };
+      },
       async setup({ connection, tokens, events, logger }) {
         const orders = registerOrderModel(connection);
         await orders.syncIndexes();

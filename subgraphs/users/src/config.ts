@@ -1,7 +1,9 @@
-import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, readPrivateKey, withOwnKey, type PrivateKeyJwk } from '@supergraph/auth';
+import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, readPrivateKey, readPublicKeys, withOwnKey, type PrivateKeyJwk } from '@supergraph/auth';
 import { ConfigError, readWholeNumber, type Env } from '@supergraph/runtime';
 import { loadSubgraphConfig, type SubgraphConfig } from '@supergraph/subgraph-kit';
+import { readJobsConfig, type JobsConfig } from '@supergraph/jobs';
 import { readCredentialLimits, type CredentialLimitsConfig } from './credential-limits.js';
+import { readOtpConfig, type OtpConfig } from './otp-config.js';
 
 export interface UsersConfig extends SubgraphConfig {
   /** The admin account made sure of at start-up; null when not configured. */
@@ -11,6 +13,10 @@ export interface UsersConfig extends SubgraphConfig {
   /** The key access tokens are signed with (USER_TOKEN_SIGNING_KEY): no other service holds it. */
   tokenSigningKey: PrivateKeyJwk;
   sessions: SessionConfig;
+  /** Phone login codes (OTP_* and RATE_LIMIT_OTP_* variables). */
+  otp: OtpConfig;
+  /** How the jobs this service enqueues (login code messages) are retried and kept (JOBS_* variables). */
+  jobs: JobsConfig;
 }
 
 export interface SessionConfig {
@@ -42,6 +48,11 @@ export function readSessionConfig(env: Env): SessionConfig {
 
 export const USERS_DEFAULT_PORT = 4001;
 
+/** The job worker, as the issuer of its credentials. */
+export const WORKER_SERVICE = 'worker';
+/** Audience of the worker's credentials: distinct from the gateway's ('users'), so neither can stand in for the other. */
+export const USERS_INTERNAL_AUDIENCE = 'users-internal';
+
 export function loadUsersConfig(env: Record<string, string | undefined> = process.env): UsersConfig {
   const base = loadSubgraphConfig(env, USERS_DEFAULT_PORT, { signsUserTokens: true });
   const email = env.ADMIN_EMAIL?.trim();
@@ -55,9 +66,15 @@ export function loadUsersConfig(env: Record<string, string | undefined> = proces
     ...base,
     // The users subgraph checks the tokens it signs; USER_TOKEN_PUBLIC_KEYS adds older keys during a rotation.
     userTokenKeys: withOwnKey(base.userTokenKeys, tokenSigningKey),
+    // The worker asks how to reach a customer (notificationContact), with its own key and audience.
+    serviceCallers: [
+      { issuer: WORKER_SERVICE, audience: USERS_INTERNAL_AUDIENCE, keys: readPublicKeys(env, 'WORKER_SERVICE_PUBLIC_KEYS') },
+    ],
     admin: email && password ? { email, password } : null,
     credentialLimits: readCredentialLimits(env),
     tokenSigningKey,
     sessions: readSessionConfig(env),
+    otp: readOtpConfig(env),
+    jobs: readJobsConfig(env),
   };
 }
