@@ -6,6 +6,7 @@ import { createLogger, createRedisClient } from '@supergraph/runtime';
 import { stopChild } from '../scripts/lib/child-process.mjs';
 import { startService } from '../scripts/lib/processes.mjs';
 import { mintAccessToken } from './helpers.js';
+import { scrape, valueOf } from './prometheus-text.js';
 import { SmsReceiver } from './sms-receiver.js';
 
 // A worker process of its own, on queues of its own (a prefix no other test uses), with the
@@ -117,6 +118,21 @@ describe('job queue and worker (real Redis, BullMQ and worker process)', () => {
     await receiver.until(() => receiver.processed.some((sms) => sms.idempotencyKey === key));
     await waitForState(key, 'completed');
     expect((await health()).queues.sms.failed).toBe(before);
+  });
+
+  it('exposes the counts per queue and state and what the jobs did on /metrics', async () => {
+    const families = await scrape(`http://127.0.0.1:${worker.port}/`);
+    // Every queue and state is a series, zeros included.
+    const series = families.find((family) => family.name === 'jobs_queue_jobs')?.samples ?? [];
+    expect(series.map((sample) => `${sample.labels.queue}/${sample.labels.state}`).sort()).toEqual(
+      ['notifications', 'sms'].flatMap((queue) =>
+        ['active', 'completed', 'delayed', 'failed', 'waiting'].map((state) => `${queue}/${state}`),
+      ),
+    );
+    expect(valueOf(families, 'jobs_queue_jobs', { queue: 'sms', state: 'completed' })).toBeGreaterThanOrEqual(3);
+    expect(valueOf(families, 'jobs_sms_sent_total', { purpose: 'otp' })).toBeGreaterThanOrEqual(3);
+    expect(valueOf(families, 'jobs_processed_total', { queue: 'sms', outcome: 'retried' })).toBeGreaterThanOrEqual(2);
+    expect(valueOf(families, 'jobs_processed_total', { queue: 'sms', outcome: 'failed' })).toBeGreaterThanOrEqual(1);
   });
 
   it('finishes the job in hand on SIGTERM before exiting', async () => {

@@ -3,7 +3,9 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bullPrefix, orderNoticeId, QUEUES } from '@supergraph/jobs';
 import { createLogger, createRedisClient } from '@supergraph/runtime';
-import { adminToken, createProduct, gqlOk, PLACE_ORDER, signUpCustomer, unique } from './helpers.js';
+import { CredentialSigner, readPrivateKey, SERVICE_CREDENTIAL_HEADER } from '@supergraph/auth';
+import { postGraphQL } from '../scripts/lib/graphql-http.mjs';
+import { adminToken, createProduct, errorCodes, gql, gqlAsGateway, gqlOk, PLACE_ORDER, signUpCustomer, unique } from './helpers.js';
 import { failSharedMessages, sharedMessagesKeyed, sharedMessagesTo } from './sms-receiver.js';
 
 // The shared stack: orders' outbox relay enqueues a notice per status change, the worker looks up
@@ -98,5 +100,32 @@ describe('order notifications by SMS', () => {
     expect(
       await sharedMessagesKeyed(inject('smsReceiverUrl'), orderNoticeId(orderB, 'CONFIRMED').split('.').slice(0, 2).join('.')),
     ).toEqual([]);
+  });
+});
+
+describe("the users subgraph's internal contact lookup", () => {
+  const CONTACT = 'query($id: ID!) { notificationContact(userId: $id) { phone } }';
+
+  it('answers the worker only: its own key and audience; the gateway gets FORBIDDEN, other credentials 401', async () => {
+    const phone = `+9195${String(randomInt(0, 1e8)).padStart(8, '0')}`;
+    const customer = await signUpCustomer({ phone });
+    const worker = new CredentialSigner('worker', readPrivateKey(process.env, 'WORKER_SERVICE_SIGNING_KEY'));
+    const ask = async (credential: string) =>
+      postGraphQL(
+        inject('subgraphUrls').users,
+        CONTACT,
+        { id: customer.user.id },
+        { headers: { [SERVICE_CREDENTIAL_HEADER]: credential } },
+      );
+
+    const answered = await ask(await worker.credentialFor('users-internal'));
+    expect(answered.data).toEqual({ notificationContact: { phone } });
+    expect(errorCodes(await gqlAsGateway('users', CONTACT, { id: customer.user.id }))).toEqual(['FORBIDDEN']);
+    // The worker's key with the gateway's audience, and the orders key with the internal audience.
+    expect((await ask(await worker.credentialFor('users'))).status).toBe(401);
+    const orders = new CredentialSigner('worker', readPrivateKey(process.env, 'ORDERS_SERVICE_SIGNING_KEY'));
+    expect((await ask(await orders.credentialFor('users-internal'))).status).toBe(401);
+    // Not part of the client API at all: the gateway does not know the field.
+    expect(errorCodes(await gql(CONTACT, { id: customer.user.id }))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 });

@@ -2,14 +2,14 @@ import type { Queue } from 'bullmq';
 import { JOB_STATES, queueCounts, type QueueCounts } from '@supergraph/jobs';
 import type { ServiceMetrics } from '@supergraph/telemetry';
 
-/** How often the counts behind /metrics are read from Redis (a scrape never waits on Redis). */
+/** How often the counts are read from Redis between scrapes (a /metrics on METRICS_PORT shows these). */
 const REFRESH_MS = 5_000;
 /** Longest /health waits for fresh counts before answering with the last ones. */
 const HEALTH_READ_MS = 1_000;
 
 /**
- * Jobs per queue and state, read from Redis now and then: /health asks for fresh ones (falling back
- * to the last read while Redis is away), /metrics shows the last read.
+ * Jobs per queue and state, read from Redis now and then: /health and /metrics on the worker's own
+ * port ask for fresh ones (falling back to the last read while Redis is away).
  */
 export class QueueStats {
   private last: QueueCounts = {};

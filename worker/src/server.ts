@@ -119,6 +119,8 @@ export async function start(config: WorkerConfig, options: WorkerStartOptions = 
         return;
       }
       if (path === '/metrics' && exposed.onOwnPort && req.method === 'GET') {
+        // Fresh counts for this scrape (at most a second's wait; the last ones otherwise).
+        await stats.forHealth();
         const { contentType, body } = await exposed.onOwnPort();
         res.writeHead(200, { 'content-type': contentType });
         res.end(body);
