@@ -24,7 +24,13 @@ export default tseslint.config(
     languageOptions: {
       // Sources belong to their package's tsconfig, tests (excluded there) to tsconfig.test.json.
       parserOptions: {
-        project: ['./packages/*/tsconfig.json', './subgraphs/*/tsconfig.json', './gateway/tsconfig.json', './tsconfig.test.json'],
+        project: [
+          './packages/*/tsconfig.json',
+          './subgraphs/*/tsconfig.json',
+          './gateway/tsconfig.json',
+          './worker/tsconfig.json',
+          './tsconfig.test.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -9,7 +9,7 @@ const resolve = {
   alias: [
     { find: /^@supergraph\/telemetry\/tracing$/, replacement: `${packagesDir}telemetry/src/tracing.ts` },
     {
-      find: /^@supergraph\/(runtime|auth|subgraph-kit|contracts|limits|rate-limits|telemetry|caching|invoicing)$/,
+      find: /^@supergraph\/(runtime|auth|subgraph-kit|contracts|limits|rate-limits|telemetry|caching|invoicing|jobs)$/,
       replacement: `${packagesDir}$1/src/index.ts`,
     },
     { find: /^@supergraph\/(runtime|subgraph-kit)\/testing$/, replacement: `${packagesDir}$1/src/testing.ts` },
@@ -38,10 +38,12 @@ export default defineConfig({
       unit('telemetry', 'packages/telemetry'),
       unit('caching', 'packages/caching'),
       unit('invoicing', 'packages/invoicing'),
+      unit('jobs', 'packages/jobs'),
       unit('users', 'subgraphs/users'),
       unit('catalog', 'subgraphs/catalog'),
       unit('orders', 'subgraphs/orders'),
       unit('gateway', 'gateway'),
+      unit('worker', 'worker'),
       // Checks of the repository itself (composition, schema changes, package boundaries): no processes.
       { resolve, test: { name: 'repo', include: ['test/**/*.test.ts'], testTimeout: 20_000 } },
       {

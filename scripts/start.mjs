@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start`: installs, provisions the local database and Redis, composes,
-// builds, starts the three subgraphs and the gateway, seeds demo data on an
+// builds, starts the three subgraphs, the job worker and the gateway, seeds demo data on an
 // empty database, and prints the Sandbox URL. Ctrl-C stops everything.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,12 +65,13 @@ async function main() {
     catalog: process.env.CATALOG_PORT || '4002',
     orders: process.env.ORDERS_PORT || '4003',
     gateway: process.env.GATEWAY_PORT || process.env.PORT || '4000',
+    worker: process.env.WORKER_PORT || '4004',
   };
   // Supervised, as a process manager would in production: a service that dies is started again.
-  // One machine runs all four services, so METRICS_PORT is the first of four metrics ports (gateway,
-  // users, catalog, orders); without it, each service serves /metrics on its own port (not in production).
+  // One machine runs all five services, so METRICS_PORT is the first of five metrics ports (gateway,
+  // users, catalog, orders, worker); without it, each service serves /metrics on its own port (not in production).
   const metricsBase = process.env.METRICS_PORT ? Number(process.env.METRICS_PORT) : undefined;
-  const serviceOrder = ['gateway', 'users', 'catalog', 'orders'];
+  const serviceOrder = ['gateway', 'users', 'catalog', 'orders', 'worker'];
   const metricsPorts = Object.fromEntries(serviceOrder.map((name, i) => [name, metricsBase === undefined ? undefined : metricsBase + i]));
   const serviceEnv = Object.fromEntries(
     serviceOrder.map((name) => [name, metricsPorts[name] === undefined ? {} : { METRICS_PORT: String(metricsPorts[name]) }]),
@@ -79,6 +80,7 @@ async function main() {
     ports,
     serviceEnv,
     supervise: true,
+    worker: true,
     log,
     onLine: (name, line) => console.log(`[${name}] ${line}`),
   });
@@ -102,6 +104,7 @@ async function main() {
     GraphQL:         POST ${sandbox}
     Metrics (Prometheus; ops/prometheus/prometheus.yml scrapes these):
 ${metricsLines}
+    Background jobs: http://localhost:${stack.worker.port}/health   (queue counts; SMS ${process.env.SMS_WEBHOOK_URL ? 'to SMS_WEBHOOK_URL' : 'written to the worker log'})
     Traces:          ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? `OTLP to ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}
     Admin login:     ${admin.email ?? '(none configured)'}${process.env.ADMIN_PASSWORD || !admin.password ? '' : ` / ${admin.password}   (local development default)`}
   Press Ctrl-C to stop.

@@ -64,6 +64,8 @@ async function main() {
           RATE_LIMIT_LOGINS_PER_IP: '1000000',
           RATE_LIMIT_SIGNUPS_PER_IP: '1000000',
           RATE_LIMIT_REFRESHES_PER_IP: '1000000',
+          RATE_LIMIT_OTP_REQUESTS_PER_IP: '1000000',
+          RATE_LIMIT_OTP_VERIFICATIONS_PER_IP: '1000000',
           // Likewise every test's requests: the request budgets are tested with gateways of their own.
           RATE_LIMIT_REQUESTS_PER_MINUTE_PER_IP: '100000000',
           RATE_LIMIT_REQUESTS_PER_MINUTE_PER_USER: '100000000',

@@ -82,6 +82,14 @@ describe('package boundaries', () => {
     }
   });
 
+  it('the worker pulls in no subgraph, no database library and nothing only subgraphs use', () => {
+    const closure = dependencyClosure(join(root, 'worker'));
+    expect(closure).toContain('@supergraph/jobs');
+    expect(closure).toContain('bullmq');
+    const forbidden = [...SUBGRAPH_ONLY, '@supergraph/users', '@supergraph/catalog', '@supergraph/orders', '@supergraph/gateway'];
+    expect(forbidden.filter((name) => closure.has(name))).toEqual([]);
+  });
+
   it('the runtime package, used by every service, pulls in no database or subgraph library', () => {
     const closure = dependencyClosure(join(root, 'packages/runtime'));
     expect(closure).toContain('ioredis');
@@ -117,6 +125,7 @@ describe('declared dependencies', () => {
   // import in the sources is declared there (an undeclared, hoisted import would slip past it).
   const workspaces = [
     'gateway',
+    'worker',
     'subgraphs/users',
     'subgraphs/catalog',
     'subgraphs/orders',

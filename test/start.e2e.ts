@@ -13,7 +13,16 @@ const root = resolve(import.meta.dirname, '..');
 function runStart(env: Record<string, string>) {
   const child = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'development', USERS_PORT: '0', CATALOG_PORT: '0', ORDERS_PORT: '0', GATEWAY_PORT: '0', ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      USERS_PORT: '0',
+      CATALOG_PORT: '0',
+      ORDERS_PORT: '0',
+      GATEWAY_PORT: '0',
+      WORKER_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -12,6 +12,7 @@ export const serviceEntries = {
   catalog: join(root, 'subgraphs/catalog/dist/index.js'),
   orders: join(root, 'subgraphs/orders/dist/index.js'),
   gateway: join(root, 'gateway/dist/index.js'),
+  worker: join(root, 'worker/dist/index.js'),
 };
 
 /**
@@ -157,8 +158,10 @@ export function supervise(first, env, options = {}) {
 }
 
 /**
- * Starts the three subgraphs, then the gateway pointed at them: the one place that knows the
- * start-up order (npm start, the tests and the benchmark all use it). `options.ports` gives a
+ * Starts the three subgraphs (and, with `options.worker`, the job worker), then the gateway pointed
+ * at the subgraphs: the one place that knows the start-up order (npm start, the tests and the
+ * benchmark all use it). The worker is asked for by npm start and the tests' shared stack; a test's
+ * own stack goes without, since a second worker on the run's queues would take the shared stack's jobs. `options.ports` gives a
  * port per service ('0', a free one, by default), `options.serviceEnv` variables for one service only. With `options.supervise`, a service that dies
  * is restarted on its port (see supervise; `options.log` hears about it).
  */
@@ -179,8 +182,12 @@ export async function startStack(env, options = {}) {
       launch('catalog', { PORT: port('catalog'), ...env }),
     ]);
     started.push(users, catalog);
-    const orders = await launch('orders', { PORT: port('orders'), CATALOG_URL: catalog.url, ...env });
-    started.push(orders);
+    // The worker asks users how to reach a customer.
+    const [orders, worker] = await startTogether([
+      launch('orders', { PORT: port('orders'), CATALOG_URL: catalog.url, ...env }),
+      ...(options.worker ? [launch('worker', { PORT: port('worker'), USERS_URL: users.url, ...env })] : []),
+    ]);
+    started.push(orders, ...(worker ? [worker] : []));
     const gateway = await launch('gateway', {
       PORT: port('gateway'),
       USERS_URL: users.url,
@@ -195,6 +202,7 @@ export async function startStack(env, options = {}) {
       catalog,
       orders,
       gateway,
+      worker,
       stop: () => Promise.all(started.map((s) => s.stop())).then(() => undefined),
     };
   } catch (error) {

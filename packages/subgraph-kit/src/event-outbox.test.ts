@@ -204,3 +204,34 @@ it('a subscriber catching up after a short blip on a busy channel gets the event
   flaky.restore(downSince);
   expect((await take(subscription, 5)).map((event) => event._id)).toEqual(['during-0', 'during-1', 'during-2', 'during-3', 'during-4']);
 });
+
+describe('relay hooks', () => {
+  it('run for every entry, in order, before it is published; a failing hook holds its entry and the later ones until it succeeds', async () => {
+    const seen: number[] = [];
+    let failuresLeft = 3;
+    const bus = createEventBus({
+      prefix: 'unit-hooks',
+      logger,
+      transport: createMemoryTransport(),
+      outbox: createMemoryOutbox(),
+      outboxOptions: { pollMs: 200, retentionMs: 60_000 },
+      hooks: [
+        async (entry) => {
+          const { version } = JSON.parse(entry.payload) as { version: number };
+          // The second entry's hook fails a few times (Redis away when its job was enqueued).
+          if (version === 2 && failuresLeft-- > 0) throw new Error('queue unavailable');
+          seen.push(version);
+        },
+      ],
+    });
+    open.push(bus);
+    const channel = channels.orderStatusChanged('o1');
+    const subscription = bus.subscribe<{ version: number }>(channel);
+    for (let version = 1; version <= 3; version++) await bus.publish(channel, { _id: 'o1', version });
+    const delivered = await take(subscription, 3);
+    expect(delivered.map((event) => event.version)).toEqual([1, 2, 3]);
+    // Each hook ran to success once per entry, in the entries' order; version 3 waited for version 2.
+    expect(seen).toEqual([1, 2, 3]);
+    expect(failuresLeft).toBe(-1);
+  });
+});

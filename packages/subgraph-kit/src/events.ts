@@ -45,6 +45,15 @@ export interface EventBusStats {
   pending: number;
 }
 
+/**
+ * Work that must happen for an event as surely as its delivery (e.g. enqueueing a job with an id
+ * derived from the event's subject): the relay runs every hook for an entry before it publishes
+ * it and marks it sent, so a hook that fails is retried with the publish, with backoff, and the
+ * entries after it wait (their order holds). A hook runs at least once per entry, so it must be
+ * idempotent. It sees every entry and picks the ones it is about.
+ */
+export type RelayHook = (entry: OutboxEntry) => Promise<void>;
+
 export interface OutboxOptions extends RelayOptions {
   /** Most events one subscriber reads back when catching up after an outage. */
   catchUpLimit?: number;
@@ -107,12 +116,14 @@ class OutboxEventBus implements EventBus {
     private readonly transport: EventTransport,
     private readonly outbox: OutboxStore,
     options: OutboxOptions,
+    hooks: RelayHook[],
   ) {
     requirePrefix(prefix);
     this.catchUpLimit = options.catchUpLimit ?? 1_000;
     this.relay = new OutboxRelay(
       outbox,
       async (entry) => {
+        for (const hook of hooks) await hook(entry);
         await transport.send(this.name(entry.channel), envelopeText(entry));
         this.counts.relayed++;
       },
@@ -236,6 +247,7 @@ export function createEventBus(options: {
   transport: EventTransport;
   outbox: OutboxStore;
   outboxOptions?: OutboxOptions;
+  hooks?: RelayHook[];
 }): EventBus {
   return new OutboxEventBus(
     options.prefix,
@@ -243,13 +255,14 @@ export function createEventBus(options: {
     options.transport,
     options.outbox,
     options.outboxOptions ?? DEFAULT_OUTBOX_OPTIONS,
+    options.hooks ?? [],
   );
 }
 
 /** Everything in this process (unit tests): the same outbox, relay and subscriber rules as in production. */
-export function createInMemoryEventBus(prefix: string, logger: Logger, outboxOptions?: OutboxOptions): EventBus {
+export function createInMemoryEventBus(prefix: string, logger: Logger, outboxOptions?: OutboxOptions, hooks?: RelayHook[]): EventBus {
   requirePrefix(prefix);
-  return createEventBus({ prefix, logger, transport: createMemoryTransport(), outbox: createMemoryOutbox(), outboxOptions });
+  return createEventBus({ prefix, logger, transport: createMemoryTransport(), outbox: createMemoryOutbox(), outboxOptions, hooks });
 }
 
 /**
@@ -260,7 +273,7 @@ export function createRedisEventBus(
   redisUrl: string,
   prefix: string,
   logger: Logger,
-  options: { outbox?: OutboxStore; outboxOptions?: OutboxOptions } = {},
+  options: { outbox?: OutboxStore; outboxOptions?: OutboxOptions; hooks?: RelayHook[] } = {},
 ): EventBus {
   requirePrefix(prefix); // before any connection is opened
   return createEventBus({
@@ -269,6 +282,7 @@ export function createRedisEventBus(
     transport: createRedisTransport(redisUrl, logger),
     outbox: options.outbox ?? createMemoryOutbox(),
     outboxOptions: options.outboxOptions,
+    hooks: options.hooks,
   });
 }
 

@@ -18,7 +18,7 @@ import {
 import { createGraphQLMetrics, exposeMetrics, observeMongoCommands, ServiceMetrics } from '@supergraph/telemetry';
 import type { SubgraphConfig } from './config.js';
 import { observeLoaderBatches } from './loaders.js';
-import { createRedisEventBus, type EventBus } from './events.js';
+import { createRedisEventBus, type EventBus, type RelayHook } from './events.js';
 import { connectMongo, databaseOutage, pingMongo, type MongoOptions } from './mongo.js';
 import { createMongoOutbox } from './outbox.js';
 import { createSubgraphApollo, createSubgraphSchema } from './subgraph-apollo.js';
@@ -63,6 +63,12 @@ export interface SubgraphDefinition<TContext extends BaseContext> {
   name: string;
   schemaUrl: URL;
   resolvers: GraphQLResolverMap<TContext>;
+  /**
+   * What the outbox relay must do for each event before it counts as sent (see RelayHook), e.g.
+   * enqueue the jobs a status change calls for. Made before the event bus, so no entry (one left
+   * unsent by a crash included) is relayed without them; `close` runs after the bus is disposed.
+   */
+  relayHooks?: (logger: Logger) => { hooks: RelayHook[]; close(): Promise<void> };
   /**
    * Registers models, syncs indexes, and returns the context factory: called per
    * HTTP request and per WebSocket subscription with the caller's Authorization value.
@@ -124,13 +130,19 @@ export async function startSubgraph<TContext extends BaseContext>(
     await connection.close();
     throw error;
   }
-  const events = createRedisEventBus(config.redisUrl, config.redisPrefix, logger, { outbox, outboxOptions: config.outbox });
+  const relayHooks = definition.relayHooks?.(logger);
+  const events = createRedisEventBus(config.redisUrl, config.redisPrefix, logger, {
+    outbox,
+    outboxOptions: config.outbox,
+    hooks: relayHooks?.hooks,
+  });
   const deps: SubgraphDeps = { config, logger, connection, redis, events, tokens: new AccessTokenVerifier(config.userTokenKeys), metrics };
   observeEvents(metrics, events);
   const callers = createCallerVerifier(definition.name, config);
 
   const closeClients = async () => {
     await events.dispose();
+    await relayHooks?.close();
     redis.disconnect();
     connection.removeAllListeners('disconnected'); // closing on purpose is not an outage
     await connection.close();

@@ -1,6 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { CredentialSigner, readPrivateKey, readPublicKeys, type PrivateKeyJwk, type TrustedCaller } from '@supergraph/auth';
 import { ORDERS_INTERNAL_AUDIENCE, WORKER_SERVICE } from '@supergraph/contracts';
+import { createJobQueues, readJobsConfig, type JobsConfig } from '@supergraph/jobs';
 import { createRedisClient, FAIL_FAST_REDIS_OPTIONS, readUrl, readWholeNumber } from '@supergraph/runtime';
 import { loadSubgraphConfig, startSubgraph, type RunningSubgraph, type StartOptions, type SubgraphConfig } from '@supergraph/subgraph-kit';
 import { createCatalogClient, type CatalogCallPolicy } from './catalog-client.js';
@@ -8,6 +9,7 @@ import { createContext, type OrdersContext } from './context.js';
 import { createInvoiceFiles } from './invoice-files.js';
 import { createDocumentNumbers, readInvoicePrefix } from './invoice-numbers.js';
 import { registerOrderModel } from './model.js';
+import { orderNoticeHook } from './order-notices.js';
 import { createOrderSlots, readMaxPlacedPerCustomer, registerSlotLedgerModel } from './order-slots.js';
 import { PendingSweeper, readSweeperConfig, type SweeperConfig } from './pending-sweeper.js';
 import { resolvers } from './resolvers.js';
@@ -32,6 +34,8 @@ export interface OrdersConfig extends SubgraphConfig {
   sweeper: SweeperConfig;
   /** Series prefix of invoice and credit note numbers (INVOICE_PREFIX), e.g. BM in BM/2026-27/000001. */
   invoicePrefix: string;
+  /** How the jobs this service enqueues (order notices, invoices) are retried and kept (JOBS_* variables). */
+  jobs: JobsConfig;
 }
 
 export function loadOrdersConfig(env: Record<string, string | undefined> = process.env): OrdersConfig {
@@ -49,6 +53,7 @@ export function loadOrdersConfig(env: Record<string, string | undefined> = proce
     sweeper: readSweeperConfig(env),
     invoicePrefix: readInvoicePrefix(env),
     serviceCallers: readWorkerCaller(env, base.nodeEnv === 'production'),
+    jobs: readJobsConfig(env),
   };
 }
 
@@ -72,6 +77,17 @@ export function start(config: OrdersConfig, options: StartOptions = {}): Promise
       // (parent, args, context, info), while __resolveReference really is (reference, context, info),
       // so TypeScript will not take one for the other. At run time it is the same plain resolver map.
       resolvers: resolvers as GraphQLResolverMap<OrdersContext>,
+      // Status changes become notice jobs as their events leave the outbox (see orderNoticeHook).
+      relayHooks: (logger) => {
+        const jobs = createJobQueues({
+          redisUrl: config.redisUrl,
+          redisPrefix: config.redisPrefix,
+          logger,
+          config: config.jobs,
+          name: 'orders',
+        });
+        return { hooks: [orderNoticeHook(jobs)], close: () => jobs.close() };
+      },
       async setup({ connection, tokens, events, logger }) {
         const orders = registerOrderModel(connection);
         await orders.syncIndexes();

@@ -32,7 +32,7 @@ describe('ensureAdmin', () => {
     const admins = await users.find({ email }).lean();
     expect(admins).toHaveLength(1);
     expect(admins[0]).toMatchObject({ email, role: 'ADMIN', name: 'Admin' });
-    expect(await verifyPassword('first-admin-password', admins[0].passwordHash)).toBe(true);
+    expect(await verifyPassword('first-admin-password', admins[0].passwordHash!)).toBe(true);
   });
 
   it('updates the password of an existing admin on the next start, keeping the same account', async () => {
@@ -43,8 +43,8 @@ describe('ensureAdmin', () => {
     const after = await users.find({ email }).lean();
     expect(after).toHaveLength(1);
     expect(String(after[0]._id)).toBe(String(before!._id));
-    expect(await verifyPassword('second-admin-password', after[0].passwordHash)).toBe(true);
-    expect(await verifyPassword('first-admin-password', after[0].passwordHash)).toBe(false);
+    expect(await verifyPassword('second-admin-password', after[0].passwordHash!)).toBe(true);
+    expect(await verifyPassword('first-admin-password', after[0].passwordHash!)).toBe(false);
   });
 
   it('promotes an existing customer with that email instead of creating a second account', async () => {
@@ -56,7 +56,7 @@ describe('ensureAdmin', () => {
     expect(String(accounts[0]._id)).toBe(String(customer._id));
     expect(accounts[0].role).toBe('ADMIN');
     expect(accounts[0].name).toBe('Ravi');
-    expect(await verifyPassword('admin-password-1', accounts[0].passwordHash)).toBe(true);
+    expect(await verifyPassword('admin-password-1', accounts[0].passwordHash!)).toBe(true);
   });
 
   it('normalises the configured email', async () => {
@@ -73,7 +73,7 @@ describe('ensureAdmin', () => {
     const accounts = await users.find({ email }).lean();
     expect(accounts).toHaveLength(1);
     expect(accounts[0].role).toBe('ADMIN');
-    expect(await verifyPassword('same-admin-password', accounts[0].passwordHash)).toBe(true);
+    expect(await verifyPassword('same-admin-password', accounts[0].passwordHash!)).toBe(true);
   });
 
   it('logs the account id but never the email or password', async () => {

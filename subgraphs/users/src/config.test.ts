@@ -5,10 +5,12 @@ import { loadUsersConfig, USERS_DEFAULT_PORT } from './config.js';
 import { DEFAULT_CREDENTIAL_LIMITS } from './credential-limits.js';
 
 const signingKey = testSigningKey('users');
+const workerKey = testSigningKey('worker');
 const base = {
   NODE_ENV: 'development',
   GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: publicKeysOf(testSigningKey('gateway')) }),
   USER_TOKEN_SIGNING_KEY: JSON.stringify(signingKey),
+  WORKER_SERVICE_PUBLIC_KEYS: JSON.stringify({ keys: publicKeysOf(workerKey) }),
 };
 
 describe('loadUsersConfig', () => {
@@ -17,6 +19,18 @@ describe('loadUsersConfig', () => {
     expect(USERS_DEFAULT_PORT).toBe(4001);
     expect(config.port).toBe(4001);
     expect(config.admin).toBeNull();
+  });
+
+  it('trusts the job worker, with its own keys and audience, for the internal contact lookup', () => {
+    expect(loadUsersConfig(base).serviceCallers).toEqual([{ issuer: 'worker', audience: 'users-internal', keys: publicKeysOf(workerKey) }]);
+    const { WORKER_SERVICE_PUBLIC_KEYS: _omitted, ...withoutWorker } = base;
+    expect(() => loadUsersConfig(withoutWorker)).toThrow(/WORKER_SERVICE_PUBLIC_KEYS/);
+  });
+
+  it('reads the phone login settings', () => {
+    const config = loadUsersConfig({ ...base, OTP_TTL_SECONDS: '60', OTP_RESEND_SECONDS: '5' });
+    expect(config.otp).toMatchObject({ ttlSeconds: 60, resendSeconds: 5, maxAttempts: 5 });
+    expect(() => loadUsersConfig({ ...base, OTP_MAX_ATTEMPTS: '0' })).toThrow(/OTP_MAX_ATTEMPTS/);
   });
 
   it('reads the admin account, trimming the email', () => {

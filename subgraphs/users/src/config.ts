@@ -9,7 +9,9 @@ import {
 import { USERS_INTERNAL_AUDIENCE, WORKER_SERVICE } from '@supergraph/contracts';
 import { ConfigError, readWholeNumber, type Env } from '@supergraph/runtime';
 import { loadSubgraphConfig, type SubgraphConfig } from '@supergraph/subgraph-kit';
+import { readJobsConfig, type JobsConfig } from '@supergraph/jobs';
 import { readCredentialLimits, type CredentialLimitsConfig } from './credential-limits.js';
+import { readOtpConfig, type OtpConfig } from './otp-config.js';
 
 export interface UsersConfig extends SubgraphConfig {
   /** The admin account made sure of at start-up; null when not configured. */
@@ -19,6 +21,10 @@ export interface UsersConfig extends SubgraphConfig {
   /** The key access tokens are signed with (USER_TOKEN_SIGNING_KEY): no other service holds it. */
   tokenSigningKey: PrivateKeyJwk;
   sessions: SessionConfig;
+  /** Phone login codes (OTP_* and RATE_LIMIT_OTP_* variables). */
+  otp: OtpConfig;
+  /** How the jobs this service enqueues (login code messages) are retried and kept (JOBS_* variables). */
+  jobs: JobsConfig;
 }
 
 export interface SessionConfig {
@@ -51,8 +57,9 @@ export function readSessionConfig(env: Env): SessionConfig {
 export const USERS_DEFAULT_PORT = 4001;
 
 /**
- * The worker asks for an invoice's buyer with its own key (WORKER_SERVICE_PUBLIC_KEYS): required
- * in production, where invoices must be issued; elsewhere a stack without a worker may leave it out.
+ * The worker asks for an invoice's buyer and a customer's phone with its own key
+ * (WORKER_SERVICE_PUBLIC_KEYS): required in production, where invoices and notices must go out;
+ * elsewhere a stack without a worker may leave it out.
  */
 function readWorkerCaller(env: Env, production: boolean): TrustedCaller[] {
   const keys = readPublicKeys(env, 'WORKER_SERVICE_PUBLIC_KEYS', { optional: !production });
@@ -72,10 +79,13 @@ export function loadUsersConfig(env: Record<string, string | undefined> = proces
     ...base,
     // The users subgraph checks the tokens it signs; USER_TOKEN_PUBLIC_KEYS adds older keys during a rotation.
     userTokenKeys: withOwnKey(base.userTokenKeys, tokenSigningKey),
+    // The worker asks for an invoice's buyer and how to reach a customer, with its own key and audience.
+    serviceCallers: readWorkerCaller(env, base.nodeEnv === 'production'),
     admin: email && password ? { email, password } : null,
     credentialLimits: readCredentialLimits(env),
     tokenSigningKey,
     sessions: readSessionConfig(env),
-    serviceCallers: readWorkerCaller(env, base.nodeEnv === 'production'),
+    otp: readOtpConfig(env),
+    jobs: readJobsConfig(env),
   };
 }

@@ -9,6 +9,7 @@ import { createContext, type UsersServices } from './context.js';
 import { createCredentialLimits, DEFAULT_CREDENTIAL_LIMITS } from './credential-limits.js';
 import { readSessionConfig } from './config.js';
 import { registerUserModel } from './model.js';
+import type { OtpServices } from './otp.js';
 import { createSessions, registerSessionModel } from './sessions.js';
 import { testDatabaseUri } from '@supergraph/subgraph-kit/testing';
 
@@ -28,6 +29,8 @@ beforeAll(async () => {
     sessions: createSessions({ sessions: registerSessionModel(connection), revocations, config: readSessionConfig({}), logger }),
     revocations,
     logger,
+    // Not used by createContext beyond being passed along; phone login is tested in otp.test.ts.
+    otp: {} as OtpServices,
   };
 });
 

@@ -4,6 +4,7 @@ import { type AccessTokenIssuer, type AccessTokenVerifier, type AuthState, type 
 import { WORKER_SERVICE } from '@supergraph/contracts';
 import { createByIdLoader, type CallerInfo } from '@supergraph/subgraph-kit';
 import type { CredentialLimits } from './credential-limits.js';
+import type { OtpServices } from './otp.js';
 import { PUBLIC_USER_FIELDS, type UserDoc, type UserModel } from './model.js';
 import type { Sessions } from './sessions.js';
 
@@ -11,8 +12,8 @@ export interface UsersContext {
   auth: AuthState;
   /** The client's address, for per-address budgets; undefined when unknown. */
   clientIp: string | undefined;
-  /** The worker, for the internal invoiceBuyer query (identified by its own credential); null for the gateway. */
-  internalCaller: string | null;
+  /** True for the job worker's own calls (its credential, not the gateway's): the internal fields are for it only. */
+  fromWorker: boolean;
   credentialLimits: CredentialLimits;
   users: UserModel;
   tokens: AccessTokenVerifier;
@@ -20,6 +21,7 @@ export interface UsersContext {
   sessions: Sessions;
   revocations: RevocationList;
   logger: Logger;
+  otp: OtpServices;
   loaders: { userById: DataLoader<string, UserDoc> };
 }
 
@@ -31,6 +33,7 @@ export interface UsersServices {
   sessions: Sessions;
   revocations: RevocationList;
   logger: Logger;
+  otp: OtpServices;
 }
 
 /** Builds the per-request context: the caller's identity and fresh DataLoaders. */
@@ -42,7 +45,7 @@ export async function createContext(
   return {
     ...services,
     clientIp: caller.ip,
-    internalCaller: caller.service === WORKER_SERVICE ? WORKER_SERVICE : null,
+    fromWorker: caller.service === WORKER_SERVICE,
     auth: await services.tokens.authenticate(authorization),
     loaders: { userById: createByIdLoader<UserDoc>(services.users, PUBLIC_USER_FIELDS, 'User') },
   };

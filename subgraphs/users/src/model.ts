@@ -3,11 +3,13 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
 export interface UserDoc {
   _id: Types.ObjectId;
   name: string;
-  email: string;
+  /** Missing for an account made by a phone login code. */
+  email?: string;
   phone?: string | null;
   city?: string | null;
   role: 'CUSTOMER' | 'ADMIN';
-  passwordHash: string;
+  /** Missing for an account made by a phone login code (it has no password). */
+  passwordHash?: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -18,15 +20,22 @@ export const PUBLIC_USER_FIELDS = { name: 1, email: 1, phone: 1, city: 1, role: 
 const userSchema = new Schema<UserDoc>(
   {
     name: { type: String, required: true, trim: true },
-    email: { type: String, required: true, lowercase: true, trim: true },
+    email: { type: String, lowercase: true, trim: true },
     phone: { type: String, default: null },
     city: { type: String, default: null },
     role: { type: String, enum: ['CUSTOMER', 'ADMIN'], required: true, default: 'CUSTOMER' },
-    passwordHash: { type: String, required: true },
+    passwordHash: { type: String },
   },
   { collection: 'users', timestamps: true },
 );
-userSchema.index({ email: 1 }, { unique: true });
+// Sparse: accounts made by a phone login code have no email, and several may exist. (The local
+// database ignores `sparse`, and a missing field does not collide there either.)
+userSchema.index({ email: 1 }, { unique: true, sparse: true });
+// Phone login finds the account of a number (not unique: sign-ups before phone login may share one).
+userSchema.index({ phone: 1, _id: 1 });
+
+/** The name an account made by a phone login code has until its owner sets one with updateMe. */
+export const PLACEHOLDER_NAME = 'BharatMart customer';
 
 export type UserModel = Model<UserDoc>;
 

@@ -3,10 +3,11 @@ import { requireAdmin, requireSelfOrAdmin, requireViewer } from '@supergraph/aut
 import { DateTimeScalar, isDuplicateKeyError, loadOrNull, parseObjectId, parsePageArgs, toConnection } from '@supergraph/subgraph-kit';
 import type { UsersContext } from './context.js';
 import type { Resolvers } from './generated/resolvers-types.js';
-import { PUBLIC_USER_FIELDS, type UserDoc } from './model.js';
+import { PLACEHOLDER_NAME, PUBLIC_USER_FIELDS, type UserDoc } from './model.js';
+import { requestOtp, verifyOtp } from './otp.js';
 import type { Rotated } from './sessions.js';
 import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.js';
-import { normaliseEmail, validateSignUp } from './validation.js';
+import { normaliseEmail, validateCity, validateName, validateSignUp } from './validation.js';
 
 /** A new session's (or a refreshed session's) tokens for `user`. */
 async function authPayload<TUser extends Pick<UserDoc, '_id' | 'role'>>(ctx: UsersContext, user: TUser, session?: Rotated) {
@@ -40,9 +41,15 @@ export const resolvers: Resolvers = {
     },
 
     invoiceBuyer: async (_parent, args, ctx) => {
-      if (!ctx.internalCaller) throw appError(ErrorCode.Forbidden, 'This operation is internal to the supergraph');
+      if (!ctx.fromWorker) throw appError(ErrorCode.Forbidden, 'This operation is internal to the supergraph');
       const user = await loadOrNull(ctx.loaders.userById, String(parseObjectId(args.userId, 'userId')));
       return user ? { name: user.name, city: user.city ?? null } : null;
+    },
+
+    notificationContact: async (_parent, args, ctx) => {
+      if (!ctx.fromWorker) throw appError(ErrorCode.Forbidden, 'This operation is internal to the supergraph');
+      const user = await ctx.users.findById(parseObjectId(args.userId, 'userId'), { phone: 1 }).lean();
+      return user ? { phone: user.phone ?? null } : null;
     },
 
     users: async (_parent, args, ctx) => {
@@ -95,7 +102,8 @@ export const resolvers: Resolvers = {
       const user = await ctx.users.findOne({ email }).lean();
       // Verify against a decoy when the email is unknown, so response time does not reveal registered emails.
       const ok = await verifyPassword(args.password, user?.passwordHash ?? (await decoyPasswordHash()));
-      if (!user || !ok) throw appError(ErrorCode.Unauthenticated, 'Email or password is incorrect');
+      // An account made by a phone login code has no password: no password logs into it.
+      if (!user?.passwordHash || !ok) throw appError(ErrorCode.Unauthenticated, 'Email or password is incorrect');
       await limits.loginFailuresPerAccount.reset(email);
       if (needsRehash(user.passwordHash)) {
         // Only while the old hash is still the stored one: a password changed meanwhile is not overwritten.
@@ -106,6 +114,32 @@ export const resolvers: Resolvers = {
         ctx.logger.info('password hash upgraded', { userId: String(user._id) });
       }
       return authPayload(ctx, user);
+    },
+
+    requestOtp: (_parent, args, ctx) => requestOtp(ctx.otp, args.phone, ctx.clientIp),
+
+    verifyOtp: async (_parent, args, ctx) => {
+      const phone = await verifyOtp(ctx.otp, args.phone, args.code, ctx.clientIp);
+      // The oldest account with this number, as sign-ups before phone login may share one.
+      const existing = await ctx.users.findOne({ phone }, PUBLIC_USER_FIELDS).sort({ _id: 1 }).lean();
+      if (existing) return authPayload(ctx, existing);
+      const user = await ctx.users.create({ name: PLACEHOLDER_NAME, phone, role: 'CUSTOMER' });
+      ctx.logger.info('user signed up with a phone login code', { userId: String(user._id) });
+      return authPayload(ctx, user);
+    },
+
+    updateMe: async (_parent, args, ctx) => {
+      const viewer = requireViewer(ctx.auth);
+      const set: Partial<Pick<UserDoc, 'name' | 'city'>> = {};
+      if (args.input.name !== undefined && args.input.name !== null) set.name = validateName(args.input.name);
+      if (args.input.city !== undefined) set.city = validateCity(args.input.city);
+      if (Object.keys(set).length === 0)
+        throw appError(ErrorCode.BadUserInput, 'input: give a name or a city to change', { field: 'input' });
+      // No projection: the local database refuses one on findAndModify; the hash never reaches a field anyway.
+      const updated = await ctx.users.findOneAndUpdate({ _id: parseObjectId(viewer.id) }, { $set: set }, { new: true }).lean();
+      if (!updated) throw appError(ErrorCode.NotFound, 'The account of this token no longer exists');
+      ctx.loaders.userById.clear(viewer.id);
+      return updated;
     },
 
     refreshSession: async (_parent, args, ctx) => {
@@ -150,7 +184,7 @@ export const resolvers: Resolvers = {
   User: {
     __resolveReference: (reference, ctx) => ctx.loaders.userById.load(reference.id),
     id: (user) => String(user._id),
-    email: contactField('email', (user) => user.email),
+    email: contactField('email', (user) => user.email ?? null),
     phone: contactField('phone', (user) => user.phone ?? null),
     // Loaded documents come from the loader and already carry every public field; a
     // user who signed up in this request is returned from `create` and does too.

@@ -1,5 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { AccessTokenIssuer, createRedisRevocationList } from '@supergraph/auth';
+import { createJobQueues } from '@supergraph/jobs';
 import { createRedisClient, FAIL_FAST_REDIS_OPTIONS } from '@supergraph/runtime';
 import { startSubgraph, type RunningSubgraph, type StartOptions } from '@supergraph/subgraph-kit';
 import { createCredentialLimits } from './credential-limits.js';
@@ -7,6 +8,8 @@ import { ensureAdmin } from './admin.js';
 import type { UsersConfig } from './config.js';
 import { createContext, type UsersContext } from './context.js';
 import { registerUserModel } from './model.js';
+import { createOtpBudgets, otpHashKey, type OtpServices } from './otp.js';
+import { registerOtpModel } from './otp-model.js';
 import { resolvers } from './resolvers.js';
 import { createSessions, registerSessionModel } from './sessions.js';
 
@@ -44,10 +47,26 @@ export function start(config: UsersConfig, options: StartOptions = {}): Promise<
         });
         const sessions = createSessions({ sessions: sessionModel, revocations, config: config.sessions, logger });
         const issuer = new AccessTokenIssuer(config.tokenSigningKey, config.sessions.accessTokenTtlSeconds);
-        const services = { users, tokens, issuer, sessions, revocations, logger, credentialLimits };
+        const jobs = createJobQueues({
+          redisUrl: config.redisUrl,
+          redisPrefix: config.redisPrefix,
+          logger,
+          config: config.jobs,
+          name: 'users',
+        });
+        const otp: OtpServices = {
+          challenges: registerOtpModel(connection),
+          jobs,
+          config: config.otp,
+          hashKey: otpHashKey(config.tokenSigningKey.d),
+          logger,
+          budgets: createOtpBudgets(config.otp.limits, { redis: limitsRedis, prefix: config.redisPrefix }),
+        };
+        const services = { users, tokens, issuer, sessions, revocations, logger, credentialLimits, otp };
         return {
           createContext: (authorization, caller) => createContext(services, authorization, caller),
           onStop: async () => {
+            await jobs.close();
             limitsRedis.disconnect();
             await revocations.dispose();
           },

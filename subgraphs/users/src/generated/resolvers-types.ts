@@ -41,8 +41,11 @@ export type User = {
   id: Scalars['ID']['output'];
   /** Display name, e.g. "Priya Sharma". */
   name: Scalars['String']['output'];
-  /** Login email, unique across all users, stored in lower case. */
-  email: Scalars['String']['output'];
+  /**
+   * Login email, unique across all users, stored in lower case; null for an account made by logging
+   * in with a phone number (verifyOtp).
+   */
+  email: Maybe<Scalars['String']['output']>;
   /** Mobile number in E.164 form, e.g. +919876543210. */
   phone: Maybe<Scalars['String']['output']>;
   /** City the user lives in, e.g. "Pune". */
@@ -105,6 +108,32 @@ export type AuthPayload = {
   user: User;
 };
 
+/** How to reach a user with a notification. Internal: served to the job worker only. */
+export type NotificationContact = {
+  __typename?: 'NotificationContact';
+  /** Mobile number in E.164 form, or null when the user gave none. */
+  phone: Maybe<Scalars['String']['output']>;
+};
+
+/** A login code sent by SMS: when it stops working and when another may be asked for. */
+export type OtpChallenge = {
+  __typename?: 'OtpChallenge';
+  /** The number the code went to, in E.164 form (e.g. +919876543210). */
+  phone: Scalars['String']['output'];
+  /** When the code stops working (5 minutes after it was sent by default). */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The earliest moment requestOtp sends this number a new code (30 seconds after this one by default). */
+  resendAt: Scalars['DateTime']['output'];
+};
+
+/** What a user may change about themselves; fields left out stay as they are. */
+export type UpdateMeInput = {
+  /** Display name, 1 to 100 characters. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** City, up to 100 characters; an empty string clears it. */
+  city?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** What a new customer tells us when signing up. */
 export type SignUpInput = {
   /** Display name, 1 to 100 characters. */
@@ -129,6 +158,11 @@ export type Query = {
   users: UserConnection;
   /** Internal (worker only): the name and city an invoice names its buyer by; null when the account is gone. */
   invoiceBuyer: Maybe<InvoiceBuyer>;
+  /**
+   * Internal (the job worker only): how to reach a user with an order notification; null when no
+   * user has this id.
+   */
+  notificationContact: Maybe<NotificationContact>;
 };
 
 
@@ -147,6 +181,11 @@ export type QueryInvoiceBuyerArgs = {
   userId: Scalars['ID']['input'];
 };
 
+
+export type QueryNotificationContactArgs = {
+  userId: Scalars['ID']['input'];
+};
+
 /** Internal: a buyer as an invoice names them. */
 export type InvoiceBuyer = {
   __typename?: 'InvoiceBuyer';
@@ -162,6 +201,21 @@ export type Mutation = {
   signUp: AuthPayload;
   /** Exchanges an email and password for a token. */
   logIn: AuthPayload;
+  /**
+   * Sends a 6-digit login code by SMS to an Indian mobile number (`98765 43210`, `+91-98765-43210` and
+   * `09876543210` are all read as +919876543210). The answer is the same whether or not the number has
+   * an account. At most one code every 30 seconds per number (RATE_LIMITED with `retryAfterSeconds`
+   * before then); budgets per number and per address apply.
+   */
+  requestOtp: OtpChallenge;
+  /**
+   * Exchanges the code sent by requestOtp for a session, like logIn: the number's account, or a new
+   * customer account for a number not seen before (set its name with updateMe). A code works once,
+   * for 5 minutes, and dies after 5 wrong tries (UNAUTHENTICATED naming `code`).
+   */
+  verifyOtp: AuthPayload;
+  /** Changes the logged-in user's own name or city. */
+  updateMe: User;
   /** Exchanges a refresh token for a new access token and a new refresh token (the old one is used up). */
   refreshSession: AuthPayload;
   /**
@@ -186,6 +240,22 @@ export type MutationSignUpArgs = {
 export type MutationLogInArgs = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
+};
+
+
+export type MutationRequestOtpArgs = {
+  phone: Scalars['String']['input'];
+};
+
+
+export type MutationVerifyOtpArgs = {
+  phone: Scalars['String']['input'];
+  code: Scalars['String']['input'];
+};
+
+
+export type MutationUpdateMeArgs = {
+  input: UpdateMeInput;
 };
 
 
@@ -308,6 +378,9 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   UserConnection: ResolverTypeWrapper<RelayConnection<UserDoc>>;
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
+  NotificationContact: ResolverTypeWrapper<NotificationContact>;
+  OtpChallenge: ResolverTypeWrapper<OtpChallenge>;
+  UpdateMeInput: UpdateMeInput;
   SignUpInput: SignUpInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   InvoiceBuyer: ResolverTypeWrapper<InvoiceBuyer>;
@@ -326,6 +399,9 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   UserConnection: RelayConnection<UserDoc>;
   AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
+  NotificationContact: NotificationContact;
+  OtpChallenge: OtpChallenge;
+  UpdateMeInput: UpdateMeInput;
   SignUpInput: SignUpInput;
   Query: Record<PropertyKey, never>;
   InvoiceBuyer: InvoiceBuyer;
@@ -350,7 +426,7 @@ export type UserResolvers<ContextType = UsersContext, ParentType extends Resolve
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
@@ -380,11 +456,22 @@ export type AuthPayloadResolvers<ContextType = UsersContext, ParentType extends 
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
+export type NotificationContactResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['NotificationContact'] = ResolversParentTypes['NotificationContact']> = {
+  phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type OtpChallengeResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['OtpChallenge'] = ResolversParentTypes['OtpChallenge']> = {
+  phone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  resendAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
   invoiceBuyer?: Resolver<Maybe<ResolversTypes['InvoiceBuyer']>, ParentType, ContextType, RequireFields<QueryInvoiceBuyerArgs, 'userId'>>;
+  notificationContact?: Resolver<Maybe<ResolversTypes['NotificationContact']>, ParentType, ContextType, RequireFields<QueryNotificationContactArgs, 'userId'>>;
 };
 
 export type InvoiceBuyerResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['InvoiceBuyer'] = ResolversParentTypes['InvoiceBuyer']> = {
@@ -395,6 +482,9 @@ export type InvoiceBuyerResolvers<ContextType = UsersContext, ParentType extends
 export type MutationResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'email' | 'password'>>;
+  requestOtp?: Resolver<ResolversTypes['OtpChallenge'], ParentType, ContextType, RequireFields<MutationRequestOtpArgs, 'phone'>>;
+  verifyOtp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationVerifyOtpArgs, 'phone' | 'code'>>;
+  updateMe?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateMeArgs, 'input'>>;
   refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
   logOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationLogOutArgs>>;
   setUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'id' | 'role'>>;
@@ -407,6 +497,8 @@ export type Resolvers<ContextType = UsersContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
+  NotificationContact?: NotificationContactResolvers<ContextType>;
+  OtpChallenge?: OtpChallengeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   InvoiceBuyer?: InvoiceBuyerResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
