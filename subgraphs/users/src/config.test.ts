@@ -21,12 +21,6 @@ describe('loadUsersConfig', () => {
     expect(config.admin).toBeNull();
   });
 
-  it('trusts the job worker, with its own keys and audience, for the internal contact lookup', () => {
-    expect(loadUsersConfig(base).serviceCallers).toEqual([{ issuer: 'worker', audience: 'users-internal', keys: publicKeysOf(workerKey) }]);
-    const { WORKER_SERVICE_PUBLIC_KEYS: _omitted, ...withoutWorker } = base;
-    expect(() => loadUsersConfig(withoutWorker)).toThrow(/WORKER_SERVICE_PUBLIC_KEYS/);
-  });
-
   it('reads the phone login settings', () => {
     const config = loadUsersConfig({ ...base, OTP_TTL_SECONDS: '60', OTP_RESEND_SECONDS: '5' });
     expect(config.otp).toMatchObject({ ttlSeconds: 60, resendSeconds: 5, maxAttempts: 5 });
@@ -59,13 +53,11 @@ describe('loadUsersConfig', () => {
     expect(loadUsersConfig({ ...base, ADMIN_EMAIL: 'admin@example.in', ADMIN_PASSWORD: 'short' }).admin?.password).toBe('short');
   });
 
-  it('trusts the worker for the internal invoiceBuyer query: required in production, optional elsewhere', () => {
-    const workerKeys = JSON.stringify({ keys: publicKeysOf(testSigningKey('worker')) });
-    expect(loadUsersConfig(base).serviceCallers).toEqual([]);
-    expect(loadUsersConfig({ ...base, WORKER_SERVICE_PUBLIC_KEYS: workerKeys }).serviceCallers).toEqual([
-      expect.objectContaining({ issuer: 'worker', audience: 'users-internal' }),
-    ]);
-    expect(() => loadUsersConfig({ ...base, NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/shop' })).toThrow(
+  it('trusts the worker, with its own keys and audience, for the internal lookups: required in production, optional elsewhere', () => {
+    expect(loadUsersConfig(base).serviceCallers).toEqual([{ issuer: 'worker', audience: 'users-internal', keys: publicKeysOf(workerKey) }]);
+    const { WORKER_SERVICE_PUBLIC_KEYS: _omitted, ...withoutWorker } = base;
+    expect(loadUsersConfig(withoutWorker).serviceCallers).toEqual([]);
+    expect(() => loadUsersConfig({ ...withoutWorker, NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/shop' })).toThrow(
       /WORKER_SERVICE_PUBLIC_KEYS/,
     );
   });
