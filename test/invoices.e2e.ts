@@ -5,9 +5,9 @@ import { createInvoicingClients, issueInvoice, readSellerDetails, type IssueDeps
 import { pdfText } from '../packages/invoicing/src/pdf-text.fixture.js';
 import { adminToken, createProduct, errorCodes, gqlAsGateway, gqlOk, PLACE_ORDER, signUpCustomer } from './helpers.js';
 
-// The worker is not wired to a queue yet: this test calls the job's body, issueInvoice, itself,
-// standing in for the worker, against the shared stack's real subgraph processes over HTTP, signed
-// with the worker's own key as the worker will be.
+// The shared stack's worker issues every owed document from its queue; the tests wait for it. Where
+// they race it or replay a crashed run, they call the job's body, issueInvoice, themselves, against
+// the same subgraph processes over HTTP, signed with the worker's own key as the worker signs.
 let deps: IssueDeps;
 let admin: string;
 let gatewayOrigin: string;
@@ -23,6 +23,17 @@ async function placeConfirmedOrder(token: string, lines: { productId: string; qu
 
 async function orderDocuments(id: string, token: string) {
   return (await gqlOk<{ order: any }>(`query($id: ID!) { order(id: $id) { status ${INVOICE_FIELDS} } }`, { id }, token)).order;
+}
+
+/** The order's invoice or credit note once it is READY (the worker's job done), or fails after 30 s. */
+async function whenIssued(id: string, token: string, field: 'invoice' | 'creditNote') {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const documents = await orderDocuments(id, token);
+    if (documents[field]?.status === 'READY') return documents[field];
+    if (Date.now() > deadline) throw new Error(`order ${id}: ${field} not READY within 30 s (${JSON.stringify(documents[field])})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 const getPdf = (path: string, token?: string) =>
@@ -50,7 +61,7 @@ beforeAll(async () => {
 });
 
 describe('GST invoices', () => {
-  it('issues a confirmed order its invoice: PENDING, then READY with a PDF that reads back right, for its owner only', async () => {
+  it('issues a confirmed order its invoice through the worker: READY with a PDF that reads back right, for its owner only', async () => {
     const buyer = await signUpCustomer({ name: 'Priya Sharma', city: 'Mumbai' });
     const placed = await gqlOk<{ placeOrder: { id: string } }>(
       PLACE_ORDER,
@@ -70,13 +81,16 @@ describe('GST invoices', () => {
     await expect(issueInvoice(deps, orderId)).rejects.toMatchObject({ extensions: { code: 'CONFLICT' } });
 
     await gqlOk('mutation($id: ID!) { updateOrderStatus(id: $id, status: CONFIRMED) { id } }', { id: orderId }, admin);
-    expect((await orderDocuments(orderId, buyer.token)).invoice).toEqual({ number: null, status: 'PENDING', issuedAt: null, url: null });
+    // Owed from the confirming write on (the worker may already have issued it by now).
+    expect((await orderDocuments(orderId, buyer.token)).invoice.status).toMatch(/^(PENDING|READY)$/);
 
-    const issued = await issueInvoice(deps, orderId);
-    expect(issued.number).toMatch(/^BM\/\d{4}-\d{2}\/\d{6}$/);
-    const { invoice } = await orderDocuments(orderId, buyer.token);
-    expect(invoice).toMatchObject({ number: issued.number, status: 'READY', url: `/invoices/${orderId}.pdf` });
+    const invoice = await whenIssued(orderId, buyer.token, 'invoice');
+    expect(invoice.number).toMatch(/^BM\/\d{4}-\d{2}\/\d{6}$/);
+    expect(invoice).toMatchObject({ status: 'READY', url: `/invoices/${orderId}.pdf` });
     expect(Date.parse(invoice.issuedAt)).toBeGreaterThan(Date.now() - 60_000);
+    // A second run of the job (a retry after a crash) finds it issued and changes nothing.
+    expect(await issueInvoice(deps, orderId)).toEqual({ number: invoice.number, alreadyIssued: true });
+    const issued = { number: invoice.number as string };
 
     const response = await getPdf(invoice.url, buyer.token);
     expect(response.status).toBe(200);
@@ -140,9 +154,9 @@ describe('GST invoices', () => {
     expect([...byOrder.get(orderIds[0])!]).toEqual([crashed.number]);
     const numbers = [...byOrder.values()].map((set) => [...set][0]);
     expect(new Set(numbers).size).toBe(orderIds.length);
-    // Gap-free: the numbers allocated here follow on from one another.
-    const sequences = numbers.map(sequence).sort((a, b) => a - b);
-    expect(sequences.at(-1)! - sequences[0] + 1).toBe(sequences.length);
+    // Not checked here that they follow on from one another: the shared stack's worker may be numbering
+    // other tests' orders at the same moment. src/invoices.test.ts in orders checks the series has no gaps.
+    expect(numbers.map(sequence).every((n) => Number.isInteger(n) && n > 0)).toBe(true);
 
     // Each order READY, its one stored PDF under its own number.
     for (const [index, id] of orderIds.entries()) {
@@ -157,14 +171,14 @@ describe('GST invoices', () => {
   it('follows a cancelled invoiced order with a credit note naming the invoice', async () => {
     const buyer = await signUpCustomer({ city: 'Pune' });
     const orderId = await placeConfirmedOrder(buyer.token, [{ productId: products.kurta, quantity: 1 }]);
-    const invoice = await issueInvoice(deps, orderId);
+    const invoice = await whenIssued(orderId, buyer.token, 'invoice');
     await gqlOk('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: orderId }, buyer.token);
-    expect((await orderDocuments(orderId, buyer.token)).creditNote).toMatchObject({ status: 'PENDING' });
+    expect((await orderDocuments(orderId, buyer.token)).creditNote.status).toMatch(/^(PENDING|READY)$/);
 
-    const note = await issueInvoice(deps, orderId, 'CREDIT_NOTE');
+    const creditNote = await whenIssued(orderId, buyer.token, 'creditNote');
+    const note = { number: creditNote.number as string };
     expect(note.number).toMatch(/^BM-CN\/\d{4}-\d{2}\/\d{6}$/);
-    const { creditNote } = await orderDocuments(orderId, buyer.token);
-    expect(creditNote).toMatchObject({ number: note.number, status: 'READY', url: `/credit-notes/${orderId}.pdf` });
+    expect(creditNote).toMatchObject({ status: 'READY', url: `/credit-notes/${orderId}.pdf` });
     const text = await pdfText(new Uint8Array(await (await getPdf(creditNote.url, buyer.token)).arrayBuffer()));
     expect(text).toContain('CREDIT NOTE');
     expect(text).toContain(note.number);

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullPrefix, createJobQueues, jobId, QUEUES, readJobsConfig, type JobQueues } from '@supergraph/jobs';
+import { bullPrefix, createJobQueues, jobId, QUEUE_NAMES, QUEUES, readJobsConfig, type JobQueues } from '@supergraph/jobs';
 import { createLogger, createRedisClient } from '@supergraph/runtime';
 import { stopChild } from '../scripts/lib/child-process.mjs';
 import { startService } from '../scripts/lib/processes.mjs';
@@ -125,9 +125,9 @@ describe('job queue and worker (real Redis, BullMQ and worker process)', () => {
     // Every queue and state is a series, zeros included.
     const series = families.find((family) => family.name === 'jobs_queue_jobs')?.samples ?? [];
     expect(series.map((sample) => `${sample.labels.queue}/${sample.labels.state}`).sort()).toEqual(
-      ['notifications', 'sms'].flatMap((queue) =>
-        ['active', 'completed', 'delayed', 'failed', 'waiting'].map((state) => `${queue}/${state}`),
-      ),
+      [...QUEUE_NAMES]
+        .sort()
+        .flatMap((queue) => ['active', 'completed', 'delayed', 'failed', 'waiting'].map((state) => `${queue}/${state}`)),
     );
     expect(valueOf(families, 'jobs_queue_jobs', { queue: 'sms', state: 'completed' })).toBeGreaterThanOrEqual(3);
     expect(valueOf(families, 'jobs_sms_sent_total', { purpose: 'otp' })).toBeGreaterThanOrEqual(3);
@@ -179,7 +179,7 @@ describe('queue dashboard', () => {
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const api = await fetch(`${base()}/api/queues`, { headers: { authorization: `Bearer ${admin}` } });
     const body = (await api.json()) as { queues: { name: string }[] };
-    expect(body.queues.map((queue) => queue.name).sort()).toEqual([QUEUES.notifications, QUEUES.sms].sort());
+    expect(body.queues.map((queue) => queue.name).sort()).toEqual([...QUEUE_NAMES].sort());
   });
 
   it('lets a browser log in with the form and keeps the token in an HttpOnly cookie', async () => {
@@ -203,7 +203,17 @@ describe('queue dashboard', () => {
   });
 
   it('is not served in production unless QUEUE_DASHBOARD is on', async () => {
-    const production = await startService('worker', { ...workerEnv(), NODE_ENV: 'production' });
+    const production = await startService('worker', {
+      ...workerEnv(),
+      NODE_ENV: 'production',
+      // Production names the seller on invoices and the orders subgraph explicitly.
+      SELLER_NAME: 'Test Seller Private Limited',
+      SELLER_ADDRESS: '1 Test Road; Pune 411001',
+      SELLER_GSTIN: '27AABCB1234F1Z8',
+      SELLER_STATE: 'Maharashtra',
+      ORDERS_URL: 'http://127.0.0.1:9/graphql',
+      USERS_URL: 'http://127.0.0.1:9/graphql',
+    });
     try {
       const admin = await mintAccessToken({ id: '65f0c0ffee0000000000abce', role: 'ADMIN' }, 60);
       expect(

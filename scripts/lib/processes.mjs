@@ -182,21 +182,23 @@ export async function startStack(env, options = {}) {
       launch('catalog', { PORT: port('catalog'), ...env }),
     ]);
     started.push(users, catalog);
-    // The worker asks users how to reach a customer.
-    const [orders, worker] = await startTogether([
-      launch('orders', { PORT: port('orders'), CATALOG_URL: catalog.url, ...env }),
-      ...(options.worker ? [launch('worker', { PORT: port('worker'), USERS_URL: users.url, ...env })] : []),
+    const orders = await launch('orders', { PORT: port('orders'), CATALOG_URL: catalog.url, ...env });
+    started.push(orders);
+    // The worker asks users how to reach a customer and who an invoice's buyer is, and orders to
+    // number and store invoices; it starts beside the gateway.
+    const workerEnv = { PORT: port('worker'), USERS_URL: users.url, ORDERS_URL: orders.url, ...env };
+    const [gateway, worker] = await startTogether([
+      launch('gateway', {
+        PORT: port('gateway'),
+        USERS_URL: users.url,
+        CATALOG_URL: catalog.url,
+        ORDERS_URL: orders.url,
+        ...env,
+        ...(options.gatewayEnv ?? {}),
+      }),
+      ...(options.worker ? [launch('worker', workerEnv)] : []),
     ]);
-    started.push(orders, ...(worker ? [worker] : []));
-    const gateway = await launch('gateway', {
-      PORT: port('gateway'),
-      USERS_URL: users.url,
-      CATALOG_URL: catalog.url,
-      ORDERS_URL: orders.url,
-      ...env,
-      ...(options.gatewayEnv ?? {}),
-    });
-    started.push(gateway);
+    started.push(gateway, ...(worker ? [worker] : []));
     return {
       users,
       catalog,

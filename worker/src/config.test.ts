@@ -23,8 +23,21 @@ describe('loadWorkerConfig', () => {
     expect(configErrorMessage(() => loadWorkerConfig({ ...base, NODE_ENV: 'production' }))).toMatch(
       /SMS_WEBHOOK_URL is required in production/,
     );
-    const production = { ...base, NODE_ENV: 'production', SMS_WEBHOOK_URL: 'https://sms.example.in/send' };
+    const upstreams = { USERS_URL: 'https://users.internal/graphql', ORDERS_URL: 'https://orders.internal/graphql' };
+    const seller = {
+      SELLER_NAME: 'Test Seller Private Limited',
+      SELLER_ADDRESS: '1 Test Road; Pune 411001',
+      SELLER_GSTIN: '27AABCB1234F1Z8',
+      SELLER_STATE: 'Maharashtra',
+    };
+    const production = { ...base, ...upstreams, ...seller, NODE_ENV: 'production', SMS_WEBHOOK_URL: 'https://sms.example.in/send' };
     expect(loadWorkerConfig(production)).toMatchObject({ smsWebhookUrl: 'https://sms.example.in/send', dashboard: null });
+    expect(loadWorkerConfig(production).invoicing).toMatchObject({ ordersUrl: upstreams.ORDERS_URL, usersUrl: upstreams.USERS_URL });
+    // Upstreams and the seller are never guessed in production.
+    const { USERS_URL: _users, ...withoutUsers } = production;
+    expect(configErrorMessage(() => loadWorkerConfig(withoutUsers))).toMatch(/USERS_URL/);
+    const { SELLER_NAME: _name, ...withoutSeller } = production;
+    expect(configErrorMessage(() => loadWorkerConfig(withoutSeller))).toMatch(/SELLER_NAME/);
     expect(loadWorkerConfig({ ...production, QUEUE_DASHBOARD: 'on' }).dashboard).not.toBeNull();
   });
 

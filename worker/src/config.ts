@@ -1,5 +1,6 @@
 import { ConfigError, loadServiceConfig, readOnOff, readUrl, readWholeNumber, type Env, type ServiceConfig } from '@supergraph/runtime';
 import { readPrivateKey, readPublicKeys, type PrivateKeyJwk, type PublicKeyJwk } from '@supergraph/auth';
+import { loadInvoicingConfig, type InvoicingConfig } from '@supergraph/invoicing';
 import { readJobsConfig, type JobsConfig } from '@supergraph/jobs';
 
 export const WORKER_DEFAULT_PORT = 4004;
@@ -22,6 +23,8 @@ export interface WorkerConfig extends ServiceConfig {
    * production unless switched on; admins only, their access tokens checked with USER_TOKEN_PUBLIC_KEYS.
    */
   dashboard: { tokenKeys: PublicKeyJwk[] } | null;
+  /** Invoices: the seller printed on them (SELLER_*, required in production) and the services asked to number and store them. */
+  invoicing: InvoicingConfig;
 }
 
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
@@ -36,10 +39,15 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     jobs: readJobsConfig(env),
     smsWebhookUrl: hasWebhook ? readUrl(env, 'SMS_WEBHOOK_URL', undefined, ['http:', 'https:']) : undefined,
     smsTimeoutMs: readWholeNumber(env, 'SMS_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
-    usersUrl: readUrl(env, 'USERS_URL', 'http://localhost:4001/graphql', ['http:', 'https:']),
+    // Required in production, like every other service's upstream URLs; localhost in development.
+    usersUrl: readUrl(env, 'USERS_URL', service.nodeEnv === 'production' ? undefined : 'http://localhost:4001/graphql', [
+      'http:',
+      'https:',
+    ]),
     serviceKey: readPrivateKey(env, 'WORKER_SERVICE_SIGNING_KEY'),
     dashboard: readOnOff(env, 'QUEUE_DASHBOARD', service.nodeEnv !== 'production')
       ? { tokenKeys: readPublicKeys(env, 'USER_TOKEN_PUBLIC_KEYS') }
       : null,
+    invoicing: loadInvoicingConfig(env),
   };
 }

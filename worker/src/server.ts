@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Queue, type Worker } from 'bullmq';
-import { bullPrefix, consumeQueue, QUEUE_NAMES, QUEUES, type OrderStatusNotice, type SmsJob } from '@supergraph/jobs';
+import { createInvoicingClients } from '@supergraph/invoicing';
+import { bullPrefix, consumeQueue, QUEUE_NAMES, QUEUES, type InvoiceJob, type OrderStatusNotice, type SmsJob } from '@supergraph/jobs';
 import { createLogger, createRedisClient, FAIL_FAST_REDIS_OPTIONS, listen, type Logger } from '@supergraph/runtime';
 import { exposeMetrics, ServiceMetrics } from '@supergraph/telemetry';
 import type { WorkerConfig } from './config.js';
 import { createDashboard, DASHBOARD_PATH } from './dashboard.js';
+import { invoiceProcessor } from './invoice-processor.js';
 import { noticeProcessor } from './notice-processor.js';
 import { QueueStats } from './queue-stats.js';
 import { createSentMarks } from './sent-marks.js';
@@ -72,12 +74,17 @@ export async function start(config: WorkerConfig, options: WorkerStartOptions = 
   const users = options.users ?? createUsersClient(config.usersUrl, config.serviceKey);
   const queueNamed = (name: string) => queues.find((queue) => queue.name === name)!;
   const consumeOptions = { connection: consuming, redisPrefix: config.redisPrefix, config: config.jobs, logger };
-  // One BullMQ worker per queue; a new kind of job (e.g. invoices) adds its processor here.
+  // One BullMQ worker per queue; a new kind of job adds its processor here.
   const workers: Worker[] = [
     consumeQueue<SmsJob>(QUEUES.sms, smsProcessor(transport, marks, smsStats), consumeOptions),
     consumeQueue<OrderStatusNotice>(
       QUEUES.notifications,
       noticeProcessor({ queue: queueNamed(QUEUES.notifications), users, transport, marks, stats: smsStats }),
+      consumeOptions,
+    ),
+    consumeQueue<InvoiceJob>(
+      QUEUES.invoices,
+      invoiceProcessor({ ...createInvoicingClients(config.invoicing), seller: config.invoicing.seller }),
       consumeOptions,
     ),
   ];

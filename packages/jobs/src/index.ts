@@ -3,6 +3,7 @@ export * from './backoff.js';
 export * from './config.js';
 export * from './consumer.js';
 export * from './counts.js';
+export * from './invoice-job.js';
 export * from './job-ids.js';
 export * from './order-notice.js';
 export * from './producer.js';

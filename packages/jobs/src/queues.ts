@@ -1,12 +1,14 @@
 /**
- * Every queue, by the name its Redis keys carry. A new kind of background work (e.g. invoices)
- * adds its queue here, a job type beside it, and a processor in the worker.
+ * Every queue, by the name its Redis keys carry. A new kind of background work adds its queue here,
+ * a job type beside it, and a processor in the worker.
  */
 export const QUEUES = {
   /** Text messages whose text and number are known when enqueued: login codes. */
   sms: 'sms',
   /** Customers told about their orders (the worker looks up how to reach them): status changes. */
   notifications: 'notifications',
+  /** Tax invoices and credit notes, rendered as PDFs and stored with the orders subgraph. */
+  invoices: 'invoices',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

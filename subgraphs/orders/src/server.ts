@@ -9,6 +9,7 @@ import { createContext, type OrdersContext } from './context.js';
 import { createInvoiceFiles } from './invoice-files.js';
 import { createDocumentNumbers, readInvoicePrefix } from './invoice-numbers.js';
 import { registerOrderModel } from './model.js';
+import { invoiceJobHook } from './invoice-jobs.js';
 import { orderNoticeHook } from './order-notices.js';
 import { createOrderSlots, readMaxPlacedPerCustomer, registerSlotLedgerModel } from './order-slots.js';
 import { PendingSweeper, readSweeperConfig, type SweeperConfig } from './pending-sweeper.js';
@@ -77,7 +78,7 @@ export function start(config: OrdersConfig, options: StartOptions = {}): Promise
       // (parent, args, context, info), while __resolveReference really is (reference, context, info),
       // so TypeScript will not take one for the other. At run time it is the same plain resolver map.
       resolvers: resolvers as GraphQLResolverMap<OrdersContext>,
-      // Status changes become notice jobs as their events leave the outbox (see orderNoticeHook).
+      // Status changes become notice and invoice jobs as their events leave the outbox (see the hooks).
       relayHooks: (logger) => {
         const jobs = createJobQueues({
           redisUrl: config.redisUrl,
@@ -86,7 +87,7 @@ export function start(config: OrdersConfig, options: StartOptions = {}): Promise
           config: config.jobs,
           name: 'orders',
         });
-        return { hooks: [orderNoticeHook(jobs)], close: () => jobs.close() };
+        return { hooks: [orderNoticeHook(jobs), invoiceJobHook(jobs)], close: () => jobs.close() };
       },
       async setup({ connection, tokens, events, logger }) {
         const orders = registerOrderModel(connection);
