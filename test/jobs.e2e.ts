@@ -182,6 +182,26 @@ describe('queue dashboard', () => {
     expect(body.queues.map((queue) => queue.name).sort()).toEqual([...QUEUE_NAMES].sort());
   });
 
+  it('shows the sms queue read-only and without its messages, which may hold login codes', async () => {
+    const admin = await mintAccessToken({ id: '65f0c0ffee0000000000abce', role: 'ADMIN' }, 60);
+    const headers = { authorization: `Bearer ${admin}` };
+    const text = await (await fetch(`${base()}/api/queues?activeQueue=sms&status=completed&page=1`, { headers })).text();
+    const sms = (JSON.parse(text) as { queues: { name: string; readOnlyMode: boolean; jobs: unknown[] }[] }).queues.find(
+      (q) => q.name === 'sms',
+    );
+    expect(sms?.readOnlyMode).toBe(true);
+    // Earlier tests' messages completed here ("hello once", "third time lucky", …): listed, but not their text.
+    expect(sms?.jobs.length).toBeGreaterThan(0);
+    expect(text).toContain('(hidden: it may hold a login code)');
+    expect(text).not.toMatch(/hello once|third time lucky|eventually|finish me/);
+    const added = await fetch(`${base()}/api/queues/sms/add`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'otp', data: { to: '+919876543210', message: 'phish' } }),
+    });
+    expect(added.status).toBeGreaterThanOrEqual(400);
+  });
+
   it('lets a browser log in with the form and keeps the token in an HttpOnly cookie', async () => {
     const admin = await mintAccessToken({ id: '65f0c0ffee0000000000abce', role: 'ADMIN' }, 60);
     const login = await fetch(`${base()}/login`, {

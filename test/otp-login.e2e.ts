@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { errorCodes, gql, gqlOk, signUpCustomer } from './helpers.js';
+import { adminToken, errorCodes, gql, gqlOk, signUpCustomer } from './helpers.js';
 import { sharedMessagesTo } from './sms-receiver.js';
 
 // Through the gateway of the shared stack, whose worker sends every SMS to the receiver started by
@@ -34,6 +34,19 @@ async function codeSentTo(e164: string, nth = 1): Promise<string> {
     if (Date.now() > deadline) throw new Error(`no login code reached the receiver for the number within 15 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Logs `number` in by code (its `nth` message), waiting out the cool-down of the previous request first. */
+async function logInByCode(
+  number: ReturnType<typeof newNumber>,
+  form: 'e164' | 'spaced' | 'dashed' | 'trunk',
+  nth: number,
+  after?: string,
+) {
+  if (after) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(after) - Date.now()) + 50));
+  const challenge = await requestCode(number[form]);
+  const result = await gql(VERIFY, { phone: number[form], code: await codeSentTo(number.e164, nth) });
+  return { challenge, result };
 }
 
 async function requestCode(phone: string) {
@@ -76,12 +89,33 @@ describe('phone login with a one-time code', () => {
     expect(errorCodes(await gql(VERIFY, { phone: number.e164, code }))).toEqual(['UNAUTHENTICATED']);
   });
 
-  it('logs a number with an account into that account', async () => {
+  it('logs a number back into the account its code opened before', async () => {
     const number = newNumber();
-    const customer = await signUpCustomer({ phone: number.spaced });
-    await requestCode(number.trunk);
-    const session = (await gqlOk(VERIFY, { phone: number.dashed, code: await codeSentTo(number.e164) })).verifyOtp;
-    expect(session.user.id).toBe(customer.user.id);
+    const first = await logInByCode(number, 'trunk', 1);
+    const second = await logInByCode(number, 'dashed', 2, first.challenge.resendAt);
+    expect(second.result.data.verifyOtp.user.id).toBe(first.result.data.verifyOtp.user.id);
+  });
+
+  it('never opens an account that only claimed the number at sign-up', async () => {
+    // Someone signs up with a stranger's number: the number's holder, logging in by code, gets an
+    // account of their own, and the claimant's account never receives the holder's logins.
+    const number = newNumber();
+    const claimant = await signUpCustomer({ phone: number.spaced });
+    const holder = (await logInByCode(number, 'e164', 1)).result.data.verifyOtp;
+    expect(holder.user.id).not.toBe(claimant.user.id);
+    expect(holder.user).toMatchObject({ phone: number.e164, email: null });
+  });
+
+  it('refuses a phone code for an admin account', async () => {
+    const number = newNumber();
+    const first = await logInByCode(number, 'e164', 1);
+    await gqlOk(
+      'mutation($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }',
+      { id: first.result.data.verifyOtp.user.id },
+      await adminToken(),
+    );
+    const again = await logInByCode(number, 'e164', 2, first.challenge.resendAt);
+    expect(errorCodes(again.result)).toEqual(['FORBIDDEN']);
   });
 
   it('reads 98765 43210, +91-98765-43210 and 09876543210 as the same E.164 number', async () => {

@@ -5,6 +5,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express from 'express';
 import { AccessTokenVerifier, type PublicKeyJwk } from '@supergraph/auth';
+import { QUEUES } from '@supergraph/jobs';
 import { readBody } from '@supergraph/runtime';
 
 export const DASHBOARD_PATH = '/admin/queues';
@@ -24,6 +25,21 @@ const LOGIN_PAGE = `<!doctype html><meta charset="utf-8"><title>Queues: log in</
 <textarea name="token" rows="6" style="width:100%" required></textarea><p><button>Open the dashboard</button></p></form>`;
 
 /**
+ * The sms queue's jobs carry login codes while they wait or retry: on the dashboard that queue is
+ * read-only (no adding a message under the brand's sender, no editing) and shows neither the text
+ * nor the whole number, so an admin's token (or a stolen one) cannot read a live code off it.
+ */
+function dashboardAdapter(queue: Queue): BullMQAdapter {
+  if (queue.name !== QUEUES.sms) return new BullMQAdapter(queue);
+  const adapter = new BullMQAdapter(queue, { readOnlyMode: true });
+  adapter.setFormatter('data', (data: { to?: unknown }) => ({
+    to: typeof data?.to === 'string' ? `…${data.to.slice(-4)}` : undefined,
+    message: '(hidden: it may hold a login code)',
+  }));
+  return adapter;
+}
+
+/**
  * The BullMQ dashboard (@bull-board) for admins: every request needs an admin's access token,
  * verified like the services verify them (the users subgraph's public keys), sent as
  * `Authorization: Bearer …` or, for a browser, kept in an HttpOnly cookie by the login form at
@@ -33,7 +49,7 @@ export function createDashboard(queues: Queue[], tokenKeys: PublicKeyJwk[]) {
   const verifier = new AccessTokenVerifier(tokenKeys);
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
-  createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue)), serverAdapter });
+  createBullBoard({ queues: queues.map(dashboardAdapter), serverAdapter });
   const app = express();
   app.disable('x-powered-by');
   // getRouter is typed `any` by @bull-board/express; it is an Express router.

@@ -6,6 +6,11 @@ export interface UserDoc {
   /** Missing for an account made by a phone login code. */
   email?: string;
   phone?: string | null;
+  /**
+   * When a login code sent to `phone` was last entered: only then is the number known to be the
+   * account holder's. A number given at sign-up is only a claim, and phone login never trusts it.
+   */
+  phoneVerifiedAt?: Date | null;
   city?: string | null;
   role: 'CUSTOMER' | 'ADMIN';
   /** Missing for an account made by a phone login code (it has no password). */
@@ -22,6 +27,7 @@ const userSchema = new Schema<UserDoc>(
     name: { type: String, required: true, trim: true },
     email: { type: String, lowercase: true, trim: true },
     phone: { type: String, default: null },
+    phoneVerifiedAt: { type: Date, default: null },
     city: { type: String, default: null },
     role: { type: String, enum: ['CUSTOMER', 'ADMIN'], required: true, default: 'CUSTOMER' },
     passwordHash: { type: String },
@@ -31,7 +37,7 @@ const userSchema = new Schema<UserDoc>(
 // Sparse: accounts made by a phone login code have no email, and several may exist. (The local
 // database ignores `sparse`, and a missing field does not collide there either.)
 userSchema.index({ email: 1 }, { unique: true, sparse: true });
-// Phone login finds the account of a number (not unique: sign-ups before phone login may share one).
+// Phone login finds the account that proved it holds a number (sign-ups may claim one without proof).
 userSchema.index({ phone: 1, _id: 1 });
 
 /** The name an account made by a phone login code has until its owner sets one with updateMe. */

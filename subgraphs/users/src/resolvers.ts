@@ -120,10 +120,19 @@ export const resolvers: Resolvers = {
 
     verifyOtp: async (_parent, args, ctx) => {
       const phone = await verifyOtp(ctx.otp, args.phone, args.code, ctx.clientIp);
-      // The oldest account with this number, as sign-ups before phone login may share one.
-      const existing = await ctx.users.findOne({ phone }, PUBLIC_USER_FIELDS).sort({ _id: 1 }).lean();
+      // Only an account that has itself proved it holds this number (by an earlier code): a number
+      // typed in at sign-up is a claim anyone can make, and trusting it would hand the account of
+      // whoever claimed it first to the number's real holder, or the holder's logins to the claimant.
+      const existing = await ctx.users
+        .findOne({ phone, phoneVerifiedAt: { $ne: null } }, PUBLIC_USER_FIELDS)
+        .sort({ _id: 1 })
+        .lean();
+      if (existing?.role === 'ADMIN') {
+        // A code alone (a SIM swap away) must not open an admin account: admins use their password.
+        throw appError(ErrorCode.Forbidden, 'Admin accounts log in with their email and password, not a phone code');
+      }
       if (existing) return authPayload(ctx, existing);
-      const user = await ctx.users.create({ name: PLACEHOLDER_NAME, phone, role: 'CUSTOMER' });
+      const user = await ctx.users.create({ name: PLACEHOLDER_NAME, phone, phoneVerifiedAt: new Date(), role: 'CUSTOMER' });
       ctx.logger.info('user signed up with a phone login code', { userId: String(user._id) });
       return authPayload(ctx, user);
     },

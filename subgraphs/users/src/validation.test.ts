@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
-import { normaliseEmail, validateSignUp } from './validation.js';
+import { normaliseEmail, validateCity, validateName, validateSignUp } from './validation.js';
 import type { SignUpInput } from './generated/resolvers-types.js';
 
 const valid: SignUpInput = { name: 'Priya Sharma', email: 'priya@example.in', password: 'correct-horse-42' };
@@ -86,5 +86,21 @@ describe('validateSignUp', () => {
 describe('normaliseEmail', () => {
   it('trims and lower-cases', () => {
     expect(normaliseEmail('  Rahul.Verma@Example.CO.IN  ')).toBe('rahul.verma@example.co.in');
+  });
+});
+
+describe('validateName and validateCity', () => {
+  it('take one printable line, Indian scripts included', () => {
+    expect(validateName('  प्रिया शर्मा ')).toBe('प्रिया शर्मा');
+    expect(validateCity('Bengaluru')).toBe('Bengaluru');
+    expect(validateCity('   ')).toBeNull();
+  });
+
+  it('refuse line breaks, other control characters and direction overrides, naming the field', () => {
+    // A line break in a name would print as a forged line on an invoice ("GSTIN: …").
+    expect(fieldOf(() => validateName('Priya\nGSTIN: 29AABCB1234F1Z8'))).toMatchObject({ field: 'name', code: 'BAD_USER_INPUT' });
+    expect(fieldOf(() => validateName('Priya\u0007'))).toMatchObject({ field: 'name' });
+    expect(fieldOf(() => validateName('Priya \u202Eahsa'))).toMatchObject({ field: 'name' });
+    expect(fieldOf(() => validateCity('Mumbai\r\nKarnataka'))).toMatchObject({ field: 'city', code: 'BAD_USER_INPUT' });
   });
 });

@@ -20,9 +20,17 @@ export function validateSignUp(input: SignUpInput): SignUpInput {
 }
 
 /** A display name: 1 to 100 characters once trimmed. */
+/**
+ * Control characters (line breaks among them) and bidirectional overrides: a name or city is printed
+ * on invoices and shown to admins, where a line break could forge a line ("GSTIN: …") and an
+ * override could show text other than what is stored.
+ */
+const UNPRINTABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
 export function validateName(raw: string): string {
   const name = raw.trim();
   if (name.length < 1 || name.length > 100) throw badInput('name', 'must be 1 to 100 characters');
+  if (UNPRINTABLE.test(name)) throw badInput('name', 'must be one line of printable text (no control or direction characters)');
   return name;
 }
 
@@ -30,5 +38,7 @@ export function validateName(raw: string): string {
 export function validateCity(raw: string | null | undefined): string | null {
   const city = raw?.trim() || null;
   if (city !== null && city.length > 100) throw badInput('city', 'must be at most 100 characters');
+  if (city !== null && UNPRINTABLE.test(city))
+    throw badInput('city', 'must be one line of printable text (no control or direction characters)');
   return city;
 }

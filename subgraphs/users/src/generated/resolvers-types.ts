@@ -209,9 +209,11 @@ export type Mutation = {
    */
   requestOtp: OtpChallenge;
   /**
-   * Exchanges the code sent by requestOtp for a session, like logIn: the number's account, or a new
-   * customer account for a number not seen before (set its name with updateMe). A code works once,
-   * for 5 minutes, and dies after 5 wrong tries (UNAUTHENTICATED naming `code`).
+   * Exchanges the code sent by requestOtp for a session, like logIn: the account that logged in with
+   * this number's code before, or else a new customer account (set its name with updateMe); a number
+   * merely given at sign-up is not proof, so it never opens that account. Admin accounts are refused
+   * (FORBIDDEN: they log in with their password). A code works once, for 5 minutes, and dies after 5
+   * wrong tries (UNAUTHENTICATED naming `code`).
    */
   verifyOtp: AuthPayload;
   /** Changes the logged-in user's own name or city. */
