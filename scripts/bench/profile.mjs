@@ -10,7 +10,7 @@ export const profilingArgs = (dir) => ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 
 /** Where a frame's code comes from: an npm package, a workspace package, Node itself, or V8. */
 function originOf(url) {
-  if (!url) return '(V8: GC, idle, native)';
+  if (!url) return '(native: V8, GC, bindings)';
   const inModules = url.lastIndexOf('/node_modules/');
   if (inModules >= 0) {
     const parts = url.slice(inModules + '/node_modules/'.length).split('/');
