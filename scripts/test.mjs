@@ -7,27 +7,35 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { build, ensureInstalled, run } from './lib/deps.mjs';
-import { root, startTemporaryLocalDb } from './lib/localdb.mjs';
+import { build, ensureInstalled, run, runInBackground } from './lib/deps.mjs';
+import { ensureLocalDbBinaryInBackground, root, startTemporaryLocalDb } from './lib/localdb.mjs';
 import { generateKeySet, keyEnv } from './lib/keys.mjs';
 import { ensureRedis } from './lib/redis.mjs';
 
 const log = (msg) => console.log(`[test] ${msg}`);
 
 async function main() {
-  ensureInstalled(log);
-  // Generated artifacts must match their sources: the composed supergraph and each subgraph's resolver types.
-  run('node', ['scripts/compose.mjs', '--check']);
-  run('node', ['scripts/codegen.mjs', '--check']);
-  build();
-  run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.test.json']);
-  // After the build: type-aware lint reads the workspace packages' declarations.
-  run('npm', ['run', '--silent', 'lint']);
-
-  const cleanups = [];
+  // A first build of the local database is mostly module downloads and single-package compiles:
+  // it overlaps the install, build and lint instead of following them.
+  const localDbBinary = process.env.MONGODB_URI ? undefined : ensureLocalDbBinaryInBackground(log);
+  localDbBinary?.ready.catch(() => {}); // awaited below; until then a failure must not end the process unreported
+  const cleanups = [async () => localDbBinary?.cancel()];
   try {
+    ensureInstalled(log);
+    // Generated artifacts must match their sources: the composed supergraph and each subgraph's resolver types.
+    run('node', ['scripts/compose.mjs', '--check']);
+    run('node', ['scripts/codegen.mjs', '--check']);
+    build();
+    // After the build: type-aware lint reads the workspace packages' declarations. Type-checking
+    // the tests and linting are independent, each on one core.
+    await Promise.all([
+      runInBackground(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.test.json']),
+      runInBackground('npm', ['run', '--silent', 'lint']),
+    ]);
+
     let mongodbUri = process.env.MONGODB_URI;
     if (!mongodbUri) {
+      await localDbBinary.ready;
       const db = await startTemporaryLocalDb('test-db', log);
       cleanups.push(db.stop);
       mongodbUri = db.uri;

@@ -49,6 +49,8 @@ export class FaultStack {
     this.gateway = await startService('gateway', {
       ...this.env,
       PORT: '0',
+      // A killed subgraph is back within seconds here; a 10 s open breaker would outlast it many times.
+      SUBGRAPH_BREAKER_OPEN_MS: '1000',
       USERS_URL: inject('subgraphUrls').users,
       CATALOG_URL: this.catalog.url,
       ORDERS_URL: this.orders.url,

@@ -1,6 +1,6 @@
 // Installs dependencies and builds when needed, so `npm start` and `npm test`
 // work on a fresh clone with nothing installed yet.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { root } from './localdb.mjs';
@@ -8,6 +8,17 @@ import { root } from './localdb.mjs';
 export function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.status}`);
+}
+
+/** run(), without blocking: for checks that can overlap (each is quiet unless it fails). */
+export function runInBackground(command, args, options = {}) {
+  const child = spawn(command, args, { cwd: root, stdio: 'inherit', ...options });
+  return new Promise((resolvePromise, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolvePromise() : reject(new Error(`${command} ${args.join(' ')} failed with exit code ${code}`)),
+    );
+  });
 }
 
 export function ensureInstalled(log = console.log) {

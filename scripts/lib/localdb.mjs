@@ -16,18 +16,46 @@ function newestSourceTime() {
   return Math.max(...readdirSync(sourceDir).map((f) => statSync(join(sourceDir, f)).mtimeMs));
 }
 
-/** Builds the binary when it is missing or older than its Go sources (the first build takes a few minutes). */
-export function ensureLocalDbBinary(log = console.log) {
-  if (existsSync(binaryPath) && statSync(binaryPath).mtimeMs >= newestSourceTime()) return binaryPath;
+const binaryIsCurrent = () => existsSync(binaryPath) && statSync(binaryPath).mtimeMs >= newestSourceTime();
+
+function announceBuild(log) {
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (go.status !== 0) {
     throw new Error('Go is needed to build the local database (tools/localdb); install Go 1.24+ or set MONGODB_URI to a MongoDB server');
   }
   log('building the local database (FerretDB 1.24.2, first time only; this can take a few minutes)...');
   mkdirSync(dirname(binaryPath), { recursive: true });
+}
+
+const BUILD_FAILED = 'building tools/localdb failed (see the go output above)';
+
+/** Builds the binary when it is missing or older than its Go sources (the first build takes a few minutes). */
+export function ensureLocalDbBinary(log = console.log) {
+  if (binaryIsCurrent()) return binaryPath;
+  announceBuild(log);
   const build = spawnSync('go', ['build', '-o', binaryPath, '.'], { cwd: sourceDir, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('building tools/localdb failed (see the go output above)');
+  if (build.status !== 0) throw new Error(BUILD_FAILED);
   return binaryPath;
+}
+
+/**
+ * ensureLocalDbBinary without blocking: `npm test` builds the database while it installs, builds
+ * and lints the project, since much of a first build is waiting on module downloads. `ready`
+ * settles with the build; `cancel()` stops a build nobody will wait for.
+ */
+export function ensureLocalDbBinaryInBackground(log = console.log) {
+  if (binaryIsCurrent()) return { ready: Promise.resolve(binaryPath), cancel: () => {} };
+  try {
+    announceBuild(log);
+  } catch (error) {
+    return { ready: Promise.reject(error), cancel: () => {} };
+  }
+  const build = spawn('go', ['build', '-o', binaryPath, '.'], { cwd: sourceDir, stdio: 'inherit' });
+  const ready = new Promise((resolvePromise, reject) => {
+    build.once('error', reject);
+    build.once('exit', (code) => (code === 0 ? resolvePromise(binaryPath) : reject(new Error(BUILD_FAILED))));
+  });
+  return { ready, cancel: () => build.exitCode === null && build.kill('SIGTERM') };
 }
 
 /**

@@ -2,7 +2,7 @@ import { runPeriodically, type PeriodicJob } from '@supergraph/subgraph-kit';
 import { ErrorCode, errorCodeOf, readWholeNumber } from '@supergraph/runtime';
 import type { OrdersServices } from './context.js';
 import type { OrderDoc } from './model.js';
-import { failOrder } from './order-lifecycle.js';
+import { UNDO_LEASE_MS, undoPlacement } from './order-lifecycle.js';
 import { finishStockReturn } from './order-status.js';
 
 export interface SweeperConfig {
@@ -13,6 +13,9 @@ export interface SweeperConfig {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Orders one sweeper finishes at the same time. */
+const SWEEP_CONCURRENCY = 4;
 
 export function readSweeperConfig(env: Env): SweeperConfig {
   return {
@@ -59,17 +62,24 @@ export class PendingSweeper {
       .limit(limit)
       .lean<Pick<OrderDoc, '_id' | 'status' | 'stockCommitDue'>[]>();
     let finished = 0;
-    for (const order of due) {
-      try {
-        if (order.stockCommitDue) await this.commitSold(order._id);
-        else if (order.status === 'CANCELLED') await finishStockReturn(this.services, order._id);
-        else if (!(await this.failStale(order._id, now))) continue;
-        finished++;
-      } catch (error) {
-        // Left as it is; the next round tries again.
-        this.services.logger.warn('could not finish a stale order yet', { orderId: String(order._id), error });
+    const queue = [...due];
+    const finishNext = async () => {
+      for (let order = queue.shift(); order; order = queue.shift()) {
+        try {
+          if (order.stockCommitDue) await this.commitSold(order._id);
+          else if (order.status === 'CANCELLED') await finishStockReturn(this.services, order._id);
+          else if (!(await this.failStale(order._id, now))) continue;
+          finished++;
+        } catch (error) {
+          // Left as it is; the next round tries again.
+          this.services.logger.warn('could not finish a stale order yet', { orderId: String(order._id), error });
+        }
       }
-    }
+    };
+    // A few at a time: after a crash, every order it cut short is due at once, and each costs a
+    // round trip to the catalog; one at a time, the last customer would wait for all the others.
+    // Each order is claimed by a conditional update, so working on several at once is safe.
+    await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, queue.length) }, finishNext));
     return finished;
   }
 
@@ -87,30 +97,17 @@ export class PendingSweeper {
     await this.services.orders.updateOne({ _id: orderId }, { $unset: { stockCommitDue: 1 } });
   }
 
-  private async failStale(orderId: OrderDoc['_id'], now: number): Promise<boolean> {
-    const claimed = await this.services.orders
-      .findOneAndUpdate(
-        {
-          _id: orderId,
-          $or: [
-            { status: 'PENDING', createdAt: { $lt: new Date(now - this.config.pendingTimeoutMs) } },
-            { status: 'FAILING', sweepLeaseUntil: { $lt: new Date(now) } },
-          ],
-        },
-        // The lease outlasts a release with all its retries; a sweeper that dies is replaced after it.
-        { $set: { status: 'FAILING', sweepLeaseUntil: new Date(now + Math.max(30_000, this.config.pendingTimeoutMs)) } },
-        { new: true },
-      )
-      .lean<OrderDoc>();
-    if (!claimed) return false; // another instance got it, or it moved on
-    try {
-      await this.services.catalog.release(String(orderId));
-    } catch (error) {
-      // Give the claim up, so the next round (here or on another instance) tries again at once.
-      await this.services.orders.updateOne({ _id: orderId, status: 'FAILING' }, { $set: { sweepLeaseUntil: new Date() } });
-      throw error;
-    }
-    await failOrder(this.services, claimed, 'still pending after the timeout; its stock was released');
-    return true;
+  private failStale(orderId: OrderDoc['_id'], now: number): Promise<boolean> {
+    return undoPlacement(
+      this.services,
+      orderId,
+      {
+        $or: [
+          { status: 'PENDING', createdAt: { $lt: new Date(now - this.config.pendingTimeoutMs) } },
+          { status: 'FAILING', sweepLeaseUntil: { $lt: new Date(now) } },
+        ],
+      },
+      { leaseMs: Math.max(UNDO_LEASE_MS, this.config.pendingTimeoutMs) },
+    );
   }
 }

@@ -208,6 +208,53 @@ describe('placeOrder when the catalog does not answer', () => {
     expect((await placeOrder(services, viewer, input)).status).toBe('PLACED');
   });
 
+  it('lets a retry undo its last attempt itself once the catalog answers, instead of waiting for a sweep', async () => {
+    const viewer = customer();
+    const input = basket('undo-on-retry');
+    catalog.unreachable = true;
+    catalog.releaseUnreachable = true;
+    await rejectedGraphQLError(placeOrder(services, viewer, input));
+    expect((await ordersOf(viewer)).map((o) => o.status)).toEqual(['FAILING']);
+    catalog.reset(); // the catalog is back (and forgets what it held: the count below is what is held after the retry)
+    catalog.unreachable = false;
+    const placed = await placeOrder(services, viewer, input);
+    expect(placed.status).toBe('PLACED');
+    expect((await ordersOf(viewer)).map((o) => o.status).sort()).toEqual(['FAILED', 'PLACED']);
+    expect(catalog.reserved).toBe(2);
+    expect((await ledgers.findById(viewer.id).lean())?.orders).toEqual([placed._id]);
+  });
+
+  it('finishes every order a crash left PENDING in one sweep, a few at a time', async () => {
+    const viewer = customer();
+    const createdAt = new Date(Date.now() - 120_000);
+    const stale = await services.orders.insertMany(
+      Array.from({ length: 9 }, (_, i) => ({
+        userId: new Types.ObjectId(viewer.id),
+        items: [{ productId: new Types.ObjectId(), quantity: 1, unitPricePaise: 0 }],
+        totalPaise: 0,
+        status: 'PENDING',
+        idempotencyKey: `crashed-${i}`,
+        requestHash: 'x',
+        createdAt,
+      })),
+    );
+    let inFlight = 0;
+    let mostAtOnce = 0;
+    const counting = new (class extends CountingCatalog {
+      override async release(orderId: string) {
+        mostAtOnce = Math.max(mostAtOnce, ++inFlight);
+        await sleep(20);
+        inFlight--;
+        return super.release(orderId);
+      }
+    })();
+    const finished = await new PendingSweeper({ ...services, catalog: counting }, { pendingTimeoutMs: 60_000, intervalMs: 100 }).sweep();
+    expect(finished).toBe(9);
+    expect(mostAtOnce).toBeGreaterThan(1);
+    const after = await services.orders.find({ _id: { $in: stale.map((o) => o._id) } }).lean();
+    expect(after.map((o) => o.status)).toEqual(Array(9).fill('FAILED'));
+  });
+
   it('sweeps an order left PENDING by a crash once it is older than the timeout', async () => {
     const viewer = customer();
     const stale = await services.orders.create({

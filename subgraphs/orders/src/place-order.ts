@@ -7,7 +7,7 @@ import { channels, isDuplicateKeyError } from '@supergraph/subgraph-kit';
 import type { OrdersServices } from './context.js';
 import type { PlaceOrderInput } from './generated/resolvers-types.js';
 import type { OrderDoc } from './model.js';
-import { failOrder } from './order-lifecycle.js';
+import { failOrder, undoPlacement } from './order-lifecycle.js';
 import { hashLines, MAX_TOTAL_PAISE, normaliseItems, validateIdempotencyKey } from './validation.js';
 
 /** How long a retry waits for the first attempt with the same key to finish. */
@@ -58,6 +58,18 @@ export async function placeOrder(services: OrdersServices, viewer: Viewer, input
         throw conflict('idempotencyKey: this key was already used for a different order; use a new key for a new order');
       }
       if (existing.status === 'FAILING') {
+        // Handed to the sweeper with no one working on it yet: undo it now (one release try, as the
+        // client waits) rather than have the client wait for the next sweep.
+        const undone = await undoPlacement(
+          services,
+          existing._id,
+          { status: 'FAILING', sweepLeaseUntil: { $lt: new Date() } },
+          { releaseAttempts: 1 },
+        ).catch((error: unknown) => {
+          services.logger.warn('could not undo the last attempt yet; the sweeper retries it', { orderId: String(existing._id), error });
+          return false;
+        });
+        if (undone) continue;
         throw appError(ErrorCode.ServiceUnavailable, 'The last attempt with this idempotencyKey is being undone; retry in a few seconds');
       }
       if (existing.status !== 'PENDING') return existing;
