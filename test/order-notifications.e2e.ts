@@ -6,7 +6,7 @@ import { createLogger, createRedisClient } from '@supergraph/runtime';
 import { CredentialSigner, readPrivateKey, SERVICE_CREDENTIAL_HEADER } from '@supergraph/auth';
 import { postGraphQL } from '../scripts/lib/graphql-http.mjs';
 import { adminToken, createProduct, errorCodes, gql, gqlAsGateway, gqlOk, PLACE_ORDER, signUpCustomer, unique } from './helpers.js';
-import { failSharedMessages, sharedMessagesKeyed, sharedMessagesTo } from './sms-receiver.js';
+import { failSharedMessages, sharedCodeSentTo, sharedMessagesKeyed, sharedMessagesTo } from './sms-receiver.js';
 
 // The shared stack: orders' outbox relay enqueues a notice per status change, the worker looks up
 // the customer's phone at users and sends through the receiver of test/global-setup.ts.
@@ -36,6 +36,17 @@ async function placeOrder(token: string): Promise<string> {
   return data.placeOrder.id as string;
 }
 
+/** Proves the customer's number with a login code (confirmPhone): only such a number gets order messages. */
+async function confirmPhone(token: string, phone: string): Promise<void> {
+  await gqlOk('mutation($phone: String!) { requestOtp(phone: $phone) { phone } }', { phone });
+  const code = await sharedCodeSentTo(inject('smsReceiverUrl'), phone);
+  await gqlOk('mutation($phone: String!, $code: String!) { confirmPhone(phone: $phone, code: $code) { id } }', { phone, code }, token);
+}
+
+/** The order messages (not login codes) the shared receiver got for a number. */
+const orderMessagesTo = async (phone: string) =>
+  (await sharedMessagesTo(inject('smsReceiverUrl'), phone)).filter((sms) => sms.idempotencyKey.startsWith('order-status.'));
+
 /** Polls until `check` returns something, for at most 20 s. */
 async function eventually<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
   const deadline = Date.now() + 20_000;
@@ -51,13 +62,14 @@ describe('order notifications by SMS', () => {
   it('sends a customer with a phone one message per status change, in order, even when an earlier one needs retries', async () => {
     const phone = `+9197${String(randomInt(0, 1e8)).padStart(8, '0')}`;
     const customer = await signUpCustomer({ phone });
+    await confirmPhone(customer.token, phone);
     const orderId = await placeOrder(customer.token);
     // The confirmation fails twice at the provider; the shipping notice must not overtake it.
     await failSharedMessages(inject('smsReceiverUrl'), orderNoticeId(orderId, 'CONFIRMED'), 2);
     for (const status of ['CONFIRMED', 'SHIPPED', 'DELIVERED']) await gqlOk(UPDATE, { id: orderId, s: status }, admin);
 
     const messages = await eventually('three order messages', async () => {
-      const got = await sharedMessagesTo(inject('smsReceiverUrl'), phone);
+      const got = await orderMessagesTo(phone);
       return got.length >= 3 && got;
     });
     expect(messages.map((sms) => sms.idempotencyKey)).toEqual(
@@ -71,35 +83,42 @@ describe('order notifications by SMS', () => {
     for (const status of ['CONFIRMED', 'SHIPPED', 'DELIVERED'] as const) {
       expect(await notices.getJobState(orderNoticeId(orderId, status))).toBe('completed');
     }
-    expect(await sharedMessagesTo(inject('smsReceiverUrl'), phone)).toHaveLength(3);
+    expect(await orderMessagesTo(phone)).toHaveLength(3);
   });
 
-  it('tells of a cancellation, and sends nothing to a customer without a phone', async () => {
+  it('tells of a cancellation, and sends nothing to a customer without a proved phone', async () => {
     const withPhone = `+9196${String(randomInt(0, 1e8)).padStart(8, '0')}`;
-    const [a, b] = await Promise.all([signUpCustomer({ phone: withPhone }), signUpCustomer()]);
-    const [orderA, orderB] = await Promise.all([placeOrder(a.token), placeOrder(b.token)]);
+    // b gave no number; c typed one in at sign-up but never proved it (it could be anyone's).
+    const claimed = `+9193${String(randomInt(0, 1e8)).padStart(8, '0')}`;
+    const [a, b, c] = await Promise.all([signUpCustomer({ phone: withPhone }), signUpCustomer(), signUpCustomer({ phone: claimed })]);
+    await confirmPhone(a.token, withPhone);
+    const [orderA, orderB, orderC] = await Promise.all([placeOrder(a.token), placeOrder(b.token), placeOrder(c.token)]);
     for (const [orderId, token] of [
       [orderA, a.token],
       [orderB, b.token],
+      [orderC, c.token],
     ]) {
       await gqlOk(UPDATE, { id: orderId, s: 'CONFIRMED' }, admin);
       await gqlOk(CANCEL, { id: orderId }, token);
     }
     const toA = await eventually('two messages to the customer with a phone', async () => {
-      const got = await sharedMessagesTo(inject('smsReceiverUrl'), withPhone);
+      const got = await orderMessagesTo(withPhone);
       return got.length >= 2 && got;
     });
     expect(toA.map((sms) => sms.message)).toEqual([expect.stringMatching(/confirmed/), expect.stringMatching(/cancelled/)]);
 
-    // The customer without a phone: both notices ran to completion and sent nothing.
-    for (const status of ['CONFIRMED', 'CANCELLED'] as const) {
-      const id = orderNoticeId(orderB, status);
-      await eventually(`the ${status} notice to finish`, async () => (await notices.getJobState(id)) === 'completed');
-      expect((await notices.getJob(id))?.returnvalue).toBe('no phone number');
+    // Without a proved phone: both notices ran to completion and sent nothing.
+    for (const orderId of [orderB, orderC]) {
+      for (const status of ['CONFIRMED', 'CANCELLED'] as const) {
+        const id = orderNoticeId(orderId, status);
+        await eventually(`the ${status} notice to finish`, async () => (await notices.getJobState(id)) === 'completed');
+        expect((await notices.getJob(id))?.returnvalue).toBe('no phone number');
+      }
+      expect(
+        await sharedMessagesKeyed(inject('smsReceiverUrl'), orderNoticeId(orderId, 'CONFIRMED').split('.').slice(0, 2).join('.')),
+      ).toEqual([]);
     }
-    expect(
-      await sharedMessagesKeyed(inject('smsReceiverUrl'), orderNoticeId(orderB, 'CONFIRMED').split('.').slice(0, 2).join('.')),
-    ).toEqual([]);
+    expect(await sharedMessagesTo(inject('smsReceiverUrl'), claimed)).toEqual([]);
   });
 });
 
@@ -118,6 +137,9 @@ describe("the users subgraph's internal contact lookup", () => {
         { headers: { [SERVICE_CREDENTIAL_HEADER]: credential } },
       );
 
+    // A number typed in at sign-up is not given out until its holder proves it with a code.
+    expect((await ask(await worker.credentialFor('users-internal'))).data).toEqual({ notificationContact: { phone: null } });
+    await confirmPhone(customer.token, phone);
     const answered = await ask(await worker.credentialFor('users-internal'));
     expect(answered.data).toEqual({ notificationContact: { phone } });
     expect(errorCodes(await gqlAsGateway('users', CONTACT, { id: customer.user.id }))).toEqual(['FORBIDDEN']);

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminToken, errorCodes, gql, gqlOk, signUpCustomer } from './helpers.js';
-import { sharedMessagesTo } from './sms-receiver.js';
+import { sharedCodeSentTo } from './sms-receiver.js';
 
 // Through the gateway of the shared stack, whose worker sends every SMS to the receiver started by
 // test/global-setup.ts (OTP_RESEND_SECONDS is 2 there, so a second code need not wait 30 s).
@@ -22,19 +22,7 @@ function newNumber() {
 }
 
 /** The code of the `nth` message (1-based) sent to `e164`, once the worker has delivered it. */
-async function codeSentTo(e164: string, nth = 1): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const messages = await sharedMessagesTo(inject('smsReceiverUrl'), e164);
-    if (messages.length >= nth) {
-      const code = /\b(\d{6})\b/.exec(messages[nth - 1].message)?.[1];
-      if (!code) throw new Error('the login message carries no 6-digit code');
-      return code;
-    }
-    if (Date.now() > deadline) throw new Error(`no login code reached the receiver for the number within 15 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const codeSentTo = (e164: string, nth = 1) => sharedCodeSentTo(inject('smsReceiverUrl'), e164, nth);
 
 /** Logs `number` in by code (its `nth` message), waiting out the cool-down of the previous request first. */
 async function logInByCode(
@@ -104,6 +92,26 @@ describe('phone login with a one-time code', () => {
     const holder = (await logInByCode(number, 'e164', 1)).result.data.verifyOtp;
     expect(holder.user.id).not.toBe(claimant.user.id);
     expect(holder.user).toMatchObject({ phone: number.e164, email: null });
+  });
+
+  it('lets a signed-up customer prove their number with a code, after which a code for it logs into that account', async () => {
+    const CONFIRM = 'mutation($phone: String!, $code: String!) { confirmPhone(phone: $phone, code: $code) { id phone } }';
+    const number = newNumber();
+    const customer = await signUpCustomer({ phone: number.spaced });
+    const first = await requestCode(number.e164);
+    const code = await codeSentTo(number.e164, 1);
+    expect(errorCodes(await gql(CONFIRM, { phone: number.e164, code }))).toEqual(['UNAUTHENTICATED']);
+    const confirmed = await gqlOk(CONFIRM, { phone: number.dashed, code }, customer.token);
+    expect(confirmed.confirmPhone).toEqual({ id: customer.user.id, phone: number.e164 });
+
+    const again = await logInByCode(number, 'trunk', 2, first.resendAt);
+    expect(again.result.data.verifyOtp.user.id).toBe(customer.user.id);
+    // The number is proved by one account now: another cannot take it over with a code of its own.
+    const other = await signUpCustomer();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(again.challenge.resendAt) - Date.now()) + 50));
+    await requestCode(number.e164);
+    const taken = await gql(CONFIRM, { phone: number.e164, code: await codeSentTo(number.e164, 3) }, other.token);
+    expect(errorCodes(taken)).toEqual(['CONFLICT']);
   });
 
   it('refuses a phone code for an admin account', async () => {

@@ -150,3 +150,18 @@ export async function failSharedMessages(receiverUrl: string, keyPrefix: string,
   const response = await fetch(`${receiverUrl}/fail`, { method: 'POST', body: JSON.stringify({ keyPrefix, times }) });
   if (response.status !== 204) throw new Error(`the SMS receiver refused the fault (HTTP ${response.status})`);
 }
+
+/** The code of the `nth` message (1-based) the shared receiver got for `e164`, once the worker has delivered it. */
+export async function sharedCodeSentTo(receiverUrl: string, e164: string, nth = 1): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const messages = await sharedMessagesTo(receiverUrl, e164);
+    if (messages.length >= nth) {
+      const code = /\b(\d{6})\b/.exec(messages[nth - 1].message)?.[1];
+      if (!code) throw new Error('the login message carries no 6-digit code');
+      return code;
+    }
+    if (Date.now() > deadline) throw new Error(`no login code reached the receiver for the number within 15 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

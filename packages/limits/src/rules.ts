@@ -76,7 +76,7 @@ function rootFieldRules(maxRootFields: number, singleUseMutations: readonly stri
 }
 
 /** The fields that check credentials; one per operation. */
-export const SINGLE_USE_MUTATIONS = ['logIn', 'signUp', 'refreshSession', 'requestOtp', 'verifyOtp'] as const;
+export const SINGLE_USE_MUTATIONS = ['logIn', 'signUp', 'refreshSession', 'requestOtp', 'verifyOtp', 'confirmPhone'] as const;
 
 /** Validation rules for the structural limits (cost needs variables and is checked separately). */
 export function operationLimitRules(limits: OperationLimits): ValidationRule[] {

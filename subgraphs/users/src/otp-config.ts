@@ -15,6 +15,11 @@ export interface OtpConfig {
 export interface OtpLimitsConfig {
   windowSeconds: number;
   requestsPerPhone: number;
+  /**
+   * Codes for one number per day, whatever the window: each is an SMS someone pays for and the
+   * number's holder receives, so a number cannot be sent five codes every quarter hour all day.
+   */
+  requestsPerPhonePerDay: number;
   /** Generous: carrier-grade NAT puts many phones behind one address. */
   requestsPerIp: number;
   verificationsPerPhone: number;
@@ -24,6 +29,7 @@ export interface OtpLimitsConfig {
 const DEFAULT_LIMITS: OtpLimitsConfig = {
   windowSeconds: 15 * 60,
   requestsPerPhone: 5,
+  requestsPerPhonePerDay: 10,
   requestsPerIp: 100,
   verificationsPerPhone: 15,
   verificationsPerIp: 300,
@@ -39,6 +45,7 @@ export function readOtpConfig(env: Env): OtpConfig {
       {
         windowSeconds: 'RATE_LIMIT_OTP_WINDOW_SECONDS',
         requestsPerPhone: 'RATE_LIMIT_OTP_REQUESTS_PER_PHONE',
+        requestsPerPhonePerDay: 'RATE_LIMIT_OTP_REQUESTS_PER_PHONE_PER_DAY',
         requestsPerIp: 'RATE_LIMIT_OTP_REQUESTS_PER_IP',
         verificationsPerPhone: 'RATE_LIMIT_OTP_VERIFICATIONS_PER_PHONE',
         verificationsPerIp: 'RATE_LIMIT_OTP_VERIFICATIONS_PER_IP',

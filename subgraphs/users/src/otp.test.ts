@@ -33,6 +33,7 @@ function services(overrides: Partial<OtpServices> = {}): OtpServices {
     now: () => clock,
     budgets: {
       requestsPerPhone: limit('rpp'),
+      requestsPerPhonePerDay: limit('rppd'),
       requestsPerIp: limit('rpi'),
       verificationsPerPhone: limit('vpp'),
       verificationsPerIp: limit('vpi'),
@@ -146,6 +147,45 @@ describe('requestOtp and verifyOtp', () => {
     }
     await requestOtp(services(), phone, undefined);
     expect(await queuedCode(phone)).toMatch(/^\d{6}$/);
+  });
+
+  it('caps the codes one number is sent per day, beyond the window budget', async () => {
+    const phone = newPhone();
+    const daily = services({
+      budgets: {
+        ...services().budgets,
+        requestsPerPhonePerDay: createRateLimit(
+          { name: `${prefix}-daily-${phone}`, points: 2, durationSeconds: 86_400 },
+          { redis: null, prefix },
+        ),
+      },
+    });
+    for (let i = 0; i < 2; i++) {
+      await requestOtp(daily, phone, undefined);
+      clock += 31_000; // past the cool-down
+    }
+    const over = await rejectedGraphQLError(requestOtp(daily, phone, undefined));
+    expect(over.extensions.code).toBe('RATE_LIMITED');
+    expect(over.message).toMatch(/today/);
+  });
+
+  it('counts tries against a number only while it has a live code, so junk tries cannot lock it', async () => {
+    const phone = newPhone();
+    const strict = services({
+      budgets: {
+        ...services().budgets,
+        verificationsPerPhone: createRateLimit(
+          { name: `${prefix}-vpp-${phone}`, points: 2, durationSeconds: 900, blockSeconds: 900 },
+          { redis: null, prefix },
+        ),
+      },
+    });
+    for (let i = 0; i < 5; i++) {
+      const junk = await rejectedGraphQLError(verifyOtp(strict, phone, '000000', undefined));
+      expect(junk.extensions).toMatchObject({ code: 'UNAUTHENTICATED', field: 'code' });
+    }
+    await requestOtp(strict, phone, undefined);
+    expect(await verifyOtp(strict, phone, await queuedCode(phone), undefined)).toBe(phone);
   });
 
   it('spends the per-number and per-address budgets', async () => {

@@ -19,6 +19,7 @@ export interface OtpChallenge {
 
 export interface OtpBudgets {
   requestsPerPhone: RateLimit;
+  requestsPerPhonePerDay: RateLimit;
   requestsPerIp: RateLimit;
   verificationsPerPhone: RateLimit;
   verificationsPerIp: RateLimit;
@@ -35,6 +36,10 @@ export function createOtpBudgets(limits: OtpLimitsConfig, store: { redis: Redis 
   });
   return {
     requestsPerPhone: createRateLimit(rule('otp-requests-per-phone', limits.requestsPerPhone), store),
+    requestsPerPhonePerDay: createRateLimit(
+      { name: 'otp-requests-per-phone-day', points: limits.requestsPerPhonePerDay, durationSeconds: 86_400 },
+      store,
+    ),
     requestsPerIp: createRateLimit(rule('otp-requests-per-ip', limits.requestsPerIp), store),
     verificationsPerPhone: createRateLimit(rule('otp-verifications-per-phone', limits.verificationsPerPhone, true), store),
     verificationsPerIp: createRateLimit(rule('otp-verifications-per-ip', limits.verificationsPerIp), store),
@@ -77,6 +82,13 @@ export async function requestOtp(services: OtpServices, rawPhone: string, client
   const current = await challenges.findById(phone, { resendAt: 1 }).lean();
   if (current && current.resendAt.getTime() > now) throw coolDown(current.resendAt.getTime() - now);
   await budgets.requestsPerPhone.consume(phone, 'Too many login codes asked for this number');
+  try {
+    await budgets.requestsPerPhonePerDay.consume(phone, 'Too many login codes asked for this number today');
+  } catch (error) {
+    // No code goes out: the window's point is not spent either.
+    await budgets.requestsPerPhone.giveBack(phone, 1).catch(() => undefined);
+    throw error;
+  }
 
   const code = String(randomInt(0, 10 ** OTP_DIGITS)).padStart(OTP_DIGITS, '0');
   const challengeId = randomUUID();
@@ -113,6 +125,7 @@ export async function requestOtp(services: OtpServices, rawPhone: string, client
     // No message will come: drop the code, so the cool-down does not hold the customer back.
     await challenges.deleteOne({ _id: phone, challengeId }).catch(() => undefined);
     await budgets.requestsPerPhone.giveBack(phone, 1).catch(() => undefined);
+    await budgets.requestsPerPhonePerDay.giveBack(phone, 1).catch(() => undefined);
     services.logger.warn('login code could not be queued for sending', { error });
     throw appError(ErrorCode.ServiceUnavailable, 'The login code could not be sent just now; nothing was kept. Retry shortly.');
   }
@@ -134,7 +147,6 @@ export async function verifyOtp(services: OtpServices, rawPhone: string, rawCode
   if (!new RegExp(`^\\d{${OTP_DIGITS}}$`).test(code)) throw badInput('code', `must be the ${OTP_DIGITS}-digit code from the SMS`);
   const { budgets, config, challenges } = services;
   if (clientIp) await budgets.verificationsPerIp.consume(clientIp, 'Too many login codes tried from this address');
-  await budgets.verificationsPerPhone.consume(phone, 'Too many login codes tried for this number');
   const now = new Date(services.now?.() ?? Date.now());
 
   const challenge = await challenges
@@ -149,6 +161,9 @@ export async function verifyOtp(services: OtpServices, rawPhone: string, rawCode
     if (dead && dead.expiresAt > now) throw wrongCode(`too many wrong codes; ask for a new one with requestOtp`);
     throw wrongCode('no live code for this number (it expired or was used); ask for a new one with requestOtp');
   }
+  // Only a try against a live code counts for the number (each has taken one of the code's tries
+  // above): codes tried while there is none to guess cannot lock the number's holder out.
+  await budgets.verificationsPerPhone.consume(phone, 'Too many login codes tried for this number');
   const expected = Buffer.from(challenge.codeHash, 'hex');
   const given = Buffer.from(hashCode(services.hashKey, challenge.challengeId, code), 'hex');
   if (!timingSafeEqual(expected, given)) {

@@ -48,8 +48,10 @@ export const resolvers: Resolvers = {
 
     notificationContact: async (_parent, args, ctx) => {
       if (!ctx.fromWorker) throw appError(ErrorCode.Forbidden, 'This operation is internal to the supergraph');
-      const user = await ctx.users.findById(parseObjectId(args.userId, 'userId'), { phone: 1 }).lean();
-      return user ? { phone: user.phone ?? null } : null;
+      const user = await ctx.users.findById(parseObjectId(args.userId, 'userId'), { phone: 1, phoneVerifiedAt: 1 }).lean();
+      // Only a number its holder proved with a code: anyone can type a stranger's number in at
+      // sign-up, and order messages would then go to that stranger.
+      return user ? { phone: user.phoneVerifiedAt ? (user.phone ?? null) : null } : null;
     },
 
     users: async (_parent, args, ctx) => {
@@ -135,6 +137,22 @@ export const resolvers: Resolvers = {
       const user = await ctx.users.create({ name: PLACEHOLDER_NAME, phone, phoneVerifiedAt: new Date(), role: 'CUSTOMER' });
       ctx.logger.info('user signed up with a phone login code', { userId: String(user._id) });
       return authPayload(ctx, user);
+    },
+
+    confirmPhone: async (_parent, args, ctx) => {
+      const viewer = requireViewer(ctx.auth);
+      const phone = await verifyOtp(ctx.otp, args.phone, args.code, ctx.clientIp);
+      const userId = parseObjectId(viewer.id);
+      const holder = await ctx.users.findOne({ phone, phoneVerifiedAt: { $ne: null }, _id: { $ne: userId } }, { _id: 1 }).lean();
+      if (holder) throw conflict('phone: another account has already proved this number; log in to that one with a code instead');
+      // No projection: the local database refuses one on findAndModify; the hash never reaches a field anyway.
+      const updated = await ctx.users
+        .findOneAndUpdate({ _id: userId }, { $set: { phone, phoneVerifiedAt: new Date() } }, { new: true })
+        .lean();
+      if (!updated) throw appError(ErrorCode.NotFound, 'The account of this token no longer exists');
+      ctx.loaders.userById.clear(viewer.id);
+      ctx.logger.info('phone number confirmed', { userId: viewer.id });
+      return updated;
     },
 
     updateMe: async (_parent, args, ctx) => {

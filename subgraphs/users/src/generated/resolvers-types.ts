@@ -111,7 +111,10 @@ export type AuthPayload = {
 /** How to reach a user with a notification. Internal: served to the job worker only. */
 export type NotificationContact = {
   __typename?: 'NotificationContact';
-  /** Mobile number in E.164 form, or null when the user gave none. */
+  /**
+   * Mobile number in E.164 form, or null when the user has proved none (a number given at sign-up
+   * and never confirmed with a code is not used).
+   */
   phone: Maybe<Scalars['String']['output']>;
 };
 
@@ -216,6 +219,14 @@ export type Mutation = {
    * wrong tries (UNAUTHENTICATED naming `code`).
    */
   verifyOtp: AuthPayload;
+  /**
+   * Proves that the logged-in user holds `phone` with the code requestOtp sent to it, and makes it the
+   * account's phone number. Order notifications go only to a number proved this way or by verifyOtp (a
+   * number typed in at sign-up is only a claim); afterwards a code for this number logs into this
+   * account. CONFLICT when another account has already proved the number; the code's rules are
+   * verifyOtp's.
+   */
+  confirmPhone: User;
   /** Changes the logged-in user's own name or city. */
   updateMe: User;
   /** Exchanges a refresh token for a new access token and a new refresh token (the old one is used up). */
@@ -251,6 +262,12 @@ export type MutationRequestOtpArgs = {
 
 
 export type MutationVerifyOtpArgs = {
+  phone: Scalars['String']['input'];
+  code: Scalars['String']['input'];
+};
+
+
+export type MutationConfirmPhoneArgs = {
   phone: Scalars['String']['input'];
   code: Scalars['String']['input'];
 };
@@ -486,6 +503,7 @@ export type MutationResolvers<ContextType = UsersContext, ParentType extends Res
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'email' | 'password'>>;
   requestOtp?: Resolver<ResolversTypes['OtpChallenge'], ParentType, ContextType, RequireFields<MutationRequestOtpArgs, 'phone'>>;
   verifyOtp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationVerifyOtpArgs, 'phone' | 'code'>>;
+  confirmPhone?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationConfirmPhoneArgs, 'phone' | 'code'>>;
   updateMe?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateMeArgs, 'input'>>;
   refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
   logOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationLogOutArgs>>;
