@@ -172,6 +172,9 @@ describe('GST invoices', () => {
     const buyer = await signUpCustomer({ city: 'Pune' });
     const orderId = await placeConfirmedOrder(buyer.token, [{ productId: products.kurta, quantity: 1 }]);
     const invoice = await whenIssued(orderId, buyer.token, 'invoice');
+    // The buyer renames themselves and moves to another state before cancelling: the credit note
+    // must still name the invoice's buyer and split the tax as the invoice did (CGST + SGST).
+    await gqlOk('mutation { updateMe(input: { name: "Moved Away", city: "Bengaluru" }) { id } }', {}, buyer.token);
     await gqlOk('mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: orderId }, buyer.token);
     expect((await orderDocuments(orderId, buyer.token)).creditNote.status).toMatch(/^(PENDING|READY)$/);
 
@@ -184,6 +187,10 @@ describe('GST invoices', () => {
     expect(text).toContain(note.number);
     expect(text).toContain(`Against invoice: ${invoice.number}`);
     expect(text).toContain('Rs. 1,299.00');
+    expect(text).toContain('Place of supply: Maharashtra (27)');
+    expect(text).toContain('CGST');
+    expect(text).toContain('Test Customer');
+    expect(text).not.toContain('Moved Away');
 
     // An order cancelled before confirmation owes neither.
     const unconfirmed = await gqlOk<{ placeOrder: { id: string } }>(

@@ -45,17 +45,20 @@ export interface PreparedInvoice {
   lines: InvoiceLineData[];
   /** For a credit note: the invoice it reverses. */
   original: { number: string; issuedAt: string } | null;
+  /** The buyer kept on the order by the first preparation given one; null before that. */
+  buyer: InvoiceBuyer | null;
 }
 
 /**
  * Allocates the document's number if it has none (once per order and kind, however often it is
  * called) and returns what to render. Fails with CONFLICT when the order owes no such document.
  */
-export const PREPARE_INVOICE_MUTATION = `mutation PrepareInvoice($orderId: ID!, $kind: InvoiceKind!) {
-  prepareInvoice(orderId: $orderId, kind: $kind) {
+export const PREPARE_INVOICE_MUTATION = `mutation PrepareInvoice($orderId: ID!, $kind: InvoiceKind!, $buyer: InvoiceBuyerInput) {
+  prepareInvoice(orderId: $orderId, kind: $kind, buyer: $buyer) {
     orderId kind number issuedAt status userId orderedAt totalPaise
     lines { productId name quantity unitPricePaise gstRatePercent }
     original { number issuedAt }
+    buyer { name city }
   }
 }`;
 

@@ -18,7 +18,8 @@ import type { InvoicingConfig } from './config.js';
 
 /** The orders subgraph's internal invoice operations, as the job uses them. */
 export interface InvoiceStore {
-  prepare(orderId: string, kind: InvoiceKind): Promise<PreparedInvoice>;
+  /** `buyer` is kept on the order if it has none yet; the answer carries the one kept. */
+  prepare(orderId: string, kind: InvoiceKind, buyer?: InvoiceBuyer): Promise<PreparedInvoice>;
   attach(orderId: string, kind: InvoiceKind, number: string, pdf: Buffer): Promise<void>;
   fail(orderId: string, kind: InvoiceKind): Promise<void>;
 }
@@ -47,8 +48,8 @@ export function createInvoicingClients(config: Pick<InvoicingConfig, 'ordersUrl'
     call<T>(config.ordersUrl, ORDERS_INTERNAL_AUDIENCE, query, variables);
   return {
     store: {
-      async prepare(orderId, kind) {
-        return (await orders<PrepareInvoiceResult>(PREPARE_INVOICE_MUTATION, { orderId, kind })).prepareInvoice;
+      async prepare(orderId, kind, buyer) {
+        return (await orders<PrepareInvoiceResult>(PREPARE_INVOICE_MUTATION, { orderId, kind, buyer: buyer ?? null })).prepareInvoice;
       },
       async attach(orderId, kind, number, pdf) {
         await orders(ATTACH_INVOICE_MUTATION, { orderId, kind, number, pdfBase64: pdf.toString('base64') });

@@ -22,20 +22,26 @@ function prepared(overrides: Partial<PreparedInvoice> = {}): PreparedInvoice {
     totalPaise: 11800,
     lines: [{ productId: 'p1', name: 'Steel Tiffin', quantity: 1, unitPricePaise: 11800, gstRatePercent: 18 }],
     original: null,
+    buyer: null,
     ...overrides,
   };
 }
 
+/** Like the orders subgraph: the first buyer given is kept and answered from then on. */
 function memoryStore(answer: PreparedInvoice) {
   const attached: { kind: InvoiceKind; number: string; pdf: Buffer }[] = [];
+  let kept = answer.buyer;
   const store: InvoiceStore = {
-    prepare: async () => answer,
+    prepare: async (_orderId, _kind, buyer) => {
+      kept ??= buyer ?? null;
+      return { ...answer, buyer: kept };
+    },
     attach: async (_orderId, kind, number, pdf) => {
       attached.push({ kind, number, pdf });
     },
     fail: async () => {},
   };
-  return { store, attached };
+  return { store, attached, keptBuyer: () => kept };
 }
 
 const buyerIn = (city: string | null): BuyerDirectory => ({ buyer: async () => ({ name: 'Asha Rao', city }) });
@@ -58,6 +64,19 @@ describe('issueInvoice', () => {
     const text = await pdfText(attached[0].pdf);
     expect(text).toContain('Place of supply: Maharashtra (27)');
     expect(text).toContain('CGST');
+  });
+
+  it('names the buyer kept on the order, not the account as it reads now, and keeps the first one looked up', async () => {
+    // A credit note (or a second rendering) after the buyer moved from Hyderabad to Mumbai.
+    const kept = memoryStore(prepared({ kind: 'CREDIT_NOTE', buyer: { name: 'Asha Rao', city: 'Hyderabad' } }));
+    await issueInvoice({ store: kept.store, buyers: buyerIn('Mumbai'), seller }, 'o1', 'CREDIT_NOTE');
+    const text = await pdfText(kept.attached[0].pdf);
+    expect(text).toContain('Place of supply: Telangana (36)');
+    expect(text).toContain('IGST');
+
+    const first = memoryStore(prepared());
+    await issueInvoice({ store: first.store, buyers: buyerIn('Hyderabad'), seller }, 'o1');
+    expect(first.keptBuyer()).toEqual({ name: 'Asha Rao', city: 'Hyderabad' });
   });
 
   it('renders nothing for a document already READY', async () => {

@@ -27,9 +27,16 @@ const CLOSED_ACCOUNT = 'Customer (account closed)';
  * it calls `markIssueFailed`.
  */
 export async function issueInvoice(deps: IssueDeps, orderId: string, kind: InvoiceKind = 'INVOICE'): Promise<IssuedDocument> {
-  const prepared = await deps.store.prepare(orderId, kind);
+  let prepared = await deps.store.prepare(orderId, kind);
   if (prepared.status === 'READY') return { number: prepared.number, alreadyIssued: true };
-  const buyer = (await deps.buyers.buyer(prepared.userId)) ?? { name: CLOSED_ACCOUNT, city: null };
+  if (!prepared.buyer) {
+    // The first document of the order names the buyer as the account says now, and the order keeps
+    // that (the first one given wins a race), so a rendering repeated later and the credit note
+    // name the same buyer, with the same place of supply and tax split.
+    const current = (await deps.buyers.buyer(prepared.userId)) ?? { name: CLOSED_ACCOUNT, city: null };
+    prepared = await deps.store.prepare(orderId, kind, current);
+  }
+  const buyer = prepared.buyer ?? { name: CLOSED_ACCOUNT, city: null };
   // Place of supply: where the buyer is. A buyer whose city names no known state is taken to be
   // supplied where the seller is (the rule when the recipient's location is not on record), so
   // CGST + SGST apply; the invoice prints the place of supply it used.

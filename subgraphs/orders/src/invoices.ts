@@ -1,6 +1,12 @@
 import type { Types } from 'mongoose';
 import { requireViewer, type AuthState } from '@supergraph/auth';
-import { DEFAULT_GST_RATE_PERCENT, MAX_INVOICE_PDF_BYTES, type InvoiceKind, type PreparedInvoice } from '@supergraph/contracts';
+import {
+  DEFAULT_GST_RATE_PERCENT,
+  MAX_INVOICE_PDF_BYTES,
+  type InvoiceBuyer,
+  type InvoiceKind,
+  type PreparedInvoice,
+} from '@supergraph/contracts';
 import { badInput, conflict, notFound, type Logger } from '@supergraph/runtime';
 import { parseObjectId } from '@supergraph/subgraph-kit';
 import type { InvoiceFiles } from './invoice-files.js';
@@ -70,9 +76,22 @@ async function ensureNumber(services: InvoiceServices, order: OrderDoc, kind: In
   return allocated;
 }
 
-export async function prepareInvoice(services: InvoiceServices, orderIdText: string, kind: InvoiceKind): Promise<PreparedInvoice> {
-  const order = await loadOrder(services, parseObjectId(orderIdText, 'orderId'));
+export async function prepareInvoice(
+  services: InvoiceServices,
+  orderIdText: string,
+  kind: InvoiceKind,
+  buyer?: InvoiceBuyer | null,
+): Promise<PreparedInvoice> {
+  let order = await loadOrder(services, parseObjectId(orderIdText, 'orderId'));
   const state = owedState(order, kind);
+  if (buyer && !order.buyer) {
+    // The first buyer given stays: a conditional write, so two workers racing keep the same one.
+    await services.orders.updateOne(
+      { _id: order._id, buyer: { $exists: false } },
+      { $set: { buyer: { name: buyer.name, city: buyer.city ?? null } } },
+    );
+    order = await loadOrder(services, order._id);
+  }
   // A credit note names the invoice it reverses, so that invoice is numbered first if it is not yet.
   const invoice = await ensureNumber(services, order, 'INVOICE');
   const document = kind === 'INVOICE' ? invoice : await ensureNumber(services, order, kind);
@@ -94,6 +113,7 @@ export async function prepareInvoice(services: InvoiceServices, orderIdText: str
       gstRatePercent: line.gstRatePercent ?? DEFAULT_GST_RATE_PERCENT,
     })),
     original: kind === 'CREDIT_NOTE' ? { number: invoice.number, issuedAt: invoice.issuedAt.toISOString() } : null,
+    buyer: order.buyer ? { name: order.buyer.name, city: order.buyer.city ?? null } : null,
   };
 }
 

@@ -61,6 +61,12 @@ export interface OrderDoc {
   stockCommitDue?: boolean;
   /** After cancellation: DUE until the catalog has the stock back (DONE). RETURNING: written by earlier versions, read as DUE. */
   stockReturn?: 'DUE' | 'RETURNING' | 'DONE';
+  /**
+   * The buyer as the order's tax documents name them, kept by the first preparation of one: an
+   * invoice rendered again and the credit note reversing it must name the same buyer and split the
+   * tax the same way (the place of supply comes from the city), whatever the account says later.
+   */
+  buyer?: { name: string; city: string | null };
   /** Set when the order is confirmed: its tax invoice. */
   invoice?: DocumentState;
   /** Set when an order that owes an invoice is cancelled: the credit note reversing it. */
@@ -115,6 +121,7 @@ const orderSchema = new Schema<OrderDoc>(
     sweepLeaseUntil: { type: Date },
     stockCommitDue: { type: Boolean },
     stockReturn: { type: String, enum: ['DUE', 'RETURNING', 'DONE'] },
+    buyer: { type: new Schema({ name: { type: String, required: true }, city: { type: String, default: null } }, { _id: false }) },
     invoice: { type: documentStateSchema },
     creditNote: { type: documentStateSchema },
   },

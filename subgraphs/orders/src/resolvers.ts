@@ -40,7 +40,7 @@ export const resolvers: Resolvers = {
 
     prepareInvoice: (_parent, args, ctx) => {
       requireWorker(ctx);
-      return prepareInvoice(ctx, args.orderId, args.kind);
+      return prepareInvoice(ctx, args.orderId, args.kind, args.buyer ? { name: args.buyer.name, city: args.buyer.city ?? null } : null);
     },
     attachInvoicePdf: (_parent, args, ctx) => {
       requireWorker(ctx);

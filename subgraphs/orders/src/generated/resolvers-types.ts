@@ -154,6 +154,23 @@ export type InvoiceReference = {
   issuedAt: Scalars['String']['output'];
 };
 
+/** Internal: a buyer as an order's tax documents name them. */
+export type InvoiceBuyerRecord = {
+  __typename?: 'InvoiceBuyerRecord';
+  /** The buyer's name. */
+  name: Scalars['String']['output'];
+  /** The buyer's city (or state), which decides the place of supply; null when not given. */
+  city: Maybe<Scalars['String']['output']>;
+};
+
+/** Internal: the buyer the worker looked up for a document, recorded on the order by the first prepareInvoice. */
+export type InvoiceBuyerInput = {
+  /** The buyer's name. */
+  name: Scalars['String']['input'];
+  /** The buyer's city (or state); null when not given. */
+  city?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Internal (worker only): what to render for one of an order's documents. */
 export type PreparedInvoice = {
   __typename?: 'PreparedInvoice';
@@ -177,6 +194,12 @@ export type PreparedInvoice = {
   lines: Array<InvoiceLine>;
   /** For a credit note: the invoice it reverses. */
   original: Maybe<InvoiceReference>;
+  /**
+   * The buyer as the order's documents name them: the first buyer given to prepareInvoice, kept on the
+   * order, so an invoice rendered twice and its credit note all name the same buyer and split tax the
+   * same way whatever the account says later; null when none was given yet.
+   */
+  buyer: Maybe<InvoiceBuyerRecord>;
 };
 
 /** Internal (gateway only): a stored PDF. */
@@ -283,7 +306,9 @@ export type Mutation = {
   cancelOrder: Order;
   /**
    * Internal (worker only): allocates the document's number if it has none (once per order and kind,
-   * however often it is called) and returns what to render. CONFLICT when the order owes no such document.
+   * however often it is called) and returns what to render. The first `buyer` given is kept on the
+   * order and returned to every later call (a credit note names the invoice's buyer). CONFLICT when the
+   * order owes no such document.
    */
   prepareInvoice: PreparedInvoice;
   /** Internal (worker only): stores the rendered PDF for the number prepared (the first stored stays) and marks the document READY. */
@@ -312,6 +337,7 @@ export type MutationCancelOrderArgs = {
 export type MutationPrepareInvoiceArgs = {
   orderId: Scalars['ID']['input'];
   kind: InvoiceKind;
+  buyer?: InputMaybe<InvoiceBuyerInput>;
 };
 
 
@@ -452,6 +478,8 @@ export type ResolversTypes = {
   InvoiceKind: InvoiceKind;
   InvoiceLine: ResolverTypeWrapper<InvoiceLine>;
   InvoiceReference: ResolverTypeWrapper<InvoiceReference>;
+  InvoiceBuyerRecord: ResolverTypeWrapper<InvoiceBuyerRecord>;
+  InvoiceBuyerInput: InvoiceBuyerInput;
   PreparedInvoice: ResolverTypeWrapper<PreparedInvoice>;
   InvoiceFile: ResolverTypeWrapper<InvoiceFile>;
   OrderItem: ResolverTypeWrapper<OrderLine>;
@@ -478,6 +506,8 @@ export type ResolversParentTypes = {
   Invoice: Invoice;
   InvoiceLine: InvoiceLine;
   InvoiceReference: InvoiceReference;
+  InvoiceBuyerRecord: InvoiceBuyerRecord;
+  InvoiceBuyerInput: InvoiceBuyerInput;
   PreparedInvoice: PreparedInvoice;
   InvoiceFile: InvoiceFile;
   OrderItem: OrderLine;
@@ -548,6 +578,11 @@ export type InvoiceReferenceResolvers<ContextType = OrdersContext, ParentType ex
   issuedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type InvoiceBuyerRecordResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['InvoiceBuyerRecord'] = ResolversParentTypes['InvoiceBuyerRecord']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type PreparedInvoiceResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['PreparedInvoice'] = ResolversParentTypes['PreparedInvoice']> = {
   orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['InvoiceKind'], ParentType, ContextType>;
@@ -559,6 +594,7 @@ export type PreparedInvoiceResolvers<ContextType = OrdersContext, ParentType ext
   totalPaise?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['InvoiceLine']>, ParentType, ContextType>;
   original?: Resolver<Maybe<ResolversTypes['InvoiceReference']>, ParentType, ContextType>;
+  buyer?: Resolver<Maybe<ResolversTypes['InvoiceBuyerRecord']>, ParentType, ContextType>;
 };
 
 export type InvoiceFileResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['InvoiceFile'] = ResolversParentTypes['InvoiceFile']> = {
@@ -615,6 +651,7 @@ export type Resolvers<ContextType = OrdersContext> = {
   Invoice?: InvoiceResolvers<ContextType>;
   InvoiceLine?: InvoiceLineResolvers<ContextType>;
   InvoiceReference?: InvoiceReferenceResolvers<ContextType>;
+  InvoiceBuyerRecord?: InvoiceBuyerRecordResolvers<ContextType>;
   PreparedInvoice?: PreparedInvoiceResolvers<ContextType>;
   InvoiceFile?: InvoiceFileResolvers<ContextType>;
   OrderItem?: OrderItemResolvers<ContextType>;
