@@ -9,10 +9,20 @@ import { OutboxRelay, type RelayOptions } from './outbox-relay.js';
 import { subjectOf, type EventSubject } from './versioning.js';
 
 /** Channel names: one per event and per id, never a global firehose filtered in memory. */
+const PRODUCT_UPDATED = 'product.updated.';
+const ORDER_STATUS = 'order.status.';
+
+const suffixAfter = (prefix: string, channel: string): string | null =>
+  channel.startsWith(prefix) && channel.length > prefix.length ? channel.slice(prefix.length) : null;
+
 export const channels = {
-  productUpdated: (productId: string) => `product.updated.${productId}`,
-  orderStatusChanged: (orderId: string) => `order.status.${orderId}`,
+  productUpdated: (productId: string) => `${PRODUCT_UPDATED}${productId}`,
+  orderStatusChanged: (orderId: string) => `${ORDER_STATUS}${orderId}`,
   orderPlaced: () => 'order.placed',
+  /** The product id of a productUpdated channel; null for any other channel. */
+  productOf: (channel: string) => suffixAfter(PRODUCT_UPDATED, channel),
+  /** The order id of an orderStatusChanged channel; null for any other channel. */
+  orderOfStatusChange: (channel: string) => suffixAfter(ORDER_STATUS, channel),
 } as const;
 
 /** The one event bus every service publishes domain events to. */

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { EntityCache, ListingCache, type CacheDeps, type Codec } from '@supergraph/caching';
-import type { EventBus } from '@supergraph/subgraph-kit';
+import { channels, type EventBus } from '@supergraph/subgraph-kit';
 import type { ProductDoc } from './model.js';
 
 /** A page of `products(…)` as read from the database: one row more than asked for tells whether more follow. */
@@ -58,8 +58,6 @@ export class CatalogCache {
   }
 }
 
-const PRODUCT_CHANNEL = /^product\.updated\.([0-9a-f]{24})$/;
-
 /**
  * The event bus as the catalog's writes use it: a product event says the product changed, so
  * publishing one first drops the product from the cache. Every product write publishes (updates,
@@ -69,7 +67,7 @@ const PRODUCT_CHANNEL = /^product\.updated\.([0-9a-f]{24})$/;
 export function invalidatingOnPublish(events: EventBus, cache: CatalogCache): EventBus {
   return {
     async publish(channel, payload, subject) {
-      const id = PRODUCT_CHANNEL.exec(channel)?.[1];
+      const id = channels.productOf(channel);
       if (id) await cache.productsChanged([id]);
       await events.publish(channel, payload, subject);
     },

@@ -1,11 +1,6 @@
 import { INVOICE_JOB, invoiceJobId, QUEUES, type InvoiceJob, type InvoiceJobKind, type JobQueues } from '@supergraph/jobs';
 import type { OutboxEntry, RelayHook } from '@supergraph/subgraph-kit';
-
-const STATUS_CHANNEL = 'order.status.';
-
-interface DocumentStateInEvent {
-  status?: unknown;
-}
+import { orderInStatusEvent } from './status-events.js';
 
 /**
  * The outbox relay hook that hands an owed tax invoice or credit note to the worker: the status
@@ -17,9 +12,8 @@ interface DocumentStateInEvent {
  */
 export function invoiceJobHook(jobs: JobQueues): RelayHook {
   return async (entry: OutboxEntry) => {
-    if (!entry.channel.startsWith(STATUS_CHANNEL)) return;
-    const order = JSON.parse(entry.payload) as { _id?: unknown; invoice?: DocumentStateInEvent; creditNote?: DocumentStateInEvent };
-    if (typeof order._id !== 'string') return;
+    const order = orderInStatusEvent(entry);
+    if (!order) return;
     const owed: InvoiceJobKind[] = [];
     if (order.invoice?.status === 'PENDING') owed.push('INVOICE');
     if (order.creditNote?.status === 'PENDING') owed.push('CREDIT_NOTE');

@@ -1,7 +1,6 @@
 import { isNotifiedStatus, orderNoticeId, ORDER_STATUS_JOB, QUEUES, type JobQueues, type OrderStatusNotice } from '@supergraph/jobs';
 import type { OutboxEntry, RelayHook } from '@supergraph/subgraph-kit';
-
-const STATUS_CHANNEL = 'order.status.';
+import { orderInStatusEvent } from './status-events.js';
 
 /**
  * The outbox relay hook that hands each customer-facing status change to the worker as a notice
@@ -11,9 +10,8 @@ const STATUS_CHANNEL = 'order.status.';
  */
 export function orderNoticeHook(jobs: JobQueues): RelayHook {
   return async (entry: OutboxEntry) => {
-    if (!entry.channel.startsWith(STATUS_CHANNEL)) return;
-    const order = JSON.parse(entry.payload) as { _id?: unknown; userId?: unknown; status?: unknown };
-    if (!isNotifiedStatus(order.status) || typeof order._id !== 'string' || typeof order.userId !== 'string') return;
+    const order = orderInStatusEvent(entry);
+    if (!order || !isNotifiedStatus(order.status) || typeof order.userId !== 'string') return;
     const notice: OrderStatusNotice = { orderId: order._id, userId: order.userId, status: order.status };
     await jobs.enqueue(QUEUES.notifications, ORDER_STATUS_JOB, orderNoticeId(notice.orderId, notice.status), notice);
   };
