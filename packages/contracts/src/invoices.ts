@@ -14,8 +14,12 @@ export const USERS_INTERNAL_AUDIENCE = 'users-internal';
 /** A tax invoice, or the credit note that reverses it when its order is cancelled. */
 export type InvoiceKind = 'INVOICE' | 'CREDIT_NOTE';
 
-/** The GST rates (percent) a product may carry. */
-export const GST_RATE_SLABS = [0, 5, 12, 18, 28] as const;
+/**
+ * The GST rates (percent) a product may carry: since 22 September 2025 most goods are at 0, 5 or 18
+ * and luxury and "sin" goods at 40; 3 is gold, silver and jewellery; 12 and 28 stay for goods still
+ * taxed at them (tobacco while compensation cess lasts) and for catalogues not yet moved.
+ */
+export const GST_RATE_SLABS = [0, 3, 5, 12, 18, 28, 40] as const;
 export const DEFAULT_GST_RATE_PERCENT = 18;
 
 /** The largest PDF the orders subgraph stores (well inside its 1 MB request limit once base64-encoded). */

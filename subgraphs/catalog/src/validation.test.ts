@@ -72,8 +72,11 @@ describe('validateCreate', () => {
   it("takes a GST rate from India's slabs, 18 by default", () => {
     expect(validateCreate({ ...valid, gstRatePercent: 5 }).gstRatePercent).toBe(5);
     expect(validateCreate({ ...valid, gstRatePercent: 0 }).gstRatePercent).toBe(0);
+    // The 2025 slabs: 40 for luxury goods, 3 for gold and jewellery.
+    expect(validateCreate({ ...valid, gstRatePercent: 40 }).gstRatePercent).toBe(40);
+    expect(validateCreate({ ...valid, gstRatePercent: 3 }).gstRatePercent).toBe(3);
     expect(validateCreate({ ...valid, gstRatePercent: null }).gstRatePercent).toBe(18);
-    for (const rate of [15, -5, 18.5, 40])
+    for (const rate of [15, -5, 18.5, 41])
       expect(badField(() => validateCreate({ ...valid, gstRatePercent: rate }))).toBe('gstRatePercent');
   });
 

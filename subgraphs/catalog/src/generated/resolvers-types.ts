@@ -44,7 +44,7 @@ export type Product = {
   pricePaise: Scalars['Int']['output'];
   /** The price formatted for display in Indian style, e.g. "₹1,29,999.00". */
   formattedPrice: Scalars['String']['output'];
-  /** GST rate in percent that the price includes: one of 0, 5, 12, 18 or 28 (18 unless set). */
+  /** GST rate in percent that the price includes: one of 0, 3, 5, 12, 18, 28 or 40 (18 unless set). */
   gstRatePercent: Scalars['Int']['output'];
   /**
    * Units available to order right now; never negative. Changes with every order, so it is cached
@@ -98,7 +98,7 @@ export type CreateProductInput = {
   category: Scalars['String']['input'];
   /** Price in paise, 0 or more, GST included. */
   pricePaise: Scalars['Int']['input'];
-  /** GST rate in percent: 0, 5, 12, 18 or 28. Defaults to 18. */
+  /** GST rate in percent: 0, 3, 5, 12, 18, 28 or 40. Defaults to 18. */
   gstRatePercent?: InputMaybe<Scalars['Int']['input']>;
   /** Units in stock, 0 or more. */
   stock: Scalars['Int']['input'];
@@ -114,7 +114,7 @@ export type UpdateProductInput = {
   category?: InputMaybe<Scalars['String']['input']>;
   /** New price in paise, 0 or more. */
   pricePaise?: InputMaybe<Scalars['Int']['input']>;
-  /** New GST rate in percent: 0, 5, 12, 18 or 28. Orders already placed keep the rate they were placed at. */
+  /** New GST rate in percent: 0, 3, 5, 12, 18, 28 or 40. Orders already placed keep the rate they were placed at. */
   gstRatePercent?: InputMaybe<Scalars['Int']['input']>;
 };
 
