@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bullPrefix, createJobQueues, jobId, QUEUE_NAMES, QUEUES, readJobsConfig, type JobQueues } from '@supergraph/jobs';
 import { createLogger, createRedisClient } from '@supergraph/runtime';
 import { stopChild } from '../scripts/lib/child-process.mjs';
 import { startService } from '../scripts/lib/processes.mjs';
-import { mintAccessToken } from './helpers.js';
+import { adminToken, gqlOk, mintAccessToken, signUpCustomer } from './helpers.js';
 import { scrape, valueOf } from './prometheus-text.js';
 import { SmsReceiver } from './sms-receiver.js';
 
@@ -213,6 +213,8 @@ describe('queue dashboard', () => {
     expect(login.status).toBe(303);
     const cookie = login.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/HttpOnly/);
+    // Secure only in production (dashboard-cookie.test.ts): here the worker is reached over plain http on localhost.
+    expect(cookie).not.toMatch(/Secure/);
     expect((await fetch(`${base()}/api/queues`, { headers: { cookie: cookie.split(';')[0] } })).status).toBe(200);
     const refused = await fetch(`${base()}/login`, {
       method: 'POST',
@@ -220,6 +222,39 @@ describe('queue dashboard', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(refused.status).toBe(401);
+  });
+
+  // The shared stack's worker shares its Redis prefix with the users subgraph, which records the
+  // revocations: these are real log-outs and role changes, made through the gateway.
+  it('refuses, with 401, the token of a session that was logged out and of an admin who was demoted since', async () => {
+    const dashboard = `${inject('workerUrl')}/admin/queues`;
+    const status = async (token: string) => (await fetch(dashboard, { headers: { authorization: `Bearer ${token}` } })).status;
+    const logIn = async (email: string, password: string) =>
+      (
+        await gqlOk<{ logIn: { token: string; refreshToken: string } }>(
+          'mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token refreshToken } }',
+          { e: email, p: password },
+        )
+      ).logIn;
+    const setRole = (id: string, role: string, token: string) =>
+      gqlOk('mutation($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { role } }', { id, role }, token);
+    const admin = await adminToken();
+    const user = await signUpCustomer();
+    await setRole(user.user.id, 'ADMIN', admin);
+
+    const first = await logIn(user.email, user.password);
+    expect(await status(first.token)).toBe(200);
+    expect((await gqlOk('mutation($t: String) { logOut(refreshToken: $t) }', { t: first.refreshToken }, first.token)).logOut).toBe(true);
+    expect(await status(first.token)).toBe(401);
+
+    const second = await logIn(user.email, user.password);
+    expect(await status(second.token)).toBe(200);
+    await setRole(user.user.id, 'CUSTOMER', admin);
+    const refused = await fetch(dashboard, { headers: { authorization: `Bearer ${second.token}` } });
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+    // Their next session is a customer's.
+    expect(await status((await logIn(user.email, user.password)).token)).toBe(403);
   });
 
   it('is not served in production unless QUEUE_DASHBOARD is on', async () => {

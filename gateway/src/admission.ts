@@ -1,6 +1,13 @@
 import type { Redis } from 'ioredis';
 import { GraphQLError } from 'graphql';
-import { AccessTokenVerifier, type RevocationList, type TokenIdentity } from '@supergraph/auth';
+import {
+  AccessTokenVerifier,
+  createRevocationCheck,
+  SESSION_ENDED_MESSAGE,
+  tokenIdentity,
+  type RevocationList,
+  type TokenIdentity,
+} from '@supergraph/auth';
 import { createRateLimit } from '@supergraph/rate-limits';
 import { ErrorCode, HttpError, type Logger } from '@supergraph/runtime';
 import type { ClientLimits } from './config.js';
@@ -12,12 +19,6 @@ export interface ClientIdentity {
   /** What budgets count by: `user:<id>` when logged in, else `ip:<address>`. */
   clientKey: string;
 }
-
-/** A token whose session ended or whose role changed: refused with 401, so the client refreshes or logs in again. */
-export const SESSION_ENDED_MESSAGE = 'This session has ended (logged out, or the account changed); refresh the session or log in again';
-
-/** How often a Redis outage is logged while revocations cannot be checked. */
-const OUTAGE_LOG_INTERVAL_MS = 10_000;
 
 /**
  * The gateway's front door for every operation, whatever the transport: it verifies the access
@@ -42,31 +43,19 @@ export function createAdmission(options: {
     store,
   );
   const perIp = createRateLimit({ name: 'requests-per-ip', points: options.limits.requestsPerMinutePerIp, durationSeconds: 60 }, store);
-  let lastOutageLog = 0;
-
-  /** Fails open while Redis is away: an access token lives 15 minutes at most, and refusing every logged-in request would be worse. */
-  async function revoked(token: TokenIdentity): Promise<boolean> {
-    try {
-      return await options.revocations.isRevoked(token);
-    } catch (error) {
-      if (Date.now() - lastOutageLog > OUTAGE_LOG_INTERVAL_MS) {
-        lastOutageLog = Date.now();
-        options.logger.warn('revocations cannot be checked; serving tokens as valid until Redis is back', {
-          error: (error as Error).message,
-        });
-      }
-      return false;
-    }
-  }
+  // Fails open while Redis is away: an access token lives 15 minutes at most, and refusing every logged-in request would be worse.
+  const check = createRevocationCheck({
+    revocations: options.revocations,
+    logger: options.logger,
+    whileUnknown: 'serving tokens as valid',
+  });
+  const revoked = async (token: TokenIdentity) => (await check(token)) === 'revoked';
 
   return {
     /** Verifies a token and checks it is not revoked; throws a 401 HttpError for a revoked one. */
     async identify(authorization: string | undefined, clientIp: string | undefined): Promise<ClientIdentity> {
       const auth = await verifier.authenticate(authorization);
-      const token =
-        auth.viewer && auth.token
-          ? { userId: auth.viewer.id, role: auth.viewer.role, sessionId: auth.token.sessionId, issuedAt: auth.token.issuedAt }
-          : null;
+      const token = tokenIdentity(auth);
       if (token && (await revoked(token))) throw new HttpError(401, SESSION_ENDED_MESSAGE, ErrorCode.Unauthenticated);
       return { token, clientKey: token ? `user:${token.userId}` : `ip:${clientIp ?? 'unknown'}` };
     },

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Queue, type Worker } from 'bullmq';
+import { createRedisRevocationList } from '@supergraph/auth';
 import { createInvoicingClients } from '@supergraph/invoicing';
 import { bullPrefix, consumeQueue, QUEUE_NAMES, QUEUES, type InvoiceJob, type OrderStatusNotice, type SmsJob } from '@supergraph/jobs';
 import { createLogger, createRedisClient, FAIL_FAST_REDIS_OPTIONS, listen, type Logger } from '@supergraph/runtime';
@@ -22,7 +23,7 @@ export interface RunningWorker {
   drainMs: number;
   deadlineMs: number;
   drain(): void;
-  /** Stops taking jobs, lets the running ones finish (up to the deadline; any left are handed back to the queue), closes Redis. */
+  /** Stops taking jobs, lets the running ones finish (up to the deadline; any left are handed back to the queue), closes Redis (the dashboard's revocation client too). */
   stop(): Promise<void>;
 }
 
@@ -97,7 +98,19 @@ export async function start(config: WorkerConfig, options: WorkerStartOptions = 
   }
 
   const exposed = await exposeMetrics(metrics, config, logger);
-  const dashboard = config.dashboard ? createDashboard(queues, config.dashboard.tokenKeys) : null;
+  // Read only: the users subgraph records revocations; the dashboard refuses the tokens they end.
+  const revocations = config.dashboard
+    ? createRedisRevocationList({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger, service: 'worker' })
+    : null;
+  const dashboard =
+    config.dashboard && revocations
+      ? createDashboard(queues, {
+          tokenKeys: config.dashboard.tokenKeys,
+          revocations,
+          logger,
+          secureCookie: config.nodeEnv === 'production',
+        })
+      : null;
   let draining = false;
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -181,6 +194,7 @@ export async function start(config: WorkerConfig, options: WorkerStartOptions = 
       await Promise.all(queues.map((queue) => queue.close().catch(() => undefined)));
       await http.close(1_000);
       await exposed.close();
+      await revocations?.dispose();
       consuming.disconnect();
       commands.disconnect();
       logger.info('stopped');

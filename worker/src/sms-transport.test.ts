@@ -2,10 +2,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@supergraph/runtime';
-import { createLogSmsTransport, createWebhookSmsTransport, isPermanent, type OutgoingSms, type SmsTransport } from './sms-transport.js';
+import {
+  createLogSmsTransport,
+  createWebhookSmsTransport,
+  isPermanent,
+  webhookTarget,
+  type OutgoingSms,
+  type SmsTransport,
+} from './sms-transport.js';
 
 // A provider on a local port: answers with the status queued for the next request, records bodies and headers.
-const received: { body: unknown; key: string | undefined }[] = [];
+const received: { body: unknown; key: string | undefined; path: string | undefined; authorization: string | undefined }[] = [];
 const statuses: number[] = [];
 let server: http.Server;
 let url = '';
@@ -18,6 +25,8 @@ beforeAll(async () => {
       received.push({
         body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
         key: req.headers['idempotency-key'] as string | undefined,
+        path: req.url,
+        authorization: req.headers.authorization,
       });
       res.writeHead(statuses.shift() ?? 200).end('{"note":"the body may quote +919876543210"}');
     });
@@ -92,6 +101,25 @@ describe('webhook transport', () => {
     expect(error.message).toMatch(/could not be reached/);
     expect(error.message).not.toContain('9876543210');
     expect(error.message).not.toContain('482913');
+  });
+
+  it('sends a user name and password in the URL as Basic authorization, and the query string as it is', async () => {
+    const withKey = url.replace('http://', 'http://acct%40sms:p%3Ass@') + '?apikey=k3y';
+    await createWebhookSmsTransport(withKey, 2_000).send(sms);
+    expect(received.at(-1)).toMatchObject({
+      path: '/sms?apikey=k3y',
+      authorization: `Basic ${Buffer.from('acct@sms:p:ss').toString('base64')}`,
+    });
+    expect(webhookTarget(`${url}?apikey=k3y`)).toEqual({ url: `${url}?apikey=k3y`, authorization: undefined });
+  });
+
+  it("keeps the URL's password and key out of its errors (they reach the log and the failed job)", async () => {
+    // fetch itself would refuse a URL with credentials by quoting it whole.
+    const error = (await createWebhookSmsTransport('http://user:hunter2@127.0.0.1:1/sms?apikey=k3y', 2_000)
+      .send(sms)
+      .catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/could not be reached/);
+    expect(`${error.message} ${String((error.cause as Error | undefined)?.message)}`).not.toMatch(/hunter2|k3y/);
   });
 });
 

@@ -34,10 +34,26 @@ export function isPermanent(status: number): boolean {
 }
 
 /**
- * A JSON POST per message: `{ "to", "message", "idempotencyKey" }` (the key also as the
- * `Idempotency-Key` header). Any 2xx is delivered.
+ * Where to POST and with what credentials. fetch refuses a URL with a user name or password, and
+ * its refusal quotes the whole URL (key and all) into the error, which the job's log line and
+ * failed reason would keep: they are sent as Basic authorization instead, as curl would.
  */
-export function createWebhookSmsTransport(url: string, timeoutMs: number): SmsTransport {
+export function webhookTarget(webhookUrl: string): { url: string; authorization: string | undefined } {
+  const url = new URL(webhookUrl);
+  if (!url.username && !url.password) return { url: url.href, authorization: undefined };
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  url.username = '';
+  url.password = '';
+  return { url: url.href, authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` };
+}
+
+/**
+ * A JSON POST per message: `{ "to", "message", "idempotencyKey" }` (the key also as the
+ * `Idempotency-Key` header). Any 2xx is delivered. A user name and password in the URL are sent as
+ * Basic authorization.
+ */
+export function createWebhookSmsTransport(webhookUrl: string, timeoutMs: number): SmsTransport {
+  const { url, authorization } = webhookTarget(webhookUrl);
   return {
     kind: 'webhook',
     async send(sms) {
@@ -45,12 +61,16 @@ export function createWebhookSmsTransport(url: string, timeoutMs: number): SmsTr
       try {
         response = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': sms.idempotencyKey },
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': sms.idempotencyKey,
+            ...(authorization ? { authorization } : {}),
+          },
           body: JSON.stringify({ to: sms.to, message: sms.message, idempotencyKey: sms.idempotencyKey }),
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        // The cause names the host only; the message and number are not in it.
+        // The cause names the host only; the message, the number and the URL's query are not in it.
         throw new Error(`the SMS webhook could not be reached: ${(error as Error).message}`, { cause: error });
       }
       // Drained so the connection can be reused; what it says is not logged.

@@ -3,6 +3,7 @@
 // Nothing here is imported eagerly: a service without OTLP variables loads neither the SDK nor the
 // module hooks, so tracing costs it one environment check.
 import { register } from 'node:module';
+import { redactedUndiciUrl, redactOutgoingHttpUrl } from './url-redaction.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -67,7 +68,8 @@ export async function startTracing(service: string, env: Env = process.env): Pro
   return { enabled: true, protocol, shutdown: () => sdk.shutdown() };
 }
 
-async function loadInstrumentations() {
+/** The instrumentations every service traces with (exported for the tests of what they record). */
+export async function loadInstrumentations() {
   const [http, undici, graphql, dataloader, mongodb, ioredis] = await Promise.all([
     import('@opentelemetry/instrumentation-http'),
     import('@opentelemetry/instrumentation-undici'),
@@ -82,8 +84,10 @@ async function loadInstrumentations() {
       ignoreIncomingRequestHook: (request) => /^\/(health|ready|live|metrics)\b/.test(request.url ?? ''),
       // A GraphQL GET carries the operation and its variables (an email, a phone) in the query string.
       redactedQueryParams: ['query', 'variables', 'extensions', 'operationName'],
+      // An outgoing URL's query string and credentials may hold a key (SMS_WEBHOOK_URL's often does).
+      requestHook: redactOutgoingHttpUrl,
     }),
-    new undici.UndiciInstrumentation(),
+    new undici.UndiciInstrumentation({ startSpanHook: redactedUndiciUrl }),
     new graphql.GraphQLInstrumentation({
       // Resolvers that only read a property of their parent are most of a response's fields and
       // none of its time: only resolvers that do work get a span.
