@@ -3,8 +3,9 @@
 // all against the same three subgraph processes on a temporary local database with a fixed data
 // set, and the catalog asked directly as the ceiling. Writes bench/results/<date>.md and prints one
 // line per target of the Performance issue. Speed targets live here, not in the tests (no timing
-// assertions in CI). BENCH_DURATION_MS, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_WARMUP_MS and
-// BENCH_SCENARIOS shorten it.
+// assertions in CI). A last phase times placeOrder and updateOrderStatus while a job worker works
+// through a burst of confirmations (scripts/bench/jobs-burst.mjs). BENCH_DURATION_MS, BENCH_ROUNDS,
+// BENCH_CONNECTIONS, BENCH_WARMUP_MS and BENCH_SCENARIOS shorten it.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,7 +45,9 @@ async function main() {
   ensureInstalled();
   build();
   const { ensurePeersInstalled, freePort, startGateway, ceilingTarget } = await import('./bench/targets.mjs');
-  ensurePeersInstalled(log);
+  const { JOBS_BURST_KEY, runJobsBurst } = await import('./bench/jobs-burst.mjs');
+  // The jobs phase drives our gateway only: a run of it alone needs no peer gateways.
+  if (!ONLY || [...ONLY].some((key) => key !== JOBS_BURST_KEY)) ensurePeersInstalled(log);
   const { startService, startTogether } = await import('./lib/processes.mjs');
   const { AccessTokenIssuer, CredentialSigner } = await import('@supergraph/auth');
   const { seedDataset, COUNTS } = await import('./bench/dataset.mjs');
@@ -120,6 +123,8 @@ async function main() {
       { mode: 'cache', kinds: ['ours', 'hive'], keys: ['s1-identical', 's1-varied', 's2-varied'], ceiling: false },
     ];
     for (const phase of phases) {
+      const chosen = all.filter((s) => phase.keys.includes(s.key) && (!ONLY || ONLY.has(s.key)));
+      if (!chosen.length) continue;
       log(`caching ${phase.mode}: starting ${phase.kinds.join(', ')}`);
       const gateways = [];
       for (const kind of phase.kinds) {
@@ -132,7 +137,6 @@ async function main() {
         gateways.push(gateway);
         cleanups.push(gateway.stop);
       }
-      const chosen = all.filter((s) => phase.keys.includes(s.key) && (!ONLY || ONLY.has(s.key)));
       const targetsFor = (scenario, round) => {
         // Alternate who goes first each round, so no gateway always meets a warmer or cooler machine.
         const list = gateways.slice(round % gateways.length).concat(gateways.slice(0, round % gateways.length));
@@ -195,6 +199,29 @@ async function main() {
           `## Our gateway, caching ${phase.mode}: ${chosen.map((c) => c.key).join(', ')}\n\n${summariseProfiles(profileDir(phase.mode))}`,
         );
     }
+    let jobsBurst;
+    if (!ONLY || ONLY.has(JOBS_BURST_KEY)) {
+      log('background jobs: starting ours (caching off), then a worker');
+      const gateway = await startGateway('ours', {
+        env: { ...env, REDIS_PREFIX: `${env.REDIS_PREFIX}-ours-jobs` },
+        subgraphs,
+        cache: false,
+      });
+      cleanups.push(gateway.stop);
+      // An admin's token minted like the customers': updateOrderStatus asks for the role, not an account.
+      const adminToken = (await issuer.issue({ id: randomBytes(12).toString('hex'), role: 'ADMIN' })).token;
+      jobsBurst = await runJobsBurst({
+        uri,
+        env,
+        subgraphs,
+        gateway,
+        productIds,
+        adminToken,
+        settle: () => settle([...Object.values(subgraphPids), gateway.pid, ...databasePids]),
+        log,
+      });
+      await gateway.stop();
+    }
     if (PROFILE) {
       const file = join(root, 'bench/results', `${new Date().toISOString().slice(0, 10)}-profile.md`);
       mkdirSync(join(root, 'bench/results'), { recursive: true });
@@ -225,8 +252,8 @@ async function main() {
     }
     const dir = join(root, 'bench/results');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${meta.date}.json`), JSON.stringify({ meta, results, subgraphPeaks, mongoCommands }));
-    const targetLines = await writeReport({ meta, results, subgraphPeaks, mongoCommands });
+    writeFileSync(join(dir, `${meta.date}.json`), JSON.stringify({ meta, results, subgraphPeaks, mongoCommands, jobsBurst }));
+    const targetLines = await writeReport({ meta, results, subgraphPeaks, mongoCommands, jobsBurst });
     for (const line of targetLines) console.log(line);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
@@ -234,8 +261,8 @@ async function main() {
 }
 
 /** Writes bench/results/<date>.md from a run's measurements and returns its target lines. */
-async function writeReport({ meta, results, subgraphPeaks, mongoCommands }) {
-  const { tables, targets } = await import('./bench/report.mjs');
+async function writeReport({ meta, results, subgraphPeaks, mongoCommands, jobsBurst }) {
+  const { JOBS_BURST_TITLE, jobsBurstLines, tables, targets } = await import('./bench/report.mjs');
   const { scenarios: makeScenarios } = await import('./bench/scenarios.mjs');
   const all = makeScenarios({ productIds: [], tokens: [] });
   const options = {
@@ -266,6 +293,8 @@ async function writeReport({ meta, results, subgraphPeaks, mongoCommands }) {
     '## Runs (medians over rounds; peak RSS the largest)',
     '',
     tables(results, options),
+    // Results files from before the jobs phase have none.
+    ...(jobsBurst ? [`## ${JOBS_BURST_TITLE}`, '', ...jobsBurstLines(jobsBurst), ''] : []),
     '## Targets',
     '',
     '```',

@@ -16,6 +16,8 @@ export const COUNTS = {
 export const HEAVY_USERS = 3;
 const HEAVY_USER_ORDERS = 110;
 const STATUSES = ['PLACED', 'CONFIRMED', 'SHIPPED', 'DELIVERED'];
+/** The i-th product's price: spread out, and known without reading the product back. */
+const pricePaise = (i) => 1_000 + ((i * 7919) % 500_000);
 
 /** Inserts the data set into the (empty) database of `uri`; returns the ids the scenarios need. */
 export async function seedDataset(uri) {
@@ -31,7 +33,7 @@ export async function seedDataset(uri) {
       name: `Bench product ${i}`,
       description: `Product ${i} of the benchmark catalogue.`,
       category: CATEGORIES[i % CATEGORIES.length],
-      pricePaise: 1_000 + ((i * 7919) % 500_000),
+      pricePaise: pricePaise(i),
       // Enough that placeOrder measures placing an order, not running out of stock.
       stock: 10_000_000,
       ledger: [],
@@ -80,6 +82,46 @@ export async function seedDataset(uri) {
       productIds: products.map((p) => p._id.toHexString()),
       userIds: users.map((u) => u._id.toHexString()),
     };
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * Inserts `count` PLACED orders in the shape placeOrder stores (one line each, name and GST rate
+ * kept), owned by `userIds` in turn, for the jobs phase to confirm: placing 200 through the gateway
+ * takes minutes on the local database. No stock is reserved and no per-customer slot taken for
+ * them; confirming and invoicing an order looks at neither. Returns their ids.
+ */
+export async function insertPlacedOrders(uri, { userIds, productIds, count, keyPrefix }) {
+  const client = await MongoClient.connect(uri);
+  try {
+    const now = new Date();
+    const orders = Array.from({ length: count }, (_, i) => {
+      const p = (i * 13) % productIds.length;
+      return {
+        _id: new ObjectId(),
+        userId: ObjectId.createFromHexString(userIds[i % userIds.length]),
+        items: [
+          {
+            productId: ObjectId.createFromHexString(productIds[p]),
+            quantity: 1,
+            unitPricePaise: pricePaise(p),
+            productName: `Bench product ${p}`,
+            gstRatePercent: 18,
+          },
+        ],
+        totalPaise: pricePaise(p),
+        status: 'PLACED',
+        idempotencyKey: `${keyPrefix}-${i}`,
+        requestHash: 'bench-placed',
+        version: 0,
+        createdAt: now,
+        updatedAt: now,
+      };
+    });
+    await client.db().collection('orders').insertMany(orders, { ordered: false });
+    return orders.map((o) => o._id.toHexString());
   } finally {
     await client.close();
   }
