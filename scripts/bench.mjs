@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { build, ensureInstalled } from './lib/deps.mjs';
 import { postGraphQL } from './lib/graphql-http.mjs';
 import { generateKeySet, keyEnv } from './lib/keys.mjs';
@@ -246,6 +246,19 @@ async function main() {
       connections: CONNECTIONS,
       counts: COUNTS,
     };
+    if (ONLY?.size === 1 && jobsBurst) {
+      // The jobs phase compares a gateway with itself, so it stands alone: its own results file.
+      const { JOBS_BURST_TITLE, jobsBurstLines } = await import('./bench/report.mjs');
+      const file = join(root, 'bench/results', `${meta.date}-jobs-burst.md`);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(
+        file,
+        [`# ${JOBS_BURST_TITLE}, ${meta.date}`, '', `Machine: ${meta.machine}.`, '', ...jobsBurstLines(jobsBurst), ''].join('\n'),
+      );
+      execFileSync(join(root, 'node_modules/.bin/prettier'), ['--write', file], { cwd: root, stdio: 'ignore' });
+      log(`jobs-burst results written to ${file}`);
+      return;
+    }
     if (ONLY) {
       log('BENCH_SCENARIOS: a partial run, so no results file is written (the runs are above)');
       return;

@@ -37,10 +37,14 @@ async function placeOrder(token: string): Promise<string> {
 }
 
 /** Proves the customer's number with a login code (confirmPhone): only such a number gets order messages. */
-async function confirmPhone(token: string, phone: string): Promise<void> {
+async function confirmPhone(customer: { token: string; password: string }, phone: string): Promise<void> {
   await gqlOk('mutation($phone: String!) { requestOtp(phone: $phone) { phone } }', { phone });
   const code = await sharedCodeSentTo(inject('smsReceiverUrl'), phone);
-  await gqlOk('mutation($phone: String!, $code: String!) { confirmPhone(phone: $phone, code: $code) { id } }', { phone, code }, token);
+  await gqlOk(
+    'mutation($phone: String!, $code: String!, $password: String) { confirmPhone(phone: $phone, code: $code, password: $password) { id } }',
+    { phone, code, password: customer.password },
+    customer.token,
+  );
 }
 
 /** The order messages (not login codes) the shared receiver got for a number. */
@@ -62,7 +66,7 @@ describe('order notifications by SMS', () => {
   it('sends a customer with a phone one message per status change, in order, even when an earlier one needs retries', async () => {
     const phone = `+9197${String(randomInt(0, 1e8)).padStart(8, '0')}`;
     const customer = await signUpCustomer({ phone });
-    await confirmPhone(customer.token, phone);
+    await confirmPhone(customer, phone);
     const orderId = await placeOrder(customer.token);
     // The confirmation fails twice at the provider; the shipping notice must not overtake it.
     await failSharedMessages(inject('smsReceiverUrl'), orderNoticeId(orderId, 'CONFIRMED'), 2);
@@ -91,7 +95,7 @@ describe('order notifications by SMS', () => {
     // b gave no number; c typed one in at sign-up but never proved it (it could be anyone's).
     const claimed = `+9193${String(randomInt(0, 1e8)).padStart(8, '0')}`;
     const [a, b, c] = await Promise.all([signUpCustomer({ phone: withPhone }), signUpCustomer(), signUpCustomer({ phone: claimed })]);
-    await confirmPhone(a.token, withPhone);
+    await confirmPhone(a, withPhone);
     const [orderA, orderB, orderC] = await Promise.all([placeOrder(a.token), placeOrder(b.token), placeOrder(c.token)]);
     for (const [orderId, token] of [
       [orderA, a.token],
@@ -139,7 +143,7 @@ describe("the users subgraph's internal contact lookup", () => {
 
     // A number typed in at sign-up is not given out until its holder proves it with a code.
     expect((await ask(await worker.credentialFor('users-internal'))).data).toEqual({ notificationContact: { phone: null } });
-    await confirmPhone(customer.token, phone);
+    await confirmPhone(customer, phone);
     const answered = await ask(await worker.credentialFor('users-internal'));
     expect(answered.data).toEqual({ notificationContact: { phone } });
     expect(errorCodes(await gqlAsGateway('users', CONTACT, { id: customer.user.id }))).toEqual(['FORBIDDEN']);

@@ -94,14 +94,20 @@ describe('phone login with a one-time code', () => {
     expect(holder.user).toMatchObject({ phone: number.e164, email: null });
   });
 
-  it('lets a signed-up customer prove their number with a code, after which a code for it logs into that account', async () => {
-    const CONFIRM = 'mutation($phone: String!, $code: String!) { confirmPhone(phone: $phone, code: $code) { id phone } }';
+  it('lets a signed-up customer prove their number with a code and their password, after which a code for it logs into that account', async () => {
+    const CONFIRM =
+      'mutation($phone: String!, $code: String!, $password: String) { confirmPhone(phone: $phone, code: $code, password: $password) { id phone } }';
     const number = newNumber();
     const customer = await signUpCustomer({ phone: number.spaced });
     const first = await requestCode(number.e164);
     const code = await codeSentTo(number.e164, 1);
-    expect(errorCodes(await gql(CONFIRM, { phone: number.e164, code }))).toEqual(['UNAUTHENTICATED']);
-    const confirmed = await gqlOk(CONFIRM, { phone: number.dashed, code }, customer.token);
+    expect(errorCodes(await gql(CONFIRM, { phone: number.e164, code, password: customer.password }))).toEqual(['UNAUTHENTICATED']);
+    // A token alone (perhaps a stolen one) may not add a way into an account that has a password.
+    expect(errorCodes(await gql(CONFIRM, { phone: number.e164, code }, customer.token))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await gql(CONFIRM, { phone: number.e164, code, password: 'not-the-password' }, customer.token))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
+    const confirmed = await gqlOk(CONFIRM, { phone: number.dashed, code, password: customer.password }, customer.token);
     expect(confirmed.confirmPhone).toEqual({ id: customer.user.id, phone: number.e164 });
 
     const again = await logInByCode(number, 'trunk', 2, first.resendAt);
@@ -110,8 +116,21 @@ describe('phone login with a one-time code', () => {
     const other = await signUpCustomer();
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(again.challenge.resendAt) - Date.now()) + 50));
     await requestCode(number.e164);
-    const taken = await gql(CONFIRM, { phone: number.e164, code: await codeSentTo(number.e164, 3) }, other.token);
+    const taken = await gql(CONFIRM, { phone: number.e164, code: await codeSentTo(number.e164, 3), password: other.password }, other.token);
     expect(errorCodes(taken)).toEqual(['CONFLICT']);
+  });
+
+  it("never lets a token move an account's proved number, so a stolen token cannot take over its code logins", async () => {
+    const CONFIRM = 'mutation($phone: String!, $code: String!) { confirmPhone(phone: $phone, code: $code) { id phone } }';
+    const victimNumber = newNumber();
+    const victim = (await logInByCode(victimNumber, 'e164', 1)).result.data.verifyOtp;
+    const thiefNumber = newNumber();
+    await requestCode(thiefNumber.e164);
+    const moved = await gql(CONFIRM, { phone: thiefNumber.e164, code: await codeSentTo(thiefNumber.e164, 1) }, victim.token);
+    expect(errorCodes(moved)).toEqual(['FORBIDDEN']);
+    // Refused before the code was checked: it still logs its number into an account of its own, not the victim's.
+    const thief = await gqlOk(VERIFY, { phone: thiefNumber.e164, code: await codeSentTo(thiefNumber.e164, 1) });
+    expect(thief.verifyOtp.user.id).not.toBe(victim.user.id);
   });
 
   it('refuses a phone code for an admin account', async () => {

@@ -143,37 +143,35 @@ export function jobsBurstLines(r) {
   const cell = (w) => `${fmt(w.p50, 1)} / ${fmt(w.p99, 1)} (${w.count})`;
   const vs = (w, base) => `${fmtRatio(ratio(w.p50, base.p50))} / ${fmtRatio(ratio(w.p99, base.p99))}`;
   const row = (name) => {
-    const [idle, during, after] = [r.idle[name], r.during[name], r.after[name]];
-    return [`\`${name}\``, cell(idle), cell(during), cell(after), vs(during, idle), vs(after, idle)];
+    const [idle, confirming, busy] = [r.idle[name], r.confirming[name], r.busy[name]];
+    return [`\`${name}\``, cell(idle), cell(confirming), cell(busy), vs(busy, idle), vs(confirming, idle)];
   };
   const j = r.jobs;
   const queues = Object.entries(j.byQueue)
     .map(([name, c]) => `${name} ${c.completed}/${c.failed}/${c.unfinished}`)
     .join(', ');
-  const firstFailure = [r.idle, r.during, r.after].find((w) => w.example)?.example;
+  const firstFailure = [r.idle, r.confirming, r.busy].find((w) => w.example)?.example;
   const reasons = Object.entries(j.reasons).map(([reason, n]) => `${n}x ${reason}`);
   return [
     markdownTable(
       [
         'mutation',
         'idle: p50 / p99 ms (count)',
-        'during the confirmations',
-        'after them, worker busy',
-        'during ÷ idle, p50 / p99',
-        'after ÷ idle, p50 / p99',
+        'while the burst is confirmed (no worker)',
+        'worker busy with the backlog',
+        'busy ÷ idle, p50 / p99',
+        'confirming ÷ idle, p50 / p99',
       ],
       [row('placeOrder'), row('updateOrderStatus')],
     ),
     '',
-    `- load throughout: ${r.clients} clients through our gateway (caching off), each placing an order and confirming it as the admin, a pair at most every ${r.paceMs} ms; failed requests idle ${r.idle.failed}, during ${r.during.failed}, after ${r.after.failed}${
+    `- load throughout: ${r.clients} clients through our gateway (caching off), each placing an order and confirming it as the admin, a pair at most every ${r.paceMs} ms; failed requests idle ${r.idle.failed}, confirming ${r.confirming.failed}, busy ${r.busy.failed}${
       firstFailure ? ` (first: ${firstFailure})` : ''
     }`,
-    `- idle: ${fmt(r.idleMs / 1000, 1)} s with no worker running (the window's own jobs waited in Redis, then warmed the worker up); during: the ${fmt(r.confirmMs / 1000, 1)} s the burst's confirmations took (${r.burst} orders of ${r.customers} customers signed up with phone numbers, ${r.inFlight} confirmations in flight at a time); after: ${fmt(r.afterMs / 1000, 1)} s (${j.unfinished ? `the ${fmt(r.waitCapMs / 1000)} s cap, reached before` : 'until'} the burst's jobs had finished), ${r.unfinishedAtEnd} jobs unfinished at its start`,
-    `- the worker (one process, default concurrency; SMS to a local receiver answering 200): the burst's ${j.total} jobs (${r.burst} invoices, ${r.burst} notices) ${
-      j.completed === j.total
-        ? `all completed, the last ${fmt(j.workerMs / 1000, 1)} s after the first confirmation`
-        : '**not all completed**'
-    }; completed/failed/unfinished ${queues}; ${j.failedAttempts} failed attempts; notices sent ${j.smsSent} (no phone number ${j.noPhone}), SMS received ${j.smsReceived}`,
+    `- idle: ${fmt(r.idleMs / 1000, 1)} s with no worker running; confirming: the ${fmt(r.confirmMs / 1000, 1)} s the burst's confirmations took (${r.burst} orders of ${r.customers} customers with proved phone numbers, ${r.inFlight} confirmations in flight at a time), still no worker, so the jobs piled up; busy: ${fmt(r.afterMs / 1000, 1)} s from the worker's start (${j.unfinished ? `the ${fmt(r.waitCapMs / 1000)} s cap, reached before` : 'until'} the burst's jobs had finished), ${r.unfinishedAtEnd} jobs waiting when it started`,
+    `- the worker (one process, ${r.invoiceConcurrency ?? 'default'} invoice job(s) at a time; SMS to a local receiver answering 200): the burst's ${j.total} jobs (${r.burst} invoices, ${r.burst} notices) ${
+      j.completed === j.total ? `all completed, the last ${fmt(j.workerMs / 1000, 1)} s after the worker started` : '**not all completed**'
+    }; completed/failed/unfinished ${queues}; invoices finished at ${fmt((j.byQueue.invoices?.completed ?? 0) / (r.afterMs / 1000), 2)} a second; ${j.failedAttempts} failed attempts; notices sent ${j.smsSent} (no phone number ${j.noPhone}), SMS received ${j.smsReceived}`,
     ...(reasons.length ? [`- failure reasons: ${reasons.join('; ')}`] : []),
   ];
 }

@@ -87,6 +87,7 @@ export async function start(config: WorkerConfig, options: WorkerStartOptions = 
       QUEUES.invoices,
       invoiceProcessor({ ...createInvoicingClients(config.invoicing), seller: config.invoicing.seller }),
       consumeOptions,
+      config.jobs.invoiceConcurrency,
     ),
   ];
   for (const worker of workers) {

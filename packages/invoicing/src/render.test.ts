@@ -92,6 +92,22 @@ describe('invoice PDF', () => {
     expect(text).toContain('Total credited');
   });
 
+  it('prints a stored name, city or product name on one line, whatever breaks it holds', async () => {
+    const forged = 'GSTIN: 27AAAAA0000A1Z5';
+    const text = await pdfText(
+      await renderInvoicePdf(
+        document({
+          buyer: { name: `Priya Sharma\u2028${forged}`, city: `Mumbai\n${forged}` },
+          taxes: taxInvoice([{ ...lines[0], name: `Brass Diya Set\u2029${forged}` }], true),
+        }),
+      ),
+    );
+    // Had the breaks been kept, each would start a line of its own.
+    expect(text).toContain(`Priya Sharma ${forged}`);
+    expect(text).toContain(`Mumbai ${forged}`);
+    expect(text.split('\n').some((line) => line.trim().startsWith(forged))).toBe(false);
+  });
+
   it('continues long invoices on further pages', async () => {
     const many = Array.from({ length: 50 }, (_, i) => ({
       name: `Item ${i + 1} with a rather long name that wraps`,

@@ -43,6 +43,16 @@ const rs = (paise: number) => `Rs. ${formatRupees(paise)}`;
 
 const PAGE_MARGIN = 40;
 
+/**
+ * Text from elsewhere (a buyer's name and city, a product's name) as one printed line: line breaks,
+ * line and paragraph separators, other control characters and direction overrides become spaces.
+ * The services refuse them on input; this also covers what was stored before they did, since a
+ * break would print a forged line ("GSTIN: …") under "Bill to".
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]+/gu, ' ').trim();
+}
+
 interface Column {
   title: string;
   width: number;
@@ -101,8 +111,8 @@ export function renderInvoicePdf(document: InvoiceDocument): Promise<Buffer> {
 
   pdf.font('Helvetica-Bold').fontSize(10).text('Bill to', left, pdf.y, { width });
   pdf.font('Helvetica').fontSize(9);
-  pdf.text(document.buyer.name, { width });
-  if (document.buyer.city) pdf.text(document.buyer.city, { width });
+  pdf.text(oneLine(document.buyer.name), { width });
+  if (document.buyer.city) pdf.text(oneLine(document.buyer.city), { width });
   pdf.text(`Place of supply: ${document.placeOfSupply.name} (${document.placeOfSupply.code})`, { width });
   pdf.moveDown(1);
 
@@ -154,7 +164,7 @@ export function renderInvoicePdf(document: InvoiceDocument): Promise<Buffer> {
     const lineTaxes = taxes.intraState ? [formatRupees(line.cgstPaise), formatRupees(line.sgstPaise)] : [formatRupees(line.igstPaise)];
     row([
       String(index + 1),
-      line.name,
+      oneLine(line.name),
       String(line.quantity),
       formatRupees(line.unitPricePaise),
       formatRupees(line.taxablePaise),

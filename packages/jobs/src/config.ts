@@ -20,8 +20,15 @@ export interface JobsConfig {
    */
   lockMs: number;
   stalledIntervalMs: number;
-  /** Jobs one worker process runs at a time (JOBS_CONCURRENCY). */
+  /** Jobs of each queue one worker process runs at a time (JOBS_CONCURRENCY). */
   concurrency: number;
+  /**
+   * Invoice and credit-note jobs one worker process runs at a time (JOBS_INVOICE_CONCURRENCY, 1).
+   * Each renders a PDF and makes a dozen database writes; during a burst of confirmations several at
+   * once take the database from checkouts (measured: `npm run bench`'s jobs-burst phase), while an
+   * invoice may come a few minutes later.
+   */
+  invoiceConcurrency: number;
 }
 
 export function readJobsConfig(env: Env): JobsConfig {
@@ -37,5 +44,6 @@ export function readJobsConfig(env: Env): JobsConfig {
     lockMs: readWholeNumber(env, 'JOBS_LOCK_MS', 30_000, 500, 600_000),
     stalledIntervalMs: readWholeNumber(env, 'JOBS_STALLED_INTERVAL_MS', 30_000, 200, 600_000),
     concurrency: readWholeNumber(env, 'JOBS_CONCURRENCY', 4, 1, 100),
+    invoiceConcurrency: readWholeNumber(env, 'JOBS_INVOICE_CONCURRENCY', 1, 1, 100),
   };
 }

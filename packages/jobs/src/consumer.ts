@@ -8,20 +8,21 @@ import { bullPrefix, type QueueName } from './queues.js';
 export { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 
 /**
- * Runs `processor` for the jobs of one queue. The connection must be a blocking-safe client
- * (`maxRetriesPerRequest: null`, as BullMQ requires for workers): it waits for jobs, and while
- * Redis is away it waits for Redis.
+ * Runs `processor` for the jobs of one queue, `concurrency` at a time (JOBS_CONCURRENCY unless
+ * given). The connection must be a blocking-safe client (`maxRetriesPerRequest: null`, as BullMQ
+ * requires for workers): it waits for jobs, and while Redis is away it waits for Redis.
  */
 export function consumeQueue<T>(
   queue: QueueName,
   processor: Processor<T>,
   options: { connection: Redis; redisPrefix: string; config: JobsConfig; logger: Logger },
+  concurrency = options.config.concurrency,
 ): Worker<T> {
   const { config, logger } = options;
   const worker = new Worker<T>(queue, processor, {
     connection: options.connection,
     prefix: bullPrefix(options.redisPrefix),
-    concurrency: config.concurrency,
+    concurrency,
     lockDuration: config.lockMs,
     stalledInterval: config.stalledIntervalMs,
     // A job whose worker died mid-way runs again (its effects are idempotent) rather than failing.

@@ -57,6 +57,7 @@ describe('readJobsConfig', () => {
       lockMs: 30_000,
       stalledIntervalMs: 30_000,
       concurrency: 4,
+      invoiceConcurrency: 1,
     });
   });
 

@@ -16,8 +16,9 @@ export interface OtpLimitsConfig {
   windowSeconds: number;
   requestsPerPhone: number;
   /**
-   * Codes for one number per day, whatever the window: each is an SMS someone pays for and the
-   * number's holder receives, so a number cannot be sent five codes every quarter hour all day.
+   * Codes for one number asked for from one address per day, whatever the window: each is an SMS
+   * someone pays for and the number's holder receives, so one sender cannot send a number five
+   * codes every quarter hour all day (per address, so that it cannot lock the holder out either).
    */
   requestsPerPhonePerDay: number;
   /** Generous: carrier-grade NAT puts many phones behind one address. */

@@ -149,7 +149,7 @@ describe('requestOtp and verifyOtp', () => {
     expect(await queuedCode(phone)).toMatch(/^\d{6}$/);
   });
 
-  it('caps the codes one number is sent per day, beyond the window budget', async () => {
+  it('caps the codes one address has sent one number per day, beyond the window budget, without locking the holder out', async () => {
     const phone = newPhone();
     const daily = services({
       budgets: {
@@ -161,15 +161,18 @@ describe('requestOtp and verifyOtp', () => {
       },
     });
     for (let i = 0; i < 2; i++) {
-      await requestOtp(daily, phone, undefined);
+      await requestOtp(daily, phone, '10.1.1.1');
       clock += 31_000; // past the cool-down
     }
-    const over = await rejectedGraphQLError(requestOtp(daily, phone, undefined));
+    const over = await rejectedGraphQLError(requestOtp(daily, phone, '10.1.1.1'));
     expect(over.extensions.code).toBe('RATE_LIMITED');
     expect(over.message).toMatch(/today/);
+    // The number's holder, asking from their own address, still gets a code.
+    await requestOtp(daily, phone, '10.2.2.2');
+    expect(await queuedCode(phone)).toMatch(/^\d{6}$/);
   });
 
-  it('counts tries against a number only while it has a live code, so junk tries cannot lock it', async () => {
+  it('counts tries against a number only while it has a live code, and per address, so a stranger cannot lock its holder out', async () => {
     const phone = newPhone();
     const strict = services({
       budgets: {
@@ -181,11 +184,17 @@ describe('requestOtp and verifyOtp', () => {
       },
     });
     for (let i = 0; i < 5; i++) {
-      const junk = await rejectedGraphQLError(verifyOtp(strict, phone, '000000', undefined));
+      const junk = await rejectedGraphQLError(verifyOtp(strict, phone, '000000', '10.3.3.3'));
       expect(junk.extensions).toMatchObject({ code: 'UNAUTHENTICATED', field: 'code' });
     }
-    await requestOtp(strict, phone, undefined);
-    expect(await verifyOtp(strict, phone, await queuedCode(phone), undefined)).toBe(phone);
+    await requestOtp(strict, phone, '10.4.4.4');
+    const code = await queuedCode(phone);
+    // A stranger's wrong tries at the live code spend their own address's budget, not the holder's.
+    const wrong = code === '111111' ? '222222' : '111111';
+    await rejectedGraphQLError(verifyOtp(strict, phone, wrong, '10.3.3.3'));
+    await rejectedGraphQLError(verifyOtp(strict, phone, wrong, '10.3.3.3'));
+    expect((await rejectedGraphQLError(verifyOtp(strict, phone, wrong, '10.3.3.3'))).extensions.code).toBe('RATE_LIMITED');
+    expect(await verifyOtp(strict, phone, code, '10.4.4.4')).toBe(phone);
   });
 
   it('spends the per-number and per-address budgets', async () => {

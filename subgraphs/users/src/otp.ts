@@ -77,13 +77,14 @@ export async function requestOtp(services: OtpServices, rawPhone: string, client
   const phone = normaliseIndianMobile(rawPhone);
   const { budgets, config, challenges } = services;
   if (clientIp) await budgets.requestsPerIp.consume(clientIp, 'Too many login codes asked for from this address');
+  const daily = numberFromAddress(phone, clientIp);
   const now = services.now?.() ?? Date.now();
   // The cool-down is checked before the per-number budget is spent, so polling during it costs nothing.
   const current = await challenges.findById(phone, { resendAt: 1 }).lean();
   if (current && current.resendAt.getTime() > now) throw coolDown(current.resendAt.getTime() - now);
   await budgets.requestsPerPhone.consume(phone, 'Too many login codes asked for this number');
   try {
-    await budgets.requestsPerPhonePerDay.consume(phone, 'Too many login codes asked for this number today');
+    await budgets.requestsPerPhonePerDay.consume(daily, 'Too many login codes asked for this number from this address today');
   } catch (error) {
     // No code goes out: the window's point is not spent either.
     await budgets.requestsPerPhone.giveBack(phone, 1).catch(() => undefined);
@@ -125,11 +126,21 @@ export async function requestOtp(services: OtpServices, rawPhone: string, client
     // No message will come: drop the code, so the cool-down does not hold the customer back.
     await challenges.deleteOne({ _id: phone, challengeId }).catch(() => undefined);
     await budgets.requestsPerPhone.giveBack(phone, 1).catch(() => undefined);
-    await budgets.requestsPerPhonePerDay.giveBack(phone, 1).catch(() => undefined);
+    await budgets.requestsPerPhonePerDay.giveBack(daily, 1).catch(() => undefined);
     services.logger.warn('login code could not be queued for sending', { error });
     throw appError(ErrorCode.ServiceUnavailable, 'The login code could not be sent just now; nothing was kept. Retry shortly.');
   }
   return { phone, expiresAt: fresh.expiresAt, resendAt: fresh.resendAt };
+}
+
+/**
+ * The key of the budgets that would lock a number's holder out if anyone could spend them (codes a
+ * day, tries a window): the number together with the address asking, so a stranger spending them
+ * from elsewhere does not stop the holder. The number's own window budget (codes per window) and
+ * each code's tries still cap what all addresses together can send or guess.
+ */
+function numberFromAddress(phone: string, clientIp: string | undefined): string {
+  return `${phone}|${clientIp ?? 'no-address'}`;
 }
 
 function coolDown(ms: number) {
@@ -163,7 +174,7 @@ export async function verifyOtp(services: OtpServices, rawPhone: string, rawCode
   }
   // Only a try against a live code counts for the number (each has taken one of the code's tries
   // above): codes tried while there is none to guess cannot lock the number's holder out.
-  await budgets.verificationsPerPhone.consume(phone, 'Too many login codes tried for this number');
+  await budgets.verificationsPerPhone.consume(numberFromAddress(phone, clientIp), 'Too many login codes tried for this number');
   const expected = Buffer.from(challenge.codeHash, 'hex');
   const given = Buffer.from(hashCode(services.hashKey, challenge.challengeId, code), 'hex');
   if (!timingSafeEqual(expected, given)) {
@@ -175,6 +186,6 @@ export async function verifyOtp(services: OtpServices, rawPhone: string, rawCode
   // Used up by whichever verification deletes it first: a code logs in once.
   const { deletedCount } = await challenges.deleteOne({ _id: phone, challengeId: challenge.challengeId });
   if (deletedCount !== 1) throw wrongCode('this code was already used; ask for a new one with requestOtp');
-  await budgets.verificationsPerPhone.reset(phone).catch(() => undefined);
+  await budgets.verificationsPerPhone.reset(numberFromAddress(phone, clientIp)).catch(() => undefined);
   return phone;
 }

@@ -27,6 +27,21 @@ const contactField =
     return read(user);
   };
 
+/**
+ * The account's password, asked again before a change that outlives the session (a token can be
+ * stolen; the password it was opened with is not in it). Spends the account's log-in failure budget
+ * like logIn, so it cannot be used to guess the password either.
+ */
+async function confirmPassword(ctx: UsersContext, email: string, passwordHash: string, password: string | null | undefined): Promise<void> {
+  if (!password)
+    throw appError(ErrorCode.BadUserInput, 'password: give the account password to confirm this change', { field: 'password' });
+  await ctx.credentialLimits.loginFailuresPerAccount.consume(email, 'Too many failed log-ins for this account');
+  if (!(await verifyPassword(password, passwordHash))) {
+    throw appError(ErrorCode.Unauthenticated, 'password: the password is incorrect', { field: 'password' });
+  }
+  await ctx.credentialLimits.loginFailuresPerAccount.reset(email);
+}
+
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
 
@@ -141,8 +156,18 @@ export const resolvers: Resolvers = {
 
     confirmPhone: async (_parent, args, ctx) => {
       const viewer = requireViewer(ctx.auth);
-      const phone = await verifyOtp(ctx.otp, args.phone, args.code, ctx.clientIp);
       const userId = parseObjectId(viewer.id);
+      const account = await ctx.users.findById(userId, { email: 1, passwordHash: 1, phone: 1, phoneVerifiedAt: 1 }).lean();
+      if (!account) throw appError(ErrorCode.NotFound, 'The account of this token no longer exists');
+      // A proved number is how the account logs in by code: moving it would hand those logins to
+      // whoever holds the new number, so a token alone (perhaps a stolen one) may not.
+      if (account.phoneVerifiedAt) {
+        throw appError(ErrorCode.Forbidden, "phone: this account's number is already proved and cannot be replaced here", {
+          field: 'phone',
+        });
+      }
+      if (account.passwordHash) await confirmPassword(ctx, account.email!, account.passwordHash, args.password);
+      const phone = await verifyOtp(ctx.otp, args.phone, args.code, ctx.clientIp);
       const holder = await ctx.users.findOne({ phone, phoneVerifiedAt: { $ne: null }, _id: { $ne: userId } }, { _id: 1 }).lean();
       if (holder) throw conflict('phone: another account has already proved this number; log in to that one with a code instead');
       // No projection: the local database refuses one on findAndModify; the hash never reaches a field anyway.

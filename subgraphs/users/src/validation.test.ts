@@ -102,5 +102,13 @@ describe('validateName and validateCity', () => {
     expect(fieldOf(() => validateName('Priya\u0007'))).toMatchObject({ field: 'name' });
     expect(fieldOf(() => validateName('Priya \u202Eahsa'))).toMatchObject({ field: 'name' });
     expect(fieldOf(() => validateCity('Mumbai\r\nKarnataka'))).toMatchObject({ field: 'city', code: 'BAD_USER_INPUT' });
+    // Line and paragraph separators: PDF renderers break lines at them too.
+    expect(fieldOf(() => validateName('Priya Sharma\u2028GSTIN: 27AAAAA0000A1Z5'))).toMatchObject({ field: 'name' });
+    expect(fieldOf(() => validateCity('Pune\u2029GSTIN: 27AAAAA0000A1Z5'))).toMatchObject({ field: 'city' });
+  });
+
+  it('keep the zero-width joiners Indic names are spelled with', () => {
+    expect(validateName('\u0915\u094D\u200D\u0937')).toBe('\u0915\u094D\u200D\u0937');
+    expect(validateName('\u0D28\u0D4D\u200C\u0D28')).toBe('\u0D28\u0D4D\u200C\u0D28');
   });
 });

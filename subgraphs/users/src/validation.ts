@@ -19,14 +19,15 @@ export function validateSignUp(input: SignUpInput): SignUpInput {
   return { name, email, password: input.password, phone, city: validateCity(input.city) };
 }
 
-/** A display name: 1 to 100 characters once trimmed. */
 /**
- * Control characters (line breaks among them) and bidirectional overrides: a name or city is printed
- * on invoices and shown to admins, where a line break could forge a line ("GSTIN: …") and an
- * override could show text other than what is stored.
+ * Control characters, line and paragraph separators (U+2028, U+2029: PDF renderers break lines at
+ * them too) and bidirectional overrides: a name or city is printed on invoices and shown to admins,
+ * where a line break could forge a line ("GSTIN: …") and an override could show text other than
+ * what is stored. Other format characters stay allowed: Indic scripts need the zero-width joiners.
  */
-const UNPRINTABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+const UNPRINTABLE = /[\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/u;
 
+/** A display name: 1 to 100 characters once trimmed, on one line. */
 export function validateName(raw: string): string {
   const name = raw.trim();
   if (name.length < 1 || name.length > 100) throw badInput('name', 'must be 1 to 100 characters');

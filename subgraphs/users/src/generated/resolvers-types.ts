@@ -223,8 +223,9 @@ export type Mutation = {
    * Proves that the logged-in user holds `phone` with the code requestOtp sent to it, and makes it the
    * account's phone number. Order notifications go only to a number proved this way or by verifyOtp (a
    * number typed in at sign-up is only a claim); afterwards a code for this number logs into this
-   * account. CONFLICT when another account has already proved the number; the code's rules are
-   * verifyOtp's.
+   * account. An account with a password gives it too (a token alone, perhaps a stolen one, must not
+   * add a way in); an account whose number is already proved cannot replace it here (FORBIDDEN).
+   * CONFLICT when another account has already proved the number; the code's rules are verifyOtp's.
    */
   confirmPhone: User;
   /** Changes the logged-in user's own name or city. */
@@ -270,6 +271,7 @@ export type MutationVerifyOtpArgs = {
 export type MutationConfirmPhoneArgs = {
   phone: Scalars['String']['input'];
   code: Scalars['String']['input'];
+  password?: InputMaybe<Scalars['String']['input']>;
 };
 
 
