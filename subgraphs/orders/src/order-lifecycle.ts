@@ -51,8 +51,12 @@ export async function undoPlacement(
   try {
     await services.catalog.release(String(orderId), releaseAttempts ? { attempts: releaseAttempts } : {});
   } catch (error) {
-    // Give the claim up, so the next try (a sweep here or elsewhere, or the client's retry) starts at once.
-    await services.orders.updateOne({ _id: orderId, status: 'FAILING' }, { $set: { sweepLeaseUntil: new Date() } });
+    // Give the claim up, so the next try (a sweep here or elsewhere, or the client's retry) starts at
+    // once; only this claim (its lease), not one another caller has taken since.
+    await services.orders.updateOne(
+      { _id: orderId, status: 'FAILING', sweepLeaseUntil: claimed.sweepLeaseUntil },
+      { $set: { sweepLeaseUntil: new Date() } },
+    );
     throw error;
   }
   await failOrder(services, claimed, 'its placement did not finish; its stock was released');
