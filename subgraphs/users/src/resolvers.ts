@@ -32,14 +32,20 @@ const contactField =
  * stolen; the password it was opened with is not in it). Spends the account's log-in failure budget
  * like logIn, so it cannot be used to guess the password either.
  */
-async function confirmPassword(ctx: UsersContext, email: string, passwordHash: string, password: string | null | undefined): Promise<void> {
+async function confirmPassword(
+  ctx: UsersContext,
+  /** What the account's log-in failures count under: its email, as logIn counts them. */
+  failureKey: string,
+  passwordHash: string,
+  password: string | null | undefined,
+): Promise<void> {
   if (!password)
     throw appError(ErrorCode.BadUserInput, 'password: give the account password to confirm this change', { field: 'password' });
-  await ctx.credentialLimits.loginFailuresPerAccount.consume(email, 'Too many failed log-ins for this account');
+  await ctx.credentialLimits.loginFailuresPerAccount.consume(failureKey, 'Too many failed log-ins for this account');
   if (!(await verifyPassword(password, passwordHash))) {
     throw appError(ErrorCode.Unauthenticated, 'password: the password is incorrect', { field: 'password' });
   }
-  await ctx.credentialLimits.loginFailuresPerAccount.reset(email);
+  await ctx.credentialLimits.loginFailuresPerAccount.reset(failureKey);
 }
 
 export const resolvers: Resolvers = {
@@ -166,7 +172,7 @@ export const resolvers: Resolvers = {
           field: 'phone',
         });
       }
-      if (account.passwordHash) await confirmPassword(ctx, account.email!, account.passwordHash, args.password);
+      if (account.passwordHash) await confirmPassword(ctx, account.email ?? String(account._id), account.passwordHash, args.password);
       const phone = await verifyOtp(ctx.otp, args.phone, args.code, ctx.clientIp);
       const holder = await ctx.users.findOne({ phone, phoneVerifiedAt: { $ne: null }, _id: { $ne: userId } }, { _id: 1 }).lean();
       if (holder) throw conflict('phone: another account has already proved this number; log in to that one with a code instead');
