@@ -10,6 +10,7 @@ import { createCredentialLimits, DEFAULT_CREDENTIAL_LIMITS } from './credential-
 import { readSessionConfig } from './config.js';
 import { registerUserModel } from './model.js';
 import type { OtpServices } from './otp.js';
+import { createPhoneOwners, registerPhoneOwnerModel } from './phone-owners.js';
 import { createSessions, registerSessionModel } from './sessions.js';
 import { testDatabaseUri } from '@supergraph/subgraph-kit/testing';
 
@@ -31,6 +32,7 @@ beforeAll(async () => {
     logger,
     // Not used by createContext beyond being passed along; phone login is tested in otp.test.ts.
     otp: {} as OtpServices,
+    phoneOwners: createPhoneOwners(registerPhoneOwnerModel(connection), registerUserModel(connection)),
   };
 });
 

@@ -5,6 +5,7 @@ import { WORKER_SERVICE } from '@supergraph/contracts';
 import { createByIdLoader, type CallerInfo } from '@supergraph/subgraph-kit';
 import type { CredentialLimits } from './credential-limits.js';
 import type { OtpServices } from './otp.js';
+import type { PhoneOwners } from './phone-owners.js';
 import { PUBLIC_USER_FIELDS, type UserDoc, type UserModel } from './model.js';
 import type { Sessions } from './sessions.js';
 
@@ -22,6 +23,7 @@ export interface UsersContext {
   revocations: RevocationList;
   logger: Logger;
   otp: OtpServices;
+  phoneOwners: PhoneOwners;
   loaders: { userById: DataLoader<string, UserDoc> };
 }
 
@@ -34,6 +36,8 @@ export interface UsersServices {
   revocations: RevocationList;
   logger: Logger;
   otp: OtpServices;
+  /** Which account proved each phone number. */
+  phoneOwners: PhoneOwners;
 }
 
 /** Builds the per-request context: the caller's identity and fresh DataLoaders. */

@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { appError, conflict, ErrorCode } from '@supergraph/runtime';
 import { requireAdmin, requireSelfOrAdmin, requireViewer } from '@supergraph/auth';
 import { DateTimeScalar, isDuplicateKeyError, loadOrNull, parseObjectId, parsePageArgs, toConnection } from '@supergraph/subgraph-kit';
@@ -143,21 +144,29 @@ export const resolvers: Resolvers = {
 
     verifyOtp: async (_parent, args, ctx) => {
       const phone = await verifyOtp(ctx.otp, args.phone, args.code, ctx.clientIp);
-      // Only an account that has itself proved it holds this number (by an earlier code): a number
+      // Only the account that itself proved it holds this number (by an earlier code): a number
       // typed in at sign-up is a claim anyone can make, and trusting it would hand the account of
       // whoever claimed it first to the number's real holder, or the holder's logins to the claimant.
-      const existing = await ctx.users
-        .findOne({ phone, phoneVerifiedAt: { $ne: null } }, PUBLIC_USER_FIELDS)
-        .sort({ _id: 1 })
-        .lean();
+      // A new number gets a new account, made only once its claim on the number has won.
+      const ownerId = (await ctx.phoneOwners.ownerOf(phone)) ?? (await ctx.phoneOwners.claim(phone, new Types.ObjectId()));
+      const existing = await ctx.users.findById(ownerId, PUBLIC_USER_FIELDS).lean();
       if (existing?.role === 'ADMIN') {
         // A code alone (a SIM swap away) must not open an admin account: admins use their password.
         throw appError(ErrorCode.Forbidden, 'Admin accounts log in with their email and password, not a phone code');
       }
       if (existing) return authPayload(ctx, existing);
-      const user = await ctx.users.create({ name: PLACEHOLDER_NAME, phone, phoneVerifiedAt: new Date(), role: 'CUSTOMER' });
-      ctx.logger.info('user signed up with a phone login code', { userId: String(user._id) });
-      return authPayload(ctx, user);
+      // Also mends a claim whose account a crash kept from being made.
+      try {
+        const user = await ctx.users.create({ _id: ownerId, name: PLACEHOLDER_NAME, phone, phoneVerifiedAt: new Date(), role: 'CUSTOMER' });
+        ctx.logger.info('user signed up with a phone login code', { userId: String(user._id) });
+        return authPayload(ctx, user);
+      } catch (error) {
+        // Another login of the same number made it a moment ago: that account is this one.
+        if (!isDuplicateKeyError(error)) throw error;
+        const made = await ctx.users.findById(ownerId, PUBLIC_USER_FIELDS).lean();
+        if (!made) throw error;
+        return authPayload(ctx, made);
+      }
     },
 
     confirmPhone: async (_parent, args, ctx) => {
@@ -174,8 +183,9 @@ export const resolvers: Resolvers = {
       }
       if (account.passwordHash) await confirmPassword(ctx, account.email ?? String(account._id), account.passwordHash, args.password);
       const phone = await verifyOtp(ctx.otp, args.phone, args.code, ctx.clientIp);
-      const holder = await ctx.users.findOne({ phone, phoneVerifiedAt: { $ne: null }, _id: { $ne: userId } }, { _id: 1 }).lean();
-      if (holder) throw conflict('phone: another account has already proved this number; log in to that one with a code instead');
+      const owner = (await ctx.phoneOwners.ownerOf(phone)) ?? (await ctx.phoneOwners.claim(phone, userId));
+      if (!owner.equals(userId))
+        throw conflict('phone: another account has already proved this number; log in to that one with a code instead');
       // No projection: the local database refuses one on findAndModify; the hash never reaches a field anyway.
       const updated = await ctx.users
         .findOneAndUpdate({ _id: userId }, { $set: { phone, phoneVerifiedAt: new Date() } }, { new: true })

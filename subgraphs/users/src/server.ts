@@ -10,6 +10,7 @@ import { createContext, type UsersContext } from './context.js';
 import { registerUserModel } from './model.js';
 import { createOtpBudgets, otpHashKey, type OtpServices } from './otp.js';
 import { registerOtpModel } from './otp-model.js';
+import { createPhoneOwners, registerPhoneOwnerModel } from './phone-owners.js';
 import { resolvers } from './resolvers.js';
 import { createSessions, registerSessionModel } from './sessions.js';
 
@@ -62,7 +63,8 @@ export function start(config: UsersConfig, options: StartOptions = {}): Promise<
           logger,
           budgets: createOtpBudgets(config.otp.limits, { redis: limitsRedis, prefix: config.redisPrefix }),
         };
-        const services = { users, tokens, issuer, sessions, revocations, logger, credentialLimits, otp };
+        const phoneOwners = createPhoneOwners(registerPhoneOwnerModel(connection), users);
+        const services = { users, tokens, issuer, sessions, revocations, logger, credentialLimits, otp, phoneOwners };
         return {
           createContext: (authorization, caller) => createContext(services, authorization, caller),
           onStop: async () => {
