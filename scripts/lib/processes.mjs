@@ -199,14 +199,20 @@ export async function startStack(env, options = {}) {
       ...(options.worker ? [launch('worker', workerEnv)] : []),
     ]);
     started.push(gateway, ...(worker ? [worker] : []));
-    return {
+    const stack = {
       users,
       catalog,
       orders,
       gateway,
       worker,
-      stop: () => Promise.all(started.map((s) => s.stop())).then(() => undefined),
+      // The services the stack holds when stopped: a test that restarts one puts the new process
+      // in its place (`stack.catalog = …`), and that is the one to stop, or it outlives the run.
+      stop: () =>
+        Promise.all([stack.users, stack.catalog, stack.orders, stack.gateway, stack.worker].filter(Boolean).map((s) => s.stop())).then(
+          () => undefined,
+        ),
     };
+    return stack;
   } catch (error) {
     await Promise.all(started.map((s) => s.stop()));
     throw error;
