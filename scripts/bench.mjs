@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { build, ensureInstalled } from './lib/deps.mjs';
 import { postGraphQL } from './lib/graphql-http.mjs';
 import { generateKeySet, keyEnv } from './lib/keys.mjs';
@@ -223,13 +223,11 @@ async function main() {
       await gateway.stop();
     }
     if (PROFILE) {
-      const file = join(root, 'bench/results', `${new Date().toISOString().slice(0, 10)}-profile.md`);
-      mkdirSync(join(root, 'bench/results'), { recursive: true });
-      writeFileSync(
-        file,
-        [`# Where our gateway's CPU went (node --cpu-prof), ${new Date().toISOString().slice(0, 10)}`, '', ...profiles].join('\n'),
+      const date = new Date().toISOString().slice(0, 10);
+      const file = writeResults(
+        `${date}-profile.md`,
+        [`# Where our gateway's CPU went (node --cpu-prof), ${date}`, '', ...profiles].join('\n'),
       );
-      execFileSync(join(root, 'node_modules/.bin/prettier'), ['--write', file], { cwd: root, stdio: 'ignore' });
       log(`profile summary written to ${file}`);
     }
 
@@ -249,13 +247,10 @@ async function main() {
     if (ONLY?.size === 1 && jobsBurst) {
       // The jobs phase compares a gateway with itself, so it stands alone: its own results file.
       const { JOBS_BURST_TITLE, jobsBurstLines } = await import('./bench/report.mjs');
-      const file = join(root, 'bench/results', `${meta.date}-jobs-burst.md`);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(
-        file,
+      const file = writeResults(
+        `${meta.date}-jobs-burst.md`,
         [`# ${JOBS_BURST_TITLE}, ${meta.date}`, '', `Machine: ${meta.machine}.`, '', ...jobsBurstLines(jobsBurst), ''].join('\n'),
       );
-      execFileSync(join(root, 'node_modules/.bin/prettier'), ['--write', file], { cwd: root, stdio: 'ignore' });
       log(`jobs-burst results written to ${file}`);
       return;
     }
@@ -271,6 +266,20 @@ async function main() {
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   }
+}
+
+/**
+ * Writes `text` to bench/results/<name> and formats it, with `alsoFormat` (names of files already
+ * written there), in Prettier's style, so committed results pass `prettier --check`. Returns the path.
+ */
+function writeResults(name, text, alsoFormat = []) {
+  const dir = join(root, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  const files = [file, ...alsoFormat.map((other) => join(dir, other))];
+  execFileSync(join(root, 'node_modules/.bin/prettier'), ['--write', ...files], { cwd: root, stdio: 'ignore' });
+  return file;
 }
 
 /** Writes bench/results/<date>.md from a run's measurements and returns its target lines. */
@@ -315,10 +324,7 @@ async function writeReport({ meta, results, subgraphPeaks, mongoCommands, jobsBu
     '```',
     '',
   ].join('\n');
-  const file = join(root, 'bench/results', `${meta.date}.md`);
-  writeFileSync(file, report);
-  // Prettier's Markdown style, so the committed file passes `prettier --check`.
-  execFileSync(join(root, 'node_modules/.bin/prettier'), ['--write', file, file.replace(/\.md$/, '.json')], { cwd: root, stdio: 'ignore' });
+  const file = writeResults(`${meta.date}.md`, report, [`${meta.date}.json`]);
   log(`results written to ${file}`);
   return targetLines;
 }
