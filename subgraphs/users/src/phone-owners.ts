@@ -33,12 +33,15 @@ export function registerPhoneOwnerModel(connection: Connection): PhoneOwnerModel
 export interface PhoneOwners {
   /** The account that proved `phone`, or null when none has. */
   ownerOf(phone: string): Promise<Types.ObjectId | null>;
-  /** Makes `userId` the number's owner unless an account already is; returns the owner either way. */
+  /**
+   * The number's owner: the account that proved it first, or else `userId`, recorded now. Two
+   * accounts claiming at once are both told the one that won.
+   */
   claim(phone: string, userId: Types.ObjectId): Promise<Types.ObjectId>;
 }
 
 export function createPhoneOwners(owners: PhoneOwnerModel, users: UserModel): PhoneOwners {
-  const claim = async (phone: string, userId: Types.ObjectId): Promise<Types.ObjectId> => {
+  const record = async (phone: string, userId: Types.ObjectId): Promise<Types.ObjectId> => {
     try {
       await owners.create({ _id: phone, userId, provedAt: new Date() });
       return userId;
@@ -49,17 +52,18 @@ export function createPhoneOwners(owners: PhoneOwnerModel, users: UserModel): Ph
       return owner.userId;
     }
   };
+  const ownerOf = async (phone: string): Promise<Types.ObjectId | null> => {
+    const owner = await owners.findById(phone, { userId: 1 }).lean();
+    if (owner) return owner.userId;
+    // Proved before owners were recorded: the oldest account with the proof becomes the owner.
+    const proved = await users
+      .findOne({ phone, phoneVerifiedAt: { $ne: null } }, { _id: 1 })
+      .sort({ _id: 1 })
+      .lean();
+    return proved ? record(phone, proved._id) : null;
+  };
   return {
-    claim,
-    async ownerOf(phone) {
-      const owner = await owners.findById(phone, { userId: 1 }).lean();
-      if (owner) return owner.userId;
-      // Proved before owners were recorded: the oldest account with the proof becomes the owner.
-      const proved = await users
-        .findOne({ phone, phoneVerifiedAt: { $ne: null } }, { _id: 1 })
-        .sort({ _id: 1 })
-        .lean();
-      return proved ? claim(phone, proved._id) : null;
-    },
+    ownerOf,
+    claim: async (phone, userId) => (await ownerOf(phone)) ?? record(phone, userId),
   };
 }

@@ -148,7 +148,7 @@ export const resolvers: Resolvers = {
       // typed in at sign-up is a claim anyone can make, and trusting it would hand the account of
       // whoever claimed it first to the number's real holder, or the holder's logins to the claimant.
       // A new number gets a new account, made only once its claim on the number has won.
-      const ownerId = (await ctx.phoneOwners.ownerOf(phone)) ?? (await ctx.phoneOwners.claim(phone, new Types.ObjectId()));
+      const ownerId = await ctx.phoneOwners.claim(phone, new Types.ObjectId());
       const existing = await ctx.users.findById(ownerId, PUBLIC_USER_FIELDS).lean();
       if (existing?.role === 'ADMIN') {
         // A code alone (a SIM swap away) must not open an admin account: admins use their password.
@@ -183,7 +183,7 @@ export const resolvers: Resolvers = {
       }
       if (account.passwordHash) await confirmPassword(ctx, account.email ?? String(account._id), account.passwordHash, args.password);
       const phone = await verifyOtp(ctx.otp, args.phone, args.code, ctx.clientIp);
-      const owner = (await ctx.phoneOwners.ownerOf(phone)) ?? (await ctx.phoneOwners.claim(phone, userId));
+      const owner = await ctx.phoneOwners.claim(phone, userId);
       if (!owner.equals(userId))
         throw conflict('phone: another account has already proved this number; log in to that one with a code instead');
       // No projection: the local database refuses one on findAndModify; the hash never reaches a field anyway.
