@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
 import type { InvoiceKind } from '@supergraph/contracts';
+import { oneLine } from '@supergraph/runtime';
 import type { TaxedInvoice } from './gst.js';
 import type { IndianState } from './states.js';
 import { amountInWords, formatRupees } from './words.js';
@@ -42,16 +43,6 @@ export function formatIndianDate(at: Date): string {
 const rs = (paise: number) => `Rs. ${formatRupees(paise)}`;
 
 const PAGE_MARGIN = 40;
-
-/**
- * Text from elsewhere (a buyer's name and city, a product's name) as one printed line: line breaks,
- * line and paragraph separators, other control characters and direction overrides become spaces.
- * The services refuse them on input; this also covers what was stored before they did, since a
- * break would print a forged line ("GSTIN: …") under "Bill to".
- */
-export function oneLine(text: string): string {
-  return text.replace(/[\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]+/gu, ' ').trim();
-}
 
 interface Column {
   title: string;
@@ -111,6 +102,7 @@ export function renderInvoicePdf(document: InvoiceDocument): Promise<Buffer> {
 
   pdf.font('Helvetica-Bold').fontSize(10).text('Bill to', left, pdf.y, { width });
   pdf.font('Helvetica').fontSize(9);
+  // One line whatever was stored: the services refuse breaks on input, but not always did.
   pdf.text(oneLine(document.buyer.name), { width });
   if (document.buyer.city) pdf.text(oneLine(document.buyer.city), { width });
   pdf.text(`Place of supply: ${document.placeOfSupply.name} (${document.placeOfSupply.code})`, { width });

@@ -6,6 +6,7 @@ export * from './error-format.js';
 export * from './going-away.js';
 export * from './http.js';
 export * from './logger.js';
+export * from './printable.js';
 export * from './redis.js';
 export * from './request-scope.js';
 export * from './service.js';

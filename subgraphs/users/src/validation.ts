@@ -1,4 +1,4 @@
-import { badInput } from '@supergraph/runtime';
+import { badInput, hasUnprintable } from '@supergraph/runtime';
 import type { SignUpInput } from './generated/resolvers-types.js';
 import { normaliseIndianMobile } from './phone.js';
 
@@ -19,19 +19,11 @@ export function validateSignUp(input: SignUpInput): SignUpInput {
   return { name, email, password: input.password, phone, city: validateCity(input.city) };
 }
 
-/**
- * Control characters, line and paragraph separators (U+2028, U+2029: PDF renderers break lines at
- * them too) and bidirectional overrides: a name or city is printed on invoices and shown to admins,
- * where a line break could forge a line ("GSTIN: …") and an override could show text other than
- * what is stored. Other format characters stay allowed: Indic scripts need the zero-width joiners.
- */
-const UNPRINTABLE = /[\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/u;
-
 /** A display name: 1 to 100 characters once trimmed, on one line. */
 export function validateName(raw: string): string {
   const name = raw.trim();
   if (name.length < 1 || name.length > 100) throw badInput('name', 'must be 1 to 100 characters');
-  if (UNPRINTABLE.test(name)) throw badInput('name', 'must be one line of printable text (no control or direction characters)');
+  if (hasUnprintable(name)) throw badInput('name', 'must be one line of printable text (no control or direction characters)');
   return name;
 }
 
@@ -39,7 +31,7 @@ export function validateName(raw: string): string {
 export function validateCity(raw: string | null | undefined): string | null {
   const city = raw?.trim() || null;
   if (city !== null && city.length > 100) throw badInput('city', 'must be at most 100 characters');
-  if (city !== null && UNPRINTABLE.test(city))
+  if (city !== null && hasUnprintable(city))
     throw badInput('city', 'must be one line of printable text (no control or direction characters)');
   return city;
 }
